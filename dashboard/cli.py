@@ -1,0 +1,68 @@
+"""`python -m dashboard …`: argparse front end. Each command group lives in dashboard/commands/.
+
+Exit codes: 0 success; 1 some input rejected (the good part is kept and reported) or the
+database is busy; 2 usage error.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from dashboard.store import DatabaseBusy, DatabaseMissing
+
+# Command modules, each with register(subparsers, common) adding its subcommands.
+COMMAND_MODULES = [
+    "dashboard.commands.ingest",
+    "dashboard.commands.prices",
+    "dashboard.commands.analysis",
+    "dashboard.commands.export",
+    "dashboard.commands.serve",
+    "dashboard.commands.bench",
+]
+
+
+def common_options() -> argparse.ArgumentParser:
+    """Options every subcommand takes."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        metavar="PATH",
+        help="DuckDB file (default: $DASHBOARD_DB, else data/dashboard.duckdb)",
+    )
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m dashboard",
+        description="Event-overlay dashboard: news events on intraday prices of every listing.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers.required = True
+    common = common_options()
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # not written yet
+                continue
+            raise
+        module.register(subparsers, common)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (DatabaseBusy, DatabaseMissing) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # `… | head`
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Subcommand groups of `python -m dashboard`; each module exposes register(subparsers, common)."""
