@@ -1,0 +1,49 @@
+# Two commands on a fresh clone (python3, pip, make, git):
+#   make run   — set up, build data/dashboard.duckdb from data/, serve http://127.0.0.1:8501
+#   make test  — set up, run the whole suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+UV_VERSION := 0.13.9
+DB     ?= data/dashboard.duckdb
+PORT   ?= 8501
+STAMP  := $(VENV)/.installed-stamp
+
+# Everything the database is built from; when any is newer than the database, it is re-ingested
+# (an upsert: cached Yahoo bars already in the file are kept).
+DATA_SOURCES := $(shell find data/articles data/sample -type f 2>/dev/null) \
+                data/events.csv data/companies.toml data/sources.toml
+
+.PHONY: setup run test data serve bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml uv.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	# --inexact keeps uv itself, which lives in the same venv; --frozen installs exactly uv.lock.
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/uv sync --frozen --inexact --active --quiet
+	touch $@
+
+data: $(DB)
+
+$(DB): $(STAMP) $(DATA_SOURCES)
+	$(BIN)/python -m dashboard ingest data/ --db $(DB)
+	$(BIN)/python -m dashboard prices sample --db $(DB)
+	touch $(DB)
+
+run: $(DB)
+	# Fetch event windows not cached yet; offline this says so and the app serves the cache.
+	-$(BIN)/python -m dashboard prices refresh --offline-ok --db $(DB)
+	$(BIN)/python -m dashboard serve --db $(DB) --port $(PORT)
+
+serve: run
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m dashboard bench
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache test-output $(DB) $(DB).wal

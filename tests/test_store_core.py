@@ -1,0 +1,99 @@
+"""The store's core promises: migrations, one-transaction batches, a clear 'busy' on lock conflicts."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import duckdb
+import pytest
+
+from dashboard import store
+
+DESIGN_TABLES = {
+    "articles", "article_tags", "article_companies", "companies", "company_aliases",
+    "listings", "events", "event_tags", "bars", "schema_version",
+}
+
+
+def tables(con) -> set[str]:
+    return {row[0] for row in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+
+
+def test_new_database_gets_every_migration(tmp_path):
+    with store.writer(tmp_path / "new.duckdb") as con:
+        assert DESIGN_TABLES <= tables(con)
+        assert store.schema_version(con) == store.migrations()[-1][0]
+        applied = [r[0] for r in con.execute("SELECT version FROM schema_version ORDER BY 1").fetchall()]
+        assert applied == [v for v, _, _ in store.migrations()]
+
+
+def test_older_database_is_migrated_and_keeps_its_rows(tmp_path):
+    path = tmp_path / "old.duckdb"
+    first_version, first_name, first_sql = store.migrations()[0]
+    # An "old" file: only the first migration, made by hand as an earlier release would have.
+    raw = duckdb.connect(str(path))
+    raw.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
+    raw.execute(first_sql)
+    raw.execute("INSERT INTO schema_version VALUES (?, ?, now())", [first_version, first_name])
+    raw.execute("INSERT INTO companies VALUES ('acme', 'Acme Corp')")
+    raw.close()
+
+    with store.writer(path) as con:
+        assert store.schema_version(con) == store.migrations()[-1][0]
+        assert con.execute("SELECT name FROM companies WHERE company_id = ?", ["acme"]).fetchone() == ("Acme Corp",)
+
+
+def test_reopening_applies_nothing_twice(tmp_path):
+    path = tmp_path / "db.duckdb"
+    with store.writer(path):
+        pass
+    with store.writer(path) as con:
+        count = con.execute("SELECT count(*) FROM schema_version").fetchone()[0]
+    assert count == len(store.migrations())
+
+
+def test_failed_batch_leaves_nothing_behind(tmp_path):
+    path = tmp_path / "db.duckdb"
+    with store.writer(path) as con:
+        with pytest.raises(ValueError):
+            with store.transaction(con):
+                con.execute("INSERT INTO companies VALUES (?, ?)", ["half", "Half Written"])
+                raise ValueError("parser failed mid-batch")
+        assert con.execute("SELECT count(*) FROM companies").fetchone()[0] == 0
+
+
+def test_connections_speak_utc(tmp_path):
+    with store.writer(tmp_path / "db.duckdb") as con:
+        assert con.execute("SELECT current_setting('TimeZone')").fetchone()[0] == "UTC"
+
+
+def test_read_only_open_of_a_missing_file_says_what_to_do(tmp_path):
+    with pytest.raises(store.DatabaseMissing, match="no database here yet"):
+        store.connect(tmp_path / "absent.duckdb", read_only=True)
+
+
+def test_lock_held_by_another_process_is_reported_as_busy_then_clears(tmp_path):
+    path = tmp_path / "locked.duckdb"
+    with store.writer(path):
+        pass
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import sys, duckdb
+            con = duckdb.connect({str(path)!r})
+            print("holding", flush=True)
+            sys.stdin.readline()
+            con.close()
+        """)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        with pytest.raises(store.DatabaseBusy, match="database busy: another ingest/refresh is writing"):
+            store.connect(path, read_only=True, wait_seconds=0.3)
+    finally:
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        holder.wait(timeout=30)
+    with store.reader(path) as con:  # the lock is gone once the writer closes
+        assert "bars" in tables(con)
