@@ -125,10 +125,10 @@ def migrations() -> list[tuple[int, str, str]]:
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     has_table = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if not has_table:
         return 0
-    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:

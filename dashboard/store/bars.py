@@ -1,0 +1,247 @@
+"""All SQL for price bars: upsert, window query with on-the-fly resampling, coverage.
+
+A bar is keyed by (symbol, interval, ts); ``ts`` is the bar's start in UTC. ``source`` is
+``yahoo``, ``import:<file name>`` or ``synthetic``. Real bars (anything but synthetic) always win:
+a real bar replaces a synthetic one at the same key, a synthetic bar never replaces a real one, and
+a window that has real bars is answered from real bars only.
+"""
+from __future__ import annotations
+
+import re
+
+import duckdb
+import pandas as pd
+
+SYNTHETIC = "synthetic"
+BAR_COLUMNS = ["ts", "open", "high", "low", "close", "volume", "source", "interval"]
+COVERAGE_COLUMNS = ["symbol", "interval", "source", "first_ts", "last_ts", "rows"]
+
+_INTERVAL = re.compile(r"^(\d+)(m|h|d|wk|mo)$")
+_UNIT = {"m": "minutes", "h": "hours", "d": "days", "wk": "weeks"}
+
+
+def interval_length(name: str) -> pd.Timedelta:
+    """'1m' → 1 minute, '60m'/'1h' → 1 hour, '1d' → 1 day, '1wk' → 7 days, '1mo' → 30 days."""
+    match = _INTERVAL.match(str(name))
+    if not match:
+        raise KeyError(f"unknown bar interval {name!r} (use e.g. 1m, 5m, 15m, 60m, 1h, 1d)")
+    count, unit = int(match.group(1)), match.group(2)
+    if unit == "mo":
+        return pd.Timedelta(days=30 * count)
+    return pd.Timedelta(**{_UNIT[unit]: count})
+
+
+def _is_daily_or_longer(name: str) -> bool:
+    return interval_length(name) >= pd.Timedelta(days=1)
+
+
+def upsert_bars(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, *, symbol: str, interval: str,
+                source: str, fetched_at=None) -> int:
+    """Insert or replace bars; returns how many rows were written.
+
+    ``frame`` has ``ts`` (tz-aware; converted to UTC) and open/high/low/close/volume. Rows already
+    stored from a real source are kept when ``source`` is synthetic.
+    """
+    interval_length(interval)  # refuse unknown names before writing anything
+    if frame is None or frame.empty:
+        return 0
+    missing = [c for c in ["ts", "open", "high", "low", "close"] if c not in frame.columns]
+    if missing:
+        raise ValueError(f"bars for {symbol}: missing column(s) {', '.join(missing)}")
+    ts = pd.to_datetime(frame["ts"])
+    if ts.dt.tz is None:
+        raise ValueError(f"bars for {symbol}: timestamps have no time zone")
+    incoming = pd.DataFrame({
+        "symbol": symbol,
+        "interval": interval,
+        "ts": ts.dt.tz_convert("UTC").to_numpy(),
+        "open": frame["open"].astype("float64").to_numpy(),
+        "high": frame["high"].astype("float64").to_numpy(),
+        "low": frame["low"].astype("float64").to_numpy(),
+        "close": frame["close"].astype("float64").to_numpy(),
+        "volume": (frame["volume"].astype("float64").to_numpy() if "volume" in frame.columns
+                   else float("nan")),
+        "source": source,
+        "fetched_at": pd.Timestamp(fetched_at or pd.Timestamp.now("UTC")),
+    })
+    incoming["ts"] = pd.to_datetime(incoming["ts"], utc=True)
+    incoming["fetched_at"] = pd.to_datetime(incoming["fetched_at"], utc=True)
+    if incoming[["open", "high", "low", "close"]].isna().any().any():
+        raise ValueError(f"bars for {symbol}: a price is missing (NaN) in some row")
+    # One row per key: a repeated timestamp in one batch keeps its last row.
+    incoming = incoming.drop_duplicates(subset="ts", keep="last")
+    # DuckDB reads the local frame `incoming` by name (a replacement scan): no SQL splicing, and
+    # unlike register() it works while the connection still holds an unfetched earlier result.
+    written = con.execute(
+        """
+        INSERT INTO bars (symbol, interval, ts, open, high, low, close, volume, source, fetched_at)
+        SELECT symbol, interval, ts, open, high, low, close, volume, source, fetched_at
+        FROM incoming
+        ON CONFLICT (symbol, interval, ts) DO UPDATE SET
+            open = excluded.open, high = excluded.high, low = excluded.low,
+            close = excluded.close, volume = excluded.volume,
+            source = excluded.source, fetched_at = excluded.fetched_at
+        WHERE NOT (excluded.source = ? AND bars.source <> ?)
+        """,
+        [SYNTHETIC, SYNTHETIC],
+    ).fetchall()[0][0]
+    return int(written)
+
+
+def _empty_bars() -> pd.DataFrame:
+    frame = pd.DataFrame({
+        "ts": pd.Series(dtype="datetime64[us, UTC]"),
+        **{c: pd.Series(dtype="float64") for c in ["open", "high", "low", "close", "volume"]},
+        "source": pd.Series(dtype="object"),
+        "interval": pd.Series(dtype="object"),
+    })
+    return frame
+
+
+def _stored_intervals(con, symbol: str, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
+    """(interval, real) pairs that have bars for the symbol inside [lo, hi)."""
+    return con.execute(
+        """
+        SELECT interval, bool_or(source <> ?) AS has_real, bool_or(source = ?) AS has_synthetic
+        FROM bars WHERE symbol = ? AND ts >= ? AND ts < ?
+        GROUP BY interval
+        """,
+        [SYNTHETIC, SYNTHETIC, symbol, lo, hi],
+    ).df()
+
+
+def _symbol_zone(con, symbol: str) -> str:
+    """The listing's exchange zone (for daily buckets); UTC when the listing is not registered.
+
+    Regular NYSE and HKEX sessions each fall inside one UTC date, so UTC is a safe fallback.
+    """
+    try:
+        rows = con.execute("SELECT tz FROM listings WHERE symbol = ?", [symbol]).fetchall()
+        row = rows[0] if rows else None
+    except duckdb.CatalogException:
+        row = None
+    return row[0] if row and row[0] else "UTC"
+
+
+def query_bars(con: duckdb.DuckDBPyConnection, symbol: str, start, end,
+               interval: str = "auto") -> pd.DataFrame:
+    """Bars of one symbol in ``[start, end)``, sorted by ts.
+
+    ``auto``: the finest interval stored for the window. An explicit interval that is not stored
+    is resampled from the finest stored finer bars. Real bars win over synthetic ones.
+    """
+    from dashboard.markets import window  # pure helper; avoids a circular import at load time
+
+    lo, hi = window(start, end)
+    stored = _stored_intervals(con, symbol, lo, hi)
+    if stored.empty:
+        return _empty_bars()
+    if interval != "auto":
+        wanted = interval_length(interval)
+        stored = stored[[interval_length(i) <= wanted for i in stored["interval"]]]
+        if stored.empty:
+            return _empty_bars()
+    real_only = bool(stored["has_real"].any())
+    if real_only:
+        stored = stored[stored["has_real"]]
+    if interval != "auto" and interval in set(stored["interval"]):
+        finest = interval  # stored as asked: no resampling
+    else:
+        finest = min(stored["interval"], key=interval_length)
+    if interval == "auto" or finest == interval:
+        frame = con.execute(
+            """
+            SELECT ts, open, high, low, close, volume, source, interval
+            FROM bars
+            WHERE symbol = ? AND interval = ? AND ts >= ? AND ts < ?
+              AND (NOT ? OR source <> ?)
+            ORDER BY ts
+            """,
+            [symbol, finest, lo, hi, real_only, SYNTHETIC],
+        ).df()
+    else:
+        frame = _resample(con, symbol, finest, interval, lo, hi, real_only)
+    frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
+    return frame.reset_index(drop=True)
+
+
+def _resample(con, symbol: str, finer: str, interval: str, lo, hi, real_only: bool) -> pd.DataFrame:
+    """Aggregate ``finer`` bars to ``interval`` (first open, max high, min low, last close, sum volume).
+
+    Intraday buckets are cut on UTC; a bucket is labelled by its first bar, so an hour that starts
+    at the 09:30 open is labelled 09:30, not 09:00. Daily buckets follow the exchange-local date
+    and are labelled with local midnight (as Yahoo labels daily bars).
+    """
+    if _is_daily_or_longer(interval):
+        if interval != "1d":
+            raise ValueError(f"resampling to {interval} is not supported; ask for 1d or finer")
+        zone = _symbol_zone(con, symbol)
+        bucket_sql = "timezone(?, CAST(CAST(timezone(?, ts) AS DATE) AS TIMESTAMP))"
+        bucket_params = [zone, zone]
+        label_sql = "bucket"
+    else:
+        minutes = int(interval_length(interval) / pd.Timedelta(minutes=1))
+        bucket_sql = "time_bucket(to_minutes(CAST(? AS BIGINT)), ts)"
+        bucket_params = [minutes]
+        label_sql = "min(ts)"
+    sql = f"""
+        WITH chosen AS (
+            SELECT {bucket_sql} AS bucket, ts, open, high, low, close, volume, source
+            FROM bars
+            WHERE symbol = ? AND interval = ? AND ts >= ? AND ts < ?
+              AND (NOT ? OR source <> ?)
+        )
+        SELECT {label_sql} AS ts,
+               arg_min(open, ts) AS open, max(high) AS high, min(low) AS low,
+               arg_max(close, ts) AS close, sum(volume) AS volume,
+               string_agg(DISTINCT source, '+' ORDER BY source) AS source,
+               ? AS interval
+        FROM chosen
+        GROUP BY bucket
+        ORDER BY ts
+    """
+    params = bucket_params + [symbol, finer, lo, hi, real_only, SYNTHETIC, interval]
+    return con.execute(sql, params).df()
+
+
+def coverage(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """What is cached: per symbol, interval and source the first/last bar and the row count."""
+    frame = con.execute(
+        """
+        SELECT symbol, interval, source, min(ts) AS first_ts, max(ts) AS last_ts, count(*) AS rows
+        FROM bars
+        GROUP BY symbol, interval, source
+        ORDER BY symbol, interval, source
+        """
+    ).df()
+    for column in ["first_ts", "last_ts"]:
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    return frame[COVERAGE_COLUMNS]
+
+
+def count_bars(con: duckdb.DuckDBPyConnection, symbol: str | None = None) -> int:
+    """How many bars are stored (for one symbol, or all)."""
+    if symbol is None:
+        return con.execute("SELECT count(*) FROM bars").fetchall()[0][0]
+    return con.execute("SELECT count(*) FROM bars WHERE symbol = ?", [symbol]).fetchall()[0][0]
+
+
+def real_bar_dates(con: duckdb.DuckDBPyConnection, symbol: str, start, end) -> set:
+    """UTC dates in ``[start, end)`` that have at least one real (non-synthetic) bar."""
+    rows = con.execute(
+        """
+        SELECT DISTINCT CAST(ts AS DATE) FROM bars
+        WHERE symbol = ? AND ts >= ? AND ts < ? AND source <> ?
+        """,
+        [symbol, start, end, SYNTHETIC],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def event_times(con: duckdb.DuckDBPyConnection) -> list[pd.Timestamp]:
+    """Distinct event timestamps (UTC), for refreshing the bar windows around them."""
+    try:
+        rows = con.execute("SELECT DISTINCT ts FROM events ORDER BY ts").fetchall()
+    except duckdb.CatalogException:
+        return []
+    return [pd.Timestamp(r[0]).tz_convert("UTC") for r in rows]

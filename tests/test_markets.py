@@ -1,0 +1,105 @@
+"""Exchange sessions as the charts and the reaction analysis rely on them."""
+import pandas as pd
+import pytest
+
+from dashboard import markets
+
+FT_REPORT = pd.Timestamp("2025-11-14 18:02:11", tz="UTC")  # Fri 13:02 ET
+
+
+def utc(text):
+    return pd.Timestamp(text, tz="UTC")
+
+
+def one_minute_bars(mic, start, end, price=100.0):
+    times = []
+    for row in markets.sessions(mic, start, end).itertuples():
+        minutes = pd.date_range(row.open, row.close, freq="1min", inclusive="left")
+        if pd.notna(row.break_start):
+            minutes = minutes[(minutes < row.break_start) | (minutes >= row.break_end)]
+        times.extend(minutes)
+    count = len(times)
+    return pd.DataFrame({
+        "ts": pd.DatetimeIndex(times), "open": price, "high": price, "low": price,
+        "close": [price + i * 0.01 for i in range(count)], "volume": 1.0,
+        "source": "synthetic", "interval": "1m",
+    })
+
+
+def test_ft_report_finds_nyse_open_and_hkex_shut_until_monday():
+    assert markets.is_open("XNYS", FT_REPORT)
+    assert not markets.is_open("XHKG", FT_REPORT)
+    assert markets.next_open("XHKG", FT_REPORT) == utc("2025-11-17 01:30")
+    hk_bars = one_minute_bars("XHKG", "2025-11-13", "2025-11-18")
+    first = markets.first_bar_at_or_after(hk_bars, "XHKG", FT_REPORT)
+    assert first["ts"] == utc("2025-11-17 01:30")
+
+
+def test_first_nyse_bar_after_report_is_the_next_minute_bar():
+    ny_bars = one_minute_bars("XNYS", "2025-11-14", "2025-11-14")
+    first = markets.first_bar_at_or_after(ny_bars, "XNYS", FT_REPORT)
+    assert first["ts"] == utc("2025-11-14 18:03")
+
+
+def test_last_close_before_uses_only_finished_bars():
+    ny_bars = one_minute_bars("XNYS", "2025-11-14", "2025-11-14")
+    ts, price = markets.last_close_before(ny_bars, FT_REPORT)
+    assert ts == utc("2025-11-14 18:01")  # the 18:02 bar was still open at 18:02:11
+    expected = ny_bars.loc[ny_bars["ts"] == ts, "close"].iloc[0]
+    assert price == pytest.approx(expected)
+    assert markets.last_close_before(ny_bars, utc("2025-11-14 14:30")) is None
+
+
+def test_event_in_hong_kong_lunch_break():
+    lunch = utc("2025-11-17 04:20")
+    assert not markets.is_open("XHKG", lunch)
+    assert markets.is_open("XHKG", utc("2025-11-17 03:59"))
+    assert markets.next_open("XHKG", lunch) == utc("2025-11-17 05:00")
+    hk_bars = one_minute_bars("XHKG", "2025-11-17", "2025-11-17")
+    assert markets.first_bar_at_or_after(hk_bars, "XHKG", lunch)["ts"] == utc("2025-11-17 05:00")
+    assert markets.session_close("XHKG", lunch) == utc("2025-11-17 08:00")
+
+
+def test_thanksgiving_and_early_close():
+    days = markets.sessions("XNYS", "2025-11-26", "2025-11-28")["session"].astype(str).tolist()
+    assert days == ["2025-11-26", "2025-11-28"]
+    assert not markets.is_open("XNYS", utc("2025-11-27 16:00"))
+    assert markets.next_open("XNYS", utc("2025-11-27 16:00")) == utc("2025-11-28 14:30")
+    assert markets.session_close("XNYS", utc("2025-11-28 15:00")) == utc("2025-11-28 18:00")
+    assert markets.is_open("XNYS", utc("2025-11-28 17:59"))
+    assert not markets.is_open("XNYS", utc("2025-11-28 18:00"))
+    assert markets.is_open("XHKG", utc("2025-11-27 02:00"))  # Hong Kong traded on Thanksgiving
+
+
+def test_dst_switch_moves_the_nyse_open_in_utc():
+    assert markets.next_open("XNYS", utc("2025-10-31 00:00")) == utc("2025-10-31 13:30")
+    assert markets.next_open("XNYS", utc("2025-11-03 00:00")) == utc("2025-11-03 14:30")
+    assert markets.is_open("XNYS", utc("2025-10-31 13:45"))
+    assert not markets.is_open("XNYS", utc("2025-11-03 13:45"))
+
+
+def test_closed_intervals_cover_night_lunch_and_weekend():
+    closed = markets.closed_intervals("XHKG", utc("2025-11-14 00:00"), utc("2025-11-18 00:00"))
+    assert (utc("2025-11-14 04:00"), utc("2025-11-14 05:00")) in closed
+    assert (utc("2025-11-14 08:00"), utc("2025-11-17 01:30")) in closed  # weekend in one span
+    assert closed[0] == (utc("2025-11-14 00:00"), utc("2025-11-14 01:30"))
+    for begin, end in closed:
+        assert not markets.is_open("XHKG", begin)
+        assert not markets.is_open("XHKG", end - pd.Timedelta(seconds=1))
+
+
+def test_fx_trades_all_weekday_and_not_at_weekends():
+    assert markets.is_open(markets.FX, utc("2025-11-14 23:30"))
+    assert not markets.is_open(markets.FX, utc("2025-11-15 12:00"))
+    assert markets.next_open(markets.FX, utc("2025-11-15 12:00")) == utc("2025-11-17 00:00")
+    assert markets.mic_for("HKD=X") == markets.FX
+    assert markets.mic_for("9988.HK") == "XHKG"
+
+
+def test_sessions_are_in_utc_with_lunch_break_columns():
+    table = markets.sessions("XHKG", "2025-11-17", "2025-11-17")
+    assert list(table.columns) == ["session", "open", "break_start", "break_end", "close"]
+    row = table.iloc[0]
+    assert (row["open"], row["break_start"], row["break_end"], row["close"]) == (
+        utc("2025-11-17 01:30"), utc("2025-11-17 04:00"), utc("2025-11-17 05:00"), utc("2025-11-17 08:00"))
+    assert str(table["open"].dt.tz) == "UTC"

@@ -1,0 +1,114 @@
+"""The bar cache: upsert precedence, window queries, SQL resampling, coverage."""
+import pandas as pd
+import pytest
+
+from dashboard import markets, store
+from dashboard.store import bars
+
+
+def utc(text):
+    return pd.Timestamp(text, tz="UTC")
+
+
+def session_bars(mic, day, start_price=100.0, step=0.01):
+    row = markets.sessions(mic, day, day).iloc[0]
+    minutes = pd.date_range(row["open"], row["close"], freq="1min", inclusive="left")
+    if pd.notna(row["break_start"]):
+        minutes = minutes[(minutes < row["break_start"]) | (minutes >= row["break_end"])]
+    closes = [start_price + step * i for i in range(len(minutes))]
+    return pd.DataFrame({
+        "ts": minutes, "open": [c - step for c in closes], "high": [c + 0.05 for c in closes],
+        "low": [c - step - 0.05 for c in closes], "close": closes, "volume": 100.0,
+    })
+
+
+@pytest.fixture
+def con(tmp_path):
+    connection = store.connect(tmp_path / "bars.duckdb")
+    yield connection
+    connection.close()
+
+
+def test_real_bar_replaces_synthetic_but_not_the_reverse(con):
+    day = session_bars("XNYS", "2025-11-14")
+    bars.upsert_bars(con, day, symbol="BABA", interval="1m", source="synthetic")
+    real = day.iloc[:30].assign(close=day["close"].iloc[:30] + 1)
+    assert bars.upsert_bars(con, real, symbol="BABA", interval="1m", source="yahoo") == 30
+    written = bars.upsert_bars(con, day, symbol="BABA", interval="1m", source="synthetic")
+    assert written == len(day) - 30
+    stored = con.execute(
+        "SELECT source, count(*) FROM bars GROUP BY source ORDER BY source").fetchall()
+    assert stored == [("synthetic", len(day) - 30), ("yahoo", 30)]
+
+
+def test_query_window_prefers_real_bars_and_sorts(con):
+    day = session_bars("XNYS", "2025-11-14")
+    bars.upsert_bars(con, day, symbol="BABA", interval="1m", source="synthetic")
+    bars.upsert_bars(con, day.iloc[::-1].iloc[:10], symbol="BABA", interval="1m", source="import:v.csv")
+    frame = bars.query_bars(con, "BABA", "2025-11-14", "2025-11-14")
+    assert list(frame.columns) == bars.BAR_COLUMNS
+    assert set(frame["source"]) == {"import:v.csv"}
+    assert frame["ts"].is_monotonic_increasing and len(frame) == 10
+    assert str(frame["ts"].dt.tz) == "UTC"
+
+
+def test_auto_picks_the_finest_stored_interval(con):
+    day = session_bars("XNYS", "2025-11-14")
+    daily = pd.DataFrame({"ts": [utc("2025-11-14 05:00")], "open": [1.0], "high": [2.0],
+                          "low": [0.5], "close": [1.5], "volume": [9.0]})
+    bars.upsert_bars(con, daily, symbol="BABA", interval="1d", source="yahoo")
+    bars.upsert_bars(con, day, symbol="BABA", interval="1m", source="yahoo")
+    assert set(bars.query_bars(con, "BABA", "2025-11-14", "2025-11-14")["interval"]) == {"1m"}
+    assert bars.query_bars(con, "BABA", "2025-11-14", "2025-11-14", "1d")["close"].tolist() == [1.5]
+
+
+def test_resampling_to_five_minutes_in_sql(con):
+    day = session_bars("XNYS", "2025-11-14")
+    bars.upsert_bars(con, day, symbol="BABA", interval="1m", source="yahoo")
+    five = bars.query_bars(con, "BABA", "2025-11-14", "2025-11-14", "5m")
+    assert len(five) == len(day) // 5
+    first = day.iloc[:5]
+    assert five.iloc[0]["ts"] == utc("2025-11-14 14:30")
+    assert five.iloc[0][["open", "high", "low", "close", "volume"]].tolist() == pytest.approx([
+        first["open"].iloc[0], first["high"].max(), first["low"].min(),
+        first["close"].iloc[-1], first["volume"].sum()])
+    assert set(five["interval"]) == {"5m"}
+
+
+def test_hourly_buckets_never_span_the_hong_kong_lunch_or_night(con):
+    for day in ["2025-11-14", "2025-11-17"]:
+        bars.upsert_bars(con, session_bars("XHKG", day), symbol="9988.HK", interval="1m", source="yahoo")
+    hourly = bars.query_bars(con, "9988.HK", "2025-11-14", "2025-11-17", "60m")
+    # Per session 01:30 (half hour), 02, 03, then 05, 06, 07 → 6 buckets; the first labelled 01:30.
+    assert len(hourly) == 12
+    assert hourly.iloc[0]["ts"] == utc("2025-11-14 01:30")
+    assert utc("2025-11-14 04:00") not in set(hourly["ts"])
+
+
+def test_daily_resample_groups_by_exchange_date(con):
+    con.execute("INSERT INTO listings (symbol, exchange_mic, tz) VALUES (?, ?, ?)",
+                ["BABA", "XNYS", "America/New_York"])
+    for day in ["2025-11-13", "2025-11-14"]:
+        bars.upsert_bars(con, session_bars("XNYS", day), symbol="BABA", interval="1m", source="yahoo")
+    daily = bars.query_bars(con, "BABA", "2025-11-13", "2025-11-14", "1d")
+    assert daily["ts"].tolist() == [utc("2025-11-13 05:00"), utc("2025-11-14 05:00")]
+    assert daily["close"].iloc[1] == pytest.approx(session_bars("XNYS", "2025-11-14")["close"].iloc[-1])
+
+
+def test_coverage_reports_each_symbol_interval_and_source(con):
+    bars.upsert_bars(con, session_bars("XNYS", "2025-11-14"), symbol="BABA", interval="1m", source="synthetic")
+    bars.upsert_bars(con, session_bars("XHKG", "2025-11-17"), symbol="9988.HK", interval="1m", source="yahoo")
+    cov = bars.coverage(con)
+    assert list(cov.columns) == bars.COVERAGE_COLUMNS
+    baba = cov[cov["symbol"] == "BABA"].iloc[0]
+    assert (baba["interval"], baba["source"], baba["rows"]) == ("1m", "synthetic", 390)
+    assert baba["first_ts"] == utc("2025-11-14 14:30") and baba["last_ts"] == utc("2025-11-14 20:59")
+
+
+def test_upsert_rejects_naive_timestamps_and_unknown_intervals(con):
+    naive = session_bars("XNYS", "2025-11-14").assign(ts=lambda f: f["ts"].dt.tz_localize(None))
+    with pytest.raises(ValueError, match="time zone"):
+        bars.upsert_bars(con, naive, symbol="BABA", interval="1m", source="yahoo")
+    with pytest.raises(KeyError, match="interval"):
+        bars.upsert_bars(con, session_bars("XNYS", "2025-11-14"), symbol="BABA", interval="7x", source="yahoo")
+    assert bars.count_bars(con) == 0

@@ -1,0 +1,108 @@
+"""The offline sample: deterministic, calibrated to reported prices, labelled synthetic."""
+import pandas as pd
+import pytest
+
+from dashboard import config, markets, store
+from dashboard.prices import sample
+from dashboard.store import bars
+
+# Tolerances: a close is within one tick (BABA $0.01, 9988.HK HK$0.1); "flat-ish" means within 1%.
+CENT, HK_TICK = 0.011, 0.11
+
+
+@pytest.fixture(scope="module")
+def committed():
+    return sample.read(config.SAMPLE_DIR)
+
+
+def local_day(frame, zone, day):
+    local = frame["ts"].dt.tz_convert(zone)
+    return frame[local.dt.date.astype(str) == day]
+
+
+def test_regenerating_equals_the_committed_files(tmp_path, committed):
+    sample.write(tmp_path)
+    fresh = sample.read(tmp_path)
+    assert sorted(fresh) == sorted(committed) == sorted(sample.SYMBOLS)
+    for symbol in fresh:
+        pd.testing.assert_frame_equal(fresh[symbol], committed[symbol])
+
+
+@pytest.mark.parametrize("day, close", [
+    ("2025-11-12", 157.91), ("2025-11-13", 159.84), ("2025-11-14", 153.80),
+    ("2025-11-17", 157.71), ("2025-11-18", 159.72)])
+def test_baba_closes_match_reported(committed, day, close):
+    assert local_day(committed["BABA"], "America/New_York", day)["close"].iloc[-1] == pytest.approx(close, abs=CENT)
+
+
+def test_baba_ft_day_is_flat_until_the_report_then_drops_to_the_reported_low(committed):
+    day = local_day(committed["BABA"], "America/New_York", "2025-11-14")
+    before = day[day["ts"] < pd.Timestamp("2025-11-14 18:02", tz="UTC")]
+    after = day[day["ts"] >= pd.Timestamp("2025-11-14 18:02", tz="UTC")]
+    assert (before["low"] > 159.84 * 0.99).all() and (before["high"] < 159.84 * 1.01).all()
+    low = after["low"].min()
+    assert low / 159.84 - 1 == pytest.approx(-0.0473, abs=0.002)  # reported ≈ −4.7 %
+    assert day["low"].min() == low
+    assert after["volume"].mean() > 1.5 * before["volume"].mean()
+
+
+def test_9988_monday_low_early_high_later_close_unchanged(committed):
+    hk = committed["9988.HK"]
+    assert local_day(hk, "Asia/Hong_Kong", "2025-11-14")["close"].iloc[-1] == pytest.approx(154.9, abs=HK_TICK)
+    day = local_day(hk, "Asia/Hong_Kong", "2025-11-17")
+    assert day["close"].iloc[-1] == pytest.approx(154.9, abs=HK_TICK)
+    assert day["low"].min() == pytest.approx(152.1, abs=HK_TICK)
+    assert day["high"].max() == pytest.approx(158.0, abs=HK_TICK)
+    low_at = day.loc[day["low"].idxmin(), "ts"]
+    high_at = day.loc[day["high"].idxmax(), "ts"]
+    assert low_at < high_at < pd.Timestamp("2025-11-17 04:00", tz="UTC")  # both in the morning
+    tuesday = local_day(hk, "Asia/Hong_Kong", "2025-11-18")["close"].iloc[-1]
+    assert tuesday / 154.9 - 1 == pytest.approx(-0.0019, abs=0.0007)
+
+
+def test_bars_are_regular_session_one_minute_and_consistent(committed):
+    for spec in sample.SPECS:
+        frame = committed[spec.symbol]
+        assert frame["ts"].min().date() >= sample.FIRST_DAY and frame["ts"].max().date() <= sample.LAST_DAY
+        assert markets.open_mask(spec.mic, frame["ts"]).all(), spec.symbol
+        assert frame["ts"].is_unique and frame["ts"].is_monotonic_increasing
+        assert (frame["low"] <= frame[["open", "close"]].min(axis=1)).all()
+        assert (frame["high"] >= frame[["open", "close"]].max(axis=1)).all()
+        assert (frame["low"] > 0).all() and (frame["volume"] >= 0).all()
+    baba_days = committed["BABA"]["ts"].dt.tz_convert("America/New_York").dt.date.astype(str)
+    assert "2025-11-27" not in set(baba_days)  # Thanksgiving
+    assert committed["BABA"]["ts"].max() == pd.Timestamp("2025-11-28 17:59", tz="UTC")  # early close
+    hkd = committed["HKD=X"]
+    assert hkd["low"].min() >= 7.76 and hkd["high"].max() <= 7.79
+
+
+def test_volume_is_u_shaped(committed):
+    frame = committed["KWEB"].copy()
+    minute = frame["ts"].dt.tz_convert("America/New_York")
+    frame["minute_of_day"] = minute.dt.hour * 60 + minute.dt.minute
+    by_minute = frame.groupby("minute_of_day")["volume"].mean()
+    midday = by_minute.loc[12 * 60:13 * 60].mean()
+    assert by_minute.loc[9 * 60 + 30:9 * 60 + 40].mean() > 2 * midday
+    assert by_minute.loc[15 * 60 + 50:15 * 60 + 59].mean() > 2 * midday
+
+
+def test_loading_stores_synthetic_rows_and_never_overrides_real(tmp_path):
+    con = store.connect(tmp_path / "s.duckdb")
+    real = pd.DataFrame({"ts": [pd.Timestamp("2025-11-14 18:02", tz="UTC")], "open": [1.0],
+                         "high": [1.0], "low": [1.0], "close": [1.0], "volume": [0.0]})
+    bars.upsert_bars(con, real, symbol="BABA", interval="1m", source="yahoo")
+    written = sample.load(con)
+    cov = bars.coverage(con)
+    synthetic = cov[cov["source"] == sample.SOURCE]
+    assert set(synthetic["symbol"]) == set(sample.SYMBOLS)
+    assert written["BABA"] == len(sample.read()["BABA"]) - 1
+    kept = con.execute("SELECT source, close FROM bars WHERE symbol='BABA' AND ts = ?",
+                       [real["ts"].iloc[0]]).fetchone()
+    assert kept == ("yahoo", 1.0)
+    con.close()
+
+
+def test_sample_readme_labels_the_data_synthetic_and_names_the_seed():
+    text = (config.SAMPLE_DIR / "README.md").read_text(encoding="utf-8")
+    assert config.SYNTHETIC_LABEL in text
+    assert str(sample.SEED) in text
