@@ -97,3 +97,12 @@ def test_lock_held_by_another_process_is_reported_as_busy_then_clears(tmp_path):
         holder.wait(timeout=30)
     with store.reader(path) as con:  # the lock is gone once the writer closes
         assert "bars" in tables(con)
+
+
+def test_writer_in_a_process_that_holds_a_reader_gets_busy_not_a_traceback(tmp_path):
+    path = tmp_path / "db.duckdb"
+    with store.writer(path):
+        pass
+    with store.reader(path):
+        with pytest.raises(store.DatabaseBusy, match="database busy"):
+            store.connect(path, wait_seconds=0.2)

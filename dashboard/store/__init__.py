@@ -32,7 +32,11 @@ class DatabaseMissing(FileNotFoundError):
 
 def _is_lock_error(exc: Exception) -> bool:
     text = str(exc)
-    return "Could not set lock" in text or "Conflicting lock" in text
+    return (
+        "Could not set lock" in text
+        or "Conflicting lock" in text
+        or "different configuration" in text
+    )
 
 
 def connect(
@@ -56,7 +60,9 @@ def connect(
         try:
             con = duckdb.connect(str(path), read_only=read_only)
             break
-        except duckdb.IOException as exc:
+        except (duckdb.IOException, duckdb.ConnectionException) as exc:
+            # IOException: another process holds the file. ConnectionException: this process
+            # already has it open with another configuration (read-only vs read-write).
             if not _is_lock_error(exc):
                 raise
             if time.monotonic() >= deadline:

@@ -1,0 +1,131 @@
+"""Reading article files, the events file and the companies registry into plain records.
+
+Parsers are pure (bytes/str in, records or :class:`ParseError` out); ``pipeline.ingest_paths``
+is the only part that touches the database. See docs/ingest.md for formats and rules.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+PRECISIONS = ("minute", "hour", "day")
+STANCES = ("allegation", "denial", "mixed", "neutral")
+EVENT_KINDS = (
+    "allegation", "denial", "report", "statement", "analysis", "market", "context", "publication",
+)
+
+
+class ParseError(ValueError):
+    """Bad input, located: ``file[:line]: field: reason``."""
+
+    def __init__(self, field_name: str, reason: str, *, origin: str = "", line: int | None = None):
+        self.field = field_name
+        self.reason = reason
+        self.origin = origin
+        self.line = line
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        where = self.origin or "<input>"
+        if self.line is not None:
+            where = f"{where}:{self.line}"
+        return f"{where}: {self.field}: {self.reason}"
+
+    def located(self, origin: str, line: int | None = None) -> "ParseError":
+        """The same error, naming the file (and line) it came from."""
+        return ParseError(self.field, self.reason, origin=origin,
+                          line=self.line if line is None else line)
+
+
+@dataclass
+class RawArticle:
+    """An article as read from a file, before its timestamp and links are resolved."""
+
+    title: str
+    source: str
+    published: Any  # the raw text (or epoch number) as found in the file
+    origin: str
+    line: int | None = None
+    region: str | None = None
+    subtitle: str | None = None
+    summary: str | None = None
+    background: str | None = None
+    insights: str | None = None
+    body: str | None = None
+    url: str | None = None
+    tags: list[str] = field(default_factory=list)
+    companies: list[str] = field(default_factory=list)  # explicit company names/ids
+    precision: str | None = None
+
+
+@dataclass
+class Article:
+    """A resolved article, ready to store."""
+
+    article_id: str
+    title: str
+    source: str
+    published_at: pd.Timestamp  # UTC
+    published_raw: str
+    published_zone: str
+    published_precision: str
+    region: str | None
+    subtitle: str | None
+    summary: str | None
+    background: str | None
+    insights: str | None
+    body: str | None
+    url: str | None
+    stance: str
+    origin: str
+    tags: list[str]
+    company_links: list[tuple[str, str]]  # (company_id, how) with how = tag | alias | explicit
+    content_hash: str = ""
+
+    @property
+    def companies(self) -> list[str]:
+        seen: list[str] = []
+        for company_id, _ in self.company_links:
+            if company_id not in seen:
+                seen.append(company_id)
+        return seen
+
+
+@dataclass
+class Event:
+    """One timeline event, ready to store."""
+
+    event_id: str
+    ts: pd.Timestamp  # UTC; a day-precision event holds the start of its day in ts_zone
+    ts_raw: str | None
+    ts_zone: str | None
+    precision: str
+    kind: str
+    stance: str
+    headline: str
+    actor: str | None = None
+    source: str | None = None
+    detail: str | None = None
+    source_url: str | None = None
+    article_id: str | None = None
+    company_id: str | None = None
+    symbol: str | None = None
+    value: str | None = None
+    origin: str | None = None
+    tags: list[str] = field(default_factory=list)
+    content_hash: str = ""
+
+
+def clean_tags(tags) -> list[str]:
+    """Trim, drop empties and case-insensitive repeats, keep the author's order."""
+    result: list[str] = []
+    seen: set[str] = set()
+    for tag in tags:
+        tag = " ".join(str(tag).split())
+        if tag and tag.casefold() not in seen:
+            seen.add(tag.casefold())
+            result.append(tag)
+    return result

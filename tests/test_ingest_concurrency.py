@@ -1,0 +1,146 @@
+"""Crash safety and concurrent access: a killed batch leaves nothing behind; readers and a busy
+database are handled without tracebacks."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from dashboard import store
+from dashboard.ingest.pipeline import ingest_paths
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
+
+
+def _ingest(db, *paths, **kwargs):
+    return ingest_paths(db, paths, companies_file=FIXTURES / "companies.toml",
+                        sources_file=FIXTURES / "sources.toml", **kwargs)
+
+
+def _counts(db) -> dict[str, int]:
+    with store.reader(db) as con:
+        return {table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                for table in ("articles", "article_tags", "article_companies", "events", "event_tags")}
+
+
+def _python(code: str, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stdin=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
+
+
+def test_killed_batch_leaves_database_as_it_was(tmp_path):
+    db = tmp_path / "db.duckdb"
+    _ingest(db, FIXTURES / "seed.txt")
+    before = _counts(db)
+    big = tmp_path / "big.jsonl"
+    with big.open("w", encoding="utf-8") as handle:
+        for n in range(2000):
+            handle.write(json.dumps({
+                "title": f"Generated story {n}", "source": "Generator",
+                "published": f"2025-11-{1 + n % 28:02d}T{n % 24:02d}:{n % 60:02d}:00Z",
+                "tags": ["Generated", f"tag{n % 7}"], "summary": "Alibaba shares moved.",
+            }) + "\n")
+    # The child announces when the articles are written, inside the open transaction, then
+    # blocks on stdin until it is killed.
+    child = _python(f"""
+        import sys
+        from dashboard.ingest.pipeline import ingest_paths
+        def progress(stage, written):
+            if stage == "articles":
+                print("writing", flush=True)
+                sys.stdin.read()
+        ingest_paths({str(db)!r}, [{str(big)!r}], companies_file={str(FIXTURES / 'companies.toml')!r},
+                     sources_file=None, progress=progress)
+        print("finished", flush=True)
+    """)
+    try:
+        assert child.stdout.readline().strip() == "writing"
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.wait()
+    assert child.returncode == -signal.SIGKILL
+    assert _counts(db) == before
+    # and the file is healthy: the same batch goes through afterwards
+    report = _ingest(db, big)
+    assert report.articles.added == 2000
+    assert _counts(db)["articles"] == before["articles"] + 2000
+
+
+def test_ingest_while_a_cursor_reads_in_the_same_process(tmp_path):
+    db = tmp_path / "db.duckdb"
+    _ingest(db, FIXTURES / "seed.txt")
+    con = store.connect(db)
+    try:
+        cursor = con.cursor()
+        cursor.execute("BEGIN TRANSACTION")
+        assert cursor.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+        report = _ingest(db, FIXTURES / "reports.jsonl")
+        assert report.ok and report.articles.added == 4
+        # the open read transaction keeps its snapshot; a new one sees the batch
+        assert cursor.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+        cursor.execute("COMMIT")
+        assert cursor.execute("SELECT count(*) FROM articles").fetchone()[0] == 5
+    finally:
+        con.close()
+
+
+def test_read_only_connection_in_the_same_process_is_reported_as_busy(tmp_path):
+    db = tmp_path / "db.duckdb"
+    _ingest(db, FIXTURES / "seed.txt")
+    with store.reader(db):
+        with pytest.raises(store.DatabaseBusy, match="database busy"):
+            _ingest(db, FIXTURES / "reports.jsonl")
+    assert _ingest(db, FIXTURES / "reports.jsonl").articles.added == 4
+
+
+def _reader_process(db: Path) -> subprocess.Popen:
+    reader = _python(f"""
+        import sys
+        from dashboard import store
+        con = store.connect({str(db)!r}, read_only=True)
+        print("open", flush=True)
+        sys.stdin.readline()
+        con.close()
+        print("closed", flush=True)
+    """)
+    assert reader.stdout.readline().strip() == "open"
+    return reader
+
+
+def _cli(*args) -> list[str]:
+    return [sys.executable, "-m", "dashboard", *args]
+
+
+def test_other_process_reader_makes_ingest_report_busy(tmp_path):
+    db = tmp_path / "db.duckdb"
+    _ingest(db, FIXTURES / "seed.txt")
+    reader = _reader_process(db)
+    try:
+        result = subprocess.run(_cli("ingest", str(FIXTURES / "reports.jsonl"), "--db", str(db), "--wait", "0.2"),
+                                cwd=ROOT, capture_output=True, text=True)
+    finally:
+        reader.communicate("\n")
+    assert result.returncode == 1
+    assert "database busy: another ingest/refresh is writing" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert _counts(db)["articles"] == 1
+
+
+def test_ingest_waits_for_a_reader_to_close(tmp_path):
+    db = tmp_path / "db.duckdb"
+    _ingest(db, FIXTURES / "seed.txt")
+    reader = _reader_process(db)
+    ingest = subprocess.Popen(_cli("ingest", str(FIXTURES / "reports.jsonl"), "--db", str(db), "--wait", "60"),
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    reader.communicate("\n")
+    out, err = ingest.communicate()
+    assert ingest.returncode == 0, err
+    assert "articles: 4 added" in out
+    assert _counts(db)["articles"] == 5
