@@ -1,0 +1,14 @@
+"""The analysis core: event reactions, ADR parity/premium, reported-vs-computed claims.
+
+Pure functions on frames (``reactions``, ``parity``, ``claims``) plus a thin loader (``load``)
+that gathers those frames from the store. Rules and formulas: docs/analysis.md.
+"""
+from dashboard.analysis.claims import Claim, check_claim, claims_table, extract_claims
+from dashboard.analysis.parity import parity_frame, premium_at
+from dashboard.analysis.reactions import listing_reaction, reaction_table
+
+__all__ = [
+    "Claim", "check_claim", "claims_table", "extract_claims",
+    "parity_frame", "premium_at",
+    "listing_reaction", "reaction_table",
+]

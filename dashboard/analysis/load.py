@@ -1,0 +1,175 @@
+"""The thin loader: gather events, articles, listings, bars and sessions from the store, then
+hand them to the pure functions in reactions / parity / claims.
+
+Each function takes an open connection (``store.reader(...)``) and the filters of
+docs/architecture.md ("Filters").
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from dashboard import config, markets
+from dashboard.analysis import _sessions
+from dashboard.analysis.claims import claims_table
+from dashboard.analysis.parity import DEFAULT_MAX_AGE, parity_frame, premium_at
+from dashboard.analysis.reactions import reaction_table
+from dashboard.store import articles as store_articles
+from dashboard.store import bars as store_bars
+from dashboard.store import companies as store_companies
+from dashboard.store import events as store_events
+
+# How far around the events to read bars and sessions: the baseline needs five earlier sessions
+# (plus holidays), the reaction needs the next session's close (plus a long weekend).
+BEFORE = pd.Timedelta(days=12)
+AFTER = pd.Timedelta(days=7)
+
+FX_SYMBOL_FOR = {"HKD": "HKD=X"}  # Yahoo quotes "<CCY>=X" as units of CCY per USD
+
+
+@dataclass
+class Filters:
+    tags: list[str] = field(default_factory=list)
+    companies: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    since: str | None = None
+    until: str | None = None
+
+
+def _all_listings(con) -> pd.DataFrame:
+    return store_companies.listings(con, roles=None)
+
+
+def _spans(times: pd.Series) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """Merged [t − BEFORE, t + AFTER) windows around the given times."""
+    spans: list[list[pd.Timestamp]] = []
+    for ts in sorted(pd.to_datetime(times, utc=True).dropna()):
+        lo, hi = ts - BEFORE, ts + AFTER
+        if spans and lo <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], hi)
+        else:
+            spans.append([lo, hi])
+    return [(lo, hi) for lo, hi in spans]
+
+
+def _bars_for(con, symbol: str, spans) -> pd.DataFrame:
+    """The finest stored bars of ``symbol`` in each span, concatenated."""
+    frames = [store_bars.query_bars(con, symbol, lo, hi) for lo, hi in spans]
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return store_bars.query_bars(con, symbol, pd.Timestamp(0, tz="UTC"), pd.Timestamp(1, tz="UTC"))
+    return pd.concat(frames, ignore_index=True).drop_duplicates("ts").sort_values("ts").reset_index(drop=True)
+
+
+def _sessions_for(mic: str | None, spans) -> pd.DataFrame | None:
+    if not mic:
+        return None
+    frames = [markets.sessions(mic, lo, hi) for lo, hi in spans]
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return _sessions.prepare(markets.sessions(mic, "2000-01-03", "2000-01-04")).iloc[0:0]
+    joined = pd.concat(frames, ignore_index=True).drop_duplicates("session")
+    return _sessions.prepare(joined)
+
+
+def _frames(con, listings: pd.DataFrame, symbols, spans):
+    """Bars and sessions per symbol; ``listings`` holds every role (for benchmarks' MICs)."""
+    mic_by_symbol = dict(zip(listings["symbol"], listings["exchange_mic"]))
+    bars = {s: _bars_for(con, s, spans) for s in symbols}
+    sessions = {s: _sessions_for(mic_by_symbol.get(s), spans) for s in symbols}
+    return bars, sessions
+
+
+def reactions(con, filters: Filters) -> pd.DataFrame:
+    """The reaction table for the filtered events (docs/analysis.md), with the ADR premium."""
+    events = store_events.query_events(con, kinds=filters.kinds, companies=filters.companies,
+                                       tags=filters.tags, sources=filters.sources,
+                                       since=filters.since, until=filters.until)
+    listings = _all_listings(con)
+    own = listings[listings["role"] == "listing"]
+    spans = _spans(events["ts"])
+    symbols = set(own["symbol"]) | set(own["benchmark_symbol"].dropna())
+    bars, sessions = _frames(con, listings, symbols, spans)
+    table = reaction_table(events, own, bars, sessions)
+    table["adr_premium_at_event"] = float("nan")
+    table["adr_premium_at_first_bar"] = float("nan")
+    for company_id in table["company_id"].dropna().unique():
+        parity = company_parity(con, company_id, spans=spans, listings=listings)
+        if parity is None or parity.empty:
+            continue
+        rows = table["company_id"] == company_id
+        table.loc[rows, "adr_premium_at_event"] = premium_at(parity, table.loc[rows, "event_ts"])["premium"].to_numpy()
+        # e.g. the discount Hong Kong opened into on Monday after the ADR priced Friday's news
+        table.loc[rows, "adr_premium_at_first_bar"] = premium_at(parity, table.loc[rows, "first_bar_ts"])["premium"].to_numpy()
+    return table
+
+
+def parity_pair(listings: pd.DataFrame, company_id: str) -> tuple[dict, dict, str] | None:
+    """(ADR listing, home listing, FX symbol) of a company, or None if it has no ADR.
+
+    The ADR is the USD listing whose unit holds several shares; home is a listing in another
+    currency.
+    """
+    own = listings[(listings["company_id"] == company_id) & (listings["role"] == "listing")]
+    adrs = own[(own["currency"] == "USD") & (own["shares_per_unit"].fillna(1) != 1)]
+    homes = own[own["currency"] != "USD"]
+    if adrs.empty or homes.empty:
+        return None
+    home = homes.iloc[0].to_dict()
+    fx = FX_SYMBOL_FOR.get(home["currency"], f"{home['currency']}=X")
+    return adrs.iloc[0].to_dict(), home, fx
+
+
+def company_parity(con, company_id: str, start=None, end=None, *, spans=None,
+                   listings: pd.DataFrame | None = None) -> pd.DataFrame | None:
+    """:func:`parity_frame` for a company's ADR over ``[start, end)`` (or the given spans)."""
+    listings = _all_listings(con) if listings is None else listings
+    pair = parity_pair(listings, company_id)
+    if pair is None:
+        return None
+    adr, home, fx = pair
+    spans = spans or [markets.window(start, end)]
+    # the home price and FX are carried forward while their markets are shut: read back further
+    lookback = [(lo - DEFAULT_MAX_AGE, hi) for lo, hi in spans]
+    return parity_frame(
+        _bars_for(con, adr["symbol"], spans), _bars_for(con, home["symbol"], lookback),
+        _bars_for(con, fx, lookback),
+        adr_shares_per_unit=float(adr["shares_per_unit"]),
+        home_shares_per_unit=float(home["shares_per_unit"] or 1),
+    )
+
+
+def _aliases() -> dict[str, tuple[str, ...]]:
+    """Company names and aliases from data/companies.toml (for "Alibaba fell 2.2% …")."""
+    try:
+        with open(config.COMPANIES_FILE, "rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+    return {c["id"]: tuple([c.get("name", c["id"]), *c.get("aliases", [])]) for c in data.get("company", [])}
+
+
+def claims(con, filters: Filters) -> pd.DataFrame:
+    """Every move claim in the filtered articles and events, checked against stored bars.
+
+    ``--kind`` narrows events only; articles are included unless kinds are given without
+    ``publication``.
+    """
+    events = store_events.query_events(con, kinds=filters.kinds, companies=filters.companies,
+                                       tags=filters.tags, sources=filters.sources,
+                                       since=filters.since, until=filters.until)
+    if filters.kinds and "publication" not in [k.lower() for k in filters.kinds]:
+        articles = None
+    else:
+        articles = store_articles.query_articles(con, tags=filters.tags, companies=filters.companies,
+                                                 sources=filters.sources, since=filters.since,
+                                                 until=filters.until)
+    listings = _all_listings(con)
+    own = listings[listings["role"] == "listing"]
+    times = pd.concat([events["ts"], articles["published_at"] if articles is not None else pd.Series(dtype="datetime64[ns, UTC]")])
+    spans = _spans(times)
+    bars, sessions = _frames(con, listings, set(own["symbol"]), spans)
+    return claims_table(articles, events, own, bars, sessions, _aliases())

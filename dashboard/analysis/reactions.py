@@ -1,0 +1,253 @@
+"""Event reactions: how each listing moved after an event, against its benchmark.
+
+Pure functions on frames; docs/analysis.md states every rule. In short:
+
+- the event reaches a listing at the first moment its exchange trades at or after the event
+  (``tradable_from``); the first bar is the bar covering that moment;
+- the reference price is the close of the last bar finished before the event;
+- ``ret_Xm`` is the price X wall-clock minutes after the first bar's start over the reference;
+  a window the market shuts inside (lunch break, close) stops at the shutdown and is listed in
+  ``windows_cut`` instead of silently spanning the gap;
+- abnormal = listing return − benchmark return measured at the same instants;
+- volume ratio = volume in the first 60 minutes (cut like the returns) over the mean volume of the
+  same minutes (same offset from the open) in the previous five sessions that have bars;
+- a day-precision event is read against that day's session: reference = previous close,
+  reaction = the session's close, and ``note`` says so.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from dashboard.analysis import _bars, _sessions
+
+WINDOWS_MINUTES = (5, 15, 30, 60)
+VOLUME_WINDOW_MINUTES = 60
+BASELINE_SESSIONS = 5
+
+REACTION_COLUMNS = [
+    "event_id", "event_ts", "precision", "kind", "headline", "company_id", "symbol",
+    "exchange_mic", "session", "tradable_from", "first_bar_ts", "first_bar_open",
+    "ref_ts", "ref_price",
+    *[f"ret_{m}m" for m in WINDOWS_MINUTES], "ret_session_close", "ret_next_close",
+    "session_close_ts", "next_session", "next_close_ts",
+    "benchmark_symbol",
+    *[f"abn_{m}m" for m in WINDOWS_MINUTES], "abn_session_close", "abn_next_close",
+    "volume", "volume_baseline", "volume_ratio", "baseline_sessions",
+    "windows_cut", "note", "bars_source",
+]
+
+
+def _nan_result() -> dict:
+    result = {column: None for column in REACTION_COLUMNS}
+    for column in REACTION_COLUMNS:
+        if column.startswith(("ret_", "abn_", "volume")) or column in ("ref_price", "first_bar_open"):
+            result[column] = float("nan")
+    result["baseline_sessions"] = 0
+    result["windows_cut"] = ""
+    return result
+
+
+def _first_bar(bars: pd.DataFrame, moment: pd.Timestamp, session_close: pd.Timestamp) -> int | None:
+    """Position of the bar covering ``moment`` or the first after it, inside the session."""
+    if bars.empty:
+        return None
+    position = int(bars["end"].searchsorted(moment, side="right"))
+    if position >= len(bars) or bars["ts"].iloc[position] >= session_close:
+        return None
+    return position
+
+
+def _volume_in(bars: pd.DataFrame, start, end) -> tuple[float, bool]:
+    volume, count = _bars.volume_sum(bars, start, end)
+    return volume, count > 0
+
+
+def _volume_baseline(bars, sessions, session_pos, offset, length) -> tuple[float, int]:
+    """Mean volume of the same minutes in up to five earlier sessions that have bars."""
+    volumes = []
+    position = session_pos - 1
+    while position >= 0 and len(volumes) < BASELINE_SESSIONS:
+        row = sessions.iloc[position]
+        start = row["open"] + offset
+        volume, has_bars = _volume_in(bars, start, start + length)
+        if has_bars:
+            volumes.append(volume)
+        position -= 1
+    if not volumes:
+        return float("nan"), 0
+    return float(np.mean(volumes)), len(volumes)
+
+
+def _ratio(value: float, baseline: float) -> float:
+    if not np.isfinite(value) or not np.isfinite(baseline) or baseline <= 0:
+        return float("nan")
+    return value / baseline
+
+
+def _bench_return(bench: pd.DataFrame, ref_time, end_time, not_before) -> float:
+    """Benchmark return between the same two instants as the listing's."""
+    if bench is None or bench.empty:
+        return float("nan")
+    _, ref = _bars.price_at(bench, ref_time)
+    _, price = _bars.price_at(bench, end_time, not_before=not_before)
+    return _bars.ret(price, ref)
+
+
+def listing_reaction(
+    *,
+    event_ts,
+    precision: str,
+    ts_zone: str | None,
+    bars: pd.DataFrame | None,
+    sessions: pd.DataFrame,
+    benchmark_bars: pd.DataFrame | None = None,
+) -> dict:
+    """The reaction of one listing to one event (a dict of REACTION_COLUMNS' figures)."""
+    bars = _bars.prepare(bars)
+    bench = _bars.prepare(benchmark_bars)
+    sessions = _sessions.prepare(sessions)
+    event_ts = pd.Timestamp(event_ts).tz_convert("UTC")
+    result = _nan_result()
+    if precision == "day":
+        return _day_reaction(result, event_ts, ts_zone, bars, bench, sessions)
+
+    notes = []
+    if precision == "hour":
+        notes.append("hour precision: timed from the start of the hour")
+    session_pos, tradable_from = _sessions.next_tradable(sessions, event_ts)
+    if session_pos is None:
+        result["note"] = "no exchange session after the event in the calendar range"
+        return result
+    session = sessions.iloc[session_pos]
+    result.update(session=session["session"], tradable_from=tradable_from,
+                  session_close_ts=session["close"])
+    if tradable_from > event_ts:
+        notes.append(f"market shut at the event; first tradable {_sessions.fmt_utc(tradable_from)}")
+
+    ref_ts, ref_price = _bars.price_at(bars, event_ts)
+    result.update(ref_ts=ref_ts, ref_price=ref_price)
+    first = _first_bar(bars, tradable_from, session["close"])
+    if first is None:
+        notes.append(f"no bars in the {session['session']} session")
+        result["note"] = "; ".join(notes)
+        return result
+    t0 = bars["ts"].iloc[first]
+    result.update(first_bar_ts=t0, first_bar_open=float(bars["open"].iloc[first]))
+    if math.isnan(ref_price):
+        notes.append("no bar before the event: no reference price")
+
+    shutdown = _sessions.next_shutdown(session, t0)
+    cut = []
+    for minutes in WINDOWS_MINUTES:
+        end = t0 + pd.Timedelta(minutes=minutes)
+        if end > shutdown:
+            cut.append(f"{minutes}m")
+            end = shutdown
+        _, price = _bars.price_at(bars, end, not_before=t0)
+        result[f"ret_{minutes}m"] = _bars.ret(price, ref_price)
+        result[f"abn_{minutes}m"] = result[f"ret_{minutes}m"] - _bench_return(bench, event_ts, end, t0)
+    if cut:
+        what = "lunch break" if shutdown != session["close"] else "close"
+        notes.append(f"{', '.join(cut)} window(s) stop at the {what} ({_sessions.fmt_utc(shutdown)})")
+    result["windows_cut"] = ";".join(cut)
+
+    _fill_closes(result, bars, bench, sessions, session_pos, event_ts, t0, ref_price)
+
+    volume_end = min(t0 + pd.Timedelta(minutes=VOLUME_WINDOW_MINUTES), shutdown)
+    volume, _ = _volume_in(bars, t0, volume_end)
+    baseline, count = _volume_baseline(bars, sessions, session_pos, t0 - session["open"], volume_end - t0)
+    result.update(volume=volume, volume_baseline=baseline, volume_ratio=_ratio(volume, baseline),
+                  baseline_sessions=count)
+    result["bars_source"] = _bars.sources(_bars.between(bars, ref_ts or t0, result["next_close_ts"] or session["close"]))
+    result["note"] = "; ".join(notes)
+    return result
+
+
+def _fill_closes(result, bars, bench, sessions, session_pos, ref_time, t0, ref_price) -> None:
+    """Returns to this session's close and to the next session's close."""
+    session = sessions.iloc[session_pos]
+    _, close_price = _bars.price_at(bars, session["close"], not_before=t0)
+    result["ret_session_close"] = _bars.ret(close_price, ref_price)
+    result["abn_session_close"] = result["ret_session_close"] - _bench_return(bench, ref_time, session["close"], t0)
+    if session_pos + 1 < len(sessions):
+        following = sessions.iloc[session_pos + 1]
+        result.update(next_session=following["session"], next_close_ts=following["close"])
+        _, next_price = _bars.price_at(bars, following["close"], not_before=following["open"])
+        result["ret_next_close"] = _bars.ret(next_price, ref_price)
+        result["abn_next_close"] = result["ret_next_close"] - _bench_return(
+            bench, ref_time, following["close"], following["open"])
+
+
+def _day_reaction(result, event_ts, ts_zone, bars, bench, sessions) -> dict:
+    """A day-precision event: the listing's session of that date (or the next one)."""
+    day = event_ts.tz_convert(ts_zone or "UTC").date()
+    session_pos = _sessions.on_or_after_date(sessions, day)
+    if session_pos is None:
+        result["note"] = "day precision: no session on or after that date in the calendar range"
+        return result
+    session = sessions.iloc[session_pos]
+    label = session["session"]
+    note = (f"day precision: reaction = {label} session close vs the previous close"
+            if label == day else
+            f"day precision: {day} is not a session here; reaction = next session {label} close vs the previous close")
+    result.update(session=label, tradable_from=session["open"], session_close_ts=session["close"])
+    ref_ts, ref_price = _bars.price_at(bars, session["open"])
+    result.update(ref_ts=ref_ts, ref_price=ref_price)
+    first = _first_bar(bars, session["open"], session["close"])
+    if first is None:
+        result["note"] = f"{note}; no bars in the {label} session"
+        return result
+    t0 = bars["ts"].iloc[first]
+    result.update(first_bar_ts=t0, first_bar_open=float(bars["open"].iloc[first]))
+    _fill_closes(result, bars, bench, sessions, session_pos, session["open"], t0, ref_price)
+    length = session["close"] - session["open"]
+    volume, _ = _volume_in(bars, session["open"], session["close"])
+    baseline, count = _volume_baseline(bars, sessions, session_pos, pd.Timedelta(0), length)
+    result.update(volume=volume, volume_baseline=baseline, volume_ratio=_ratio(volume, baseline),
+                  baseline_sessions=count)
+    result["bars_source"] = _bars.sources(_bars.between(bars, ref_ts or t0, result["next_close_ts"] or session["close"]))
+    result["note"] = note + "; whole-session volume vs previous sessions"
+    return result
+
+
+def reaction_table(
+    events: pd.DataFrame,
+    listings: pd.DataFrame,
+    bars_by_symbol: dict[str, pd.DataFrame],
+    sessions_by_symbol: dict[str, pd.DataFrame],
+) -> pd.DataFrame:
+    """One row per event × listing of the event's company (every listing if it names none)."""
+    rows = []
+    bars_by_symbol = {s: _bars.prepare(b) for s, b in bars_by_symbol.items()}
+    sessions_by_symbol = {s: _sessions.prepare(f) for s, f in sessions_by_symbol.items() if f is not None}
+    own = listings[listings.get("role", pd.Series("listing", index=listings.index)).fillna("listing") == "listing"]
+    for event in events.itertuples(index=False):
+        company = getattr(event, "company_id", None)
+        targets = own[own["company_id"] == company] if isinstance(company, str) and company else own
+        for listing in targets.itertuples(index=False):
+            benchmark = listing.benchmark_symbol if isinstance(listing.benchmark_symbol, str) else None
+            sessions = sessions_by_symbol.get(listing.symbol)
+            if sessions is None:
+                continue
+            figures = listing_reaction(
+                event_ts=event.ts,
+                precision=event.precision,
+                ts_zone=getattr(event, "ts_zone", None),
+                bars=bars_by_symbol.get(listing.symbol),
+                sessions=sessions,
+                benchmark_bars=bars_by_symbol.get(benchmark) if benchmark else None,
+            )
+            figures.update(
+                event_id=event.event_id, event_ts=pd.Timestamp(event.ts).tz_convert("UTC"),
+                precision=event.precision, kind=getattr(event, "kind", None),
+                headline=getattr(event, "headline", None), company_id=listing.company_id,
+                symbol=listing.symbol, exchange_mic=listing.exchange_mic, benchmark_symbol=benchmark,
+            )
+            rows.append(figures)
+    table = pd.DataFrame(rows, columns=REACTION_COLUMNS)
+    for column in ("event_ts", "tradable_from", "first_bar_ts", "ref_ts", "session_close_ts", "next_close_ts"):
+        table[column] = pd.to_datetime(table[column], utc=True)
+    return table
