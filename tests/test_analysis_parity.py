@@ -60,3 +60,11 @@ def test_premium_at_event_times_uses_the_last_finished_adr_bar():
     assert at["premium"].iloc[1] == pytest.approx(152.0 / 160.0 - 1)  # weekend: Friday's last
     assert pd.isna(at["premium"].iloc[2])
     assert pd.isna(at["premium"].iloc[3])  # no time (e.g. a listing with no first bar)
+
+
+def test_premium_at_an_event_long_after_the_last_bar_is_missing_not_borrowed():
+    frame = parity_frame(ADR, HOME, FX, adr_shares_per_unit=8)
+    at = premium_at(frame, [pd.Timestamp("2025-12-03 15:00", tz="UTC"),   # weeks after the bars
+                            pd.Timestamp("2025-11-17 14:40", tz="UTC")])  # minutes after
+    assert pd.isna(at["premium"].iloc[0])
+    assert at["premium"].iloc[1] == pytest.approx(160.0 / (158.0 * 8 / 7.80) - 1)

@@ -71,10 +71,11 @@ def parity_frame(
     return left.sort_values("ts").reset_index(drop=True)[PARITY_COLUMNS]
 
 
-def premium_at(parity: pd.DataFrame, times) -> pd.DataFrame:
+def premium_at(parity: pd.DataFrame, times, *, max_age: pd.Timedelta = DEFAULT_MAX_AGE) -> pd.DataFrame:
     """The premium as of each time (last ADR bar finished by then): time, premium_ts, premium.
 
-    A missing time (NaT) gets a missing premium.
+    A missing time (NaT) gets a missing premium, and so does a time whose last known premium is
+    older than ``max_age`` (an event months after the stored bars must not borrow their premium).
     """
     times = pd.Series(pd.to_datetime(pd.Series(list(times)), utc=True), name="time")
     out = pd.DataFrame({"time": times})
@@ -85,7 +86,8 @@ def premium_at(parity: pd.DataFrame, times) -> pd.DataFrame:
     known["known_at"] = known["ts"] + pd.Timedelta(minutes=1)
     known = known.rename(columns={"ts": "premium_ts"}).sort_values("known_at")
     order = out.reset_index().dropna(subset=["time"]).sort_values("time")
-    merged = pd.merge_asof(order, known, left_on="time", right_on="known_at", direction="backward")
+    merged = pd.merge_asof(order, known, left_on="time", right_on="known_at", direction="backward",
+                           tolerance=max_age)
     merged = merged.set_index("index").reindex(out.index)
     merged["time"] = out["time"]
     return merged[["time", "premium_ts", "premium"]].rename_axis(None)
