@@ -1,0 +1,439 @@
+"""The main screen (Streamlit): widgets → core calls → figure, table, reader.
+
+Layout and widget state only; every number comes from ``dashboard.view`` and every figure from
+``dashboard.charts``. Untrusted text (titles, tags, bodies) is shown as escaped markdown or plain
+text, never as HTML.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, config, store
+from dashboard import view as screen
+from dashboard.view import Filters
+
+st.set_page_config(page_title="Event overlay — news vs. prices", page_icon="📈", layout="wide")
+
+DB_PATH = config.resolve_db_path()
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~=$:&^@\"'])")
+
+
+def md(text: object) -> str:
+    """Untrusted text as literal markdown: every markdown/HTML-significant character escaped."""
+    if text is None or (isinstance(text, float) and pd.isna(text)):
+        return ""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def md_paragraphs(text: object) -> str:
+    """Like md() but keeps paragraph breaks."""
+    if text is None or (isinstance(text, float) and pd.isna(text)):
+        return ""
+    return "\n\n".join(md(p) for p in re.split(r"\n\s*\n", str(text)) if p.strip())
+
+
+# ---------------------------------------------------------------------------------------------
+# Cached core calls (keyed on the database file's write stamp, so a new ingest shows up)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_options(db_path: str, stamp: float, company: str, zone: str) -> screen.ScreenOptions:
+    return screen.load_options(db_path, company, zone)
+
+
+@st.cache_data(show_spinner="Loading prices and events…", max_entries=64)
+def cached_view(db_path: str, stamp: float, filters: Filters) -> screen.ViewData:
+    return screen.load_view(db_path, filters)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def cached_article(db_path: str, stamp: float, article_id: str) -> dict | None:
+    return screen.load_article(db_path, article_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Hooks for later features (issue 5: exports, issue 6: reactions)
+
+
+def render_exports(fig, view: screen.ViewData) -> None:
+    """Download buttons under the figure (issue 5: dashboard/app_exports.py)."""
+    try:
+        from dashboard.app_exports import render_export_buttons
+    except ImportError:
+        return
+    render_export_buttons(st, fig, view, view.filters, db_path=DB_PATH)
+
+
+def render_reactions(view: screen.ViewData) -> None:
+    """Reaction table and ADR parity — filled in by the reactions feature (issue 6)."""
+    try:
+        from dashboard import analysis  # noqa: F401
+    except ImportError:
+        return
+
+
+# ---------------------------------------------------------------------------------------------
+# State: URL ⇄ widgets
+
+
+WIDGET_KEYS = ("company", "tags", "sources", "kinds", "dates", "zone", "interval", "price_mode", "reference")
+
+
+def seed_state_from_url() -> None:
+    """First run of a session: the URL decides the widgets' starting values."""
+    if st.session_state.get("_seeded"):
+        return
+    filters, notices = Filters.from_query_params(st.query_params)
+    st.session_state["_url_filters"] = filters
+    st.session_state["_notices"] = notices
+    st.session_state["selected_event"] = st.query_params.get("event") or None
+    st.session_state["selected_article"] = st.query_params.get("article") or None
+    st.session_state["_seeded"] = True
+
+
+def sidebar(stamp: float) -> Filters:
+    url_filters: Filters = st.session_state["_url_filters"]
+    notices: list[str] = st.session_state["_notices"]
+    st.sidebar.header("Filters")
+
+    # Zone first: the default window is a set of days in the display zone.
+    zone_default = url_filters.zone
+    company_wanted = st.session_state.get("company", url_filters.company)
+    options = cached_options(str(DB_PATH), stamp, company_wanted, st.session_state.get("zone", zone_default))
+    if not options.companies:
+        st.error("The database holds no companies yet: run `python -m dashboard ingest data/`.")
+        st.stop()
+    company_ids = [cid for cid, _ in options.companies]
+    names = dict(options.companies)
+    if "company" not in st.session_state:
+        if options.company_id and screen.resolve_company(
+            pd.DataFrame(options.companies, columns=["company_id", "name"]), url_filters.company
+        ) is None:
+            notices.append(f"Unknown company {url_filters.company!r} in the URL; showing {names[options.company_id]}.")
+        st.session_state["company"] = options.company_id or company_ids[0]
+    st.sidebar.selectbox("Company", company_ids, key="company", format_func=lambda c: names.get(c, c))
+
+    tag_labels = {t: f"{t} ({a} art., {e} ev.)" for t, a, e in options.tags}
+    tag_lookup = {t.casefold(): t for t in tag_labels}
+    if "tags" not in st.session_state:
+        chosen = []
+        for tag in url_filters.tags:
+            if tag.casefold() in tag_lookup:
+                chosen.append(tag_lookup[tag.casefold()])
+            else:
+                notices.append(f"Unknown tag {tag!r} in the URL; ignored.")
+        st.session_state["tags"] = chosen
+    st.session_state["tags"] = [t for t in st.session_state["tags"] if t in tag_labels]
+    st.sidebar.multiselect(
+        "Tags (any of)", list(tag_labels), key="tags", format_func=lambda t: tag_labels.get(t, t),
+        help="Counts: articles and events carrying the tag. Narrows articles, events and chart markers alike.",
+    )
+
+    source_lookup = {s.casefold(): s for s in options.sources}
+    if "sources" not in st.session_state:
+        st.session_state["sources"] = [source_lookup[s.casefold()] for s in url_filters.sources if s.casefold() in source_lookup]
+        notices += [f"Unknown source {s!r} in the URL; ignored." for s in url_filters.sources if s.casefold() not in source_lookup]
+    st.session_state["sources"] = [s for s in st.session_state["sources"] if s in options.sources]
+    st.sidebar.multiselect("Sources", options.sources, key="sources")
+
+    kind_options = options.kinds
+    if "kinds" not in st.session_state:
+        st.session_state["kinds"] = [k for k in url_filters.kinds if k in kind_options]
+        notices += [f"Unknown event kind {k!r} in the URL; ignored." for k in url_filters.kinds if k not in kind_options]
+    st.session_state["kinds"] = [k for k in st.session_state["kinds"] if k in kind_options]
+    st.sidebar.multiselect("Event kinds", kind_options, key="kinds")
+
+    default_window = (options.default_start, options.default_end)
+    if "dates" not in st.session_state:
+        start = url_filters.start or options.default_start
+        end = url_filters.end or options.default_end
+        st.session_state["dates"] = (start, end) if start and end else ()
+    st.sidebar.date_input("Dates (in the display zone)", key="dates")
+
+    if "zone" not in st.session_state:
+        st.session_state["zone"] = url_filters.zone
+    st.sidebar.selectbox("Display time zone", screen.ZONES, key="zone", format_func=lambda z: f"{screen.ZONE_LABELS[z]} ({z})")
+    if "interval" not in st.session_state:
+        st.session_state["interval"] = url_filters.interval
+    st.sidebar.selectbox("Bar interval", screen.INTERVALS, key="interval")
+    if "price_mode" not in st.session_state:
+        st.session_state["price_mode"] = url_filters.price_mode
+    st.sidebar.radio("Prices as", screen.PRICE_MODES, key="price_mode", format_func=screen.PRICE_MODE_LABELS.get)
+    reference = None
+    if st.session_state["price_mode"] == "pct":
+        if "reference" not in st.session_state:
+            st.session_state["reference"] = (
+                url_filters.reference.strftime("%Y-%m-%dT%H:%MZ") if url_filters.reference is not None else ""
+            )
+        text = st.sidebar.text_input("Reference time (UTC, e.g. 2025-11-14T18:00Z; empty = window start)", key="reference")
+        if text.strip():
+            try:
+                reference = screen.parse_utc(text.strip())
+            except ValueError:
+                st.sidebar.warning(f"Reference time {text!r} is not a time; using the window start.")
+
+    dates = st.session_state.get("dates") or ()
+    start = end = None
+    if isinstance(dates, (tuple, list)) and len(dates) == 2 and tuple(dates) != default_window:
+        start, end = dates
+    elif isinstance(dates, (tuple, list)) and len(dates) == 1:
+        st.sidebar.caption("Pick an end date too; showing the default window meanwhile.")
+
+    return Filters(
+        company=st.session_state["company"],
+        tags=tuple(st.session_state["tags"]),
+        sources=tuple(st.session_state["sources"]),
+        kinds=tuple(st.session_state["kinds"]),
+        start=start,
+        end=end,
+        zone=st.session_state["zone"],
+        interval=st.session_state["interval"],
+        price_mode=st.session_state["price_mode"],
+        reference=reference,
+    )
+
+
+def mirror_to_url(filters: Filters) -> None:
+    params = filters.to_query_params()
+    if filters.company == screen.DEFAULT_COMPANY:
+        params.pop("company", None)
+    for name in ("selected_event", "selected_article"):
+        value = st.session_state.get(name)
+        if value:
+            params[name.split("_")[1]] = value
+    current = {k: st.query_params.get_all(k) for k in st.query_params}
+    wanted = {k: v if isinstance(v, list) else [v] for k, v in params.items()}
+    if current != wanted:
+        st.query_params.from_dict(params)
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables and the reader
+
+
+def _fmt_time(ts: pd.Timestamp, precision: str, zone: str) -> str:
+    local = pd.Timestamp(ts).tz_convert(zone)
+    if precision == "day":
+        return f"{local:%Y-%m-%d} (day)"
+    return f"{local:%Y-%m-%d %H:%M}"
+
+
+def event_table(events: pd.DataFrame, zone: str) -> pd.DataFrame:
+    return pd.DataFrame({
+        "time": [_fmt_time(t, p, zone) for t, p in zip(events["ts"], events["precision"])],
+        "lane": [charts.STANCE_GROUPS[charts.stance_group(k, s)].label for k, s in zip(events["kind"], events["stance"])],
+        "kind": events["kind"],
+        "actor": events["actor"],
+        "headline": events["headline"],
+        "source": events["source"],
+        "tags": ["; ".join(t or []) for t in events["tags"]],
+    })
+
+
+def article_table(articles: pd.DataFrame, zone: str) -> pd.DataFrame:
+    return pd.DataFrame({
+        "published": [_fmt_time(t, p or "minute", zone) for t, p in zip(articles["published_at"], articles["published_precision"])],
+        "title": articles["title"],
+        "source": articles["source"],
+        "tags": ["; ".join(t or []) for t in articles["tags"]],
+    })
+
+
+def _times_line(ts, precision: str, zone_name: str | None) -> str:
+    ts = pd.Timestamp(ts)
+    if precision == "day":
+        zone = zone_name or "UTC"
+        return f"{ts.tz_convert(zone):%a %Y-%m-%d} (a whole day in {zone}; no time of day reported)"
+    parts = [f"{screen.ZONE_LABELS[z]} {ts.tz_convert(z):%a %Y-%m-%d %H:%M}" for z in screen.ZONES]
+    suffix = " (to the hour)" if precision == "hour" else ""
+    return " · ".join(parts) + suffix
+
+
+def _link(url: object, label: str) -> None:
+    text = "" if url is None or (isinstance(url, float) and pd.isna(url)) else str(url).strip()
+    if not text:
+        return
+    if re.match(r"^https?://", text, re.IGNORECASE):
+        st.link_button(label, text)
+    else:
+        st.caption(f"Source link not shown (not an http/https address): {md(text)}")
+
+
+def render_reader(view: screen.ViewData, stamp: float) -> None:
+    st.subheader("Reader")
+    event_id = st.session_state.get("selected_event")
+    article_id = st.session_state.get("selected_article")
+    event = None
+    if event_id:
+        match = view.events[view.events["event_id"] == event_id] if len(view.events) else view.events
+        if len(match):
+            event = match.iloc[0].to_dict()
+            article_id = event.get("article_id") or None
+            if isinstance(article_id, float):
+                article_id = None
+        else:
+            st.caption("The selected event is not in the current filters.")
+    with st.container(border=True, key="reader"):
+        if event is None and not article_id:
+            st.caption("Click a marker on the chart or pick a row in the tables to read it here.")
+            return
+        if event is not None:
+            st.markdown(f"**Event** · {md(event.get('kind'))} · {md(charts.STANCE_GROUPS[charts.stance_group(event.get('kind'), event.get('stance'))].label)}")
+            st.markdown(f"#### {md(event.get('headline'))}")
+            st.caption(md(_times_line(event["ts"], event.get("precision") or "minute", event.get("ts_zone"))))
+            details = [("Actor", event.get("actor")), ("Source", event.get("source")), ("Figure", event.get("value")),
+                       ("Tags", "; ".join(event.get("tags") or []))]
+            st.markdown("  \n".join(f"**{k}:** {md(v)}" for k, v in details if v and not (isinstance(v, float) and pd.isna(v))))
+            if event.get("detail"):
+                st.markdown(md_paragraphs(event.get("detail")))
+            _link(event.get("source_url"), "Open the event's source ↗")
+        if article_id:
+            article = cached_article(str(DB_PATH), stamp, article_id)
+            if article is None:
+                st.caption(f"Article {md(article_id)} is no longer in the database.")
+                return
+            if event is not None:
+                st.divider()
+            st.markdown("**Article**")
+            st.markdown(f"### {md(article.get('title'))}")
+            st.caption(
+                md(f"{article.get('source') or ''} · {article.get('region') or ''}")
+                + "  \n" + md(_times_line(article["published_at"], article.get("published_precision") or "minute", article.get("published_zone")))
+            )
+            if article.get("tags"):
+                st.markdown("**Tags:** " + md("; ".join(article["tags"])))
+            for label, key in (("Subtitle", "subtitle"), ("Summary", "summary"), ("Background", "background"),
+                               ("Insights", "insights"), ("Text", "body")):
+                value = article.get(key)
+                if value and not (isinstance(value, float) and pd.isna(value)):
+                    st.markdown(f"**{label}**")
+                    st.markdown(md_paragraphs(value))
+            _link(article.get("url"), "Open the article's source ↗")
+
+
+# ---------------------------------------------------------------------------------------------
+# The page
+
+
+def _selection_ids(state, rows: pd.DataFrame, id_column: str) -> list[str]:
+    try:
+        picked = list(state.selection.rows)
+    except AttributeError:
+        return []
+    return [str(rows.iloc[i][id_column]) for i in picked if 0 <= i < len(rows)]
+
+
+def _chart_selection(state) -> list[str]:
+    try:
+        points = state.selection.points
+    except AttributeError:
+        return []
+    ids = []
+    for point in points or []:
+        data = point.get("customdata") if isinstance(point, dict) else None
+        if isinstance(data, (list, tuple)):
+            data = data[0] if data else None
+        if data:
+            ids.append(str(data))
+    return ids
+
+
+def _take_new_selection(name: str, ids: list[str], target: str) -> None:
+    """A widget's selection wins only when it changed since the last run (newest click wins)."""
+    previous = st.session_state.get(f"_last_{name}")
+    if ids != previous:
+        st.session_state[f"_last_{name}"] = ids
+        if ids:
+            st.session_state["selected_event"] = None
+            st.session_state["selected_article"] = None
+            st.session_state[target] = ids[0]
+
+
+def main() -> None:
+    seed_state_from_url()
+    try:
+        stamp = screen.database_stamp(DB_PATH)
+        if not Path(DB_PATH).exists():
+            raise store.DatabaseMissing(f"{DB_PATH}: no database here yet")
+        filters = sidebar(stamp)
+        view = cached_view(str(DB_PATH), stamp, filters)
+    except store.DatabaseMissing as exc:
+        st.title("Event overlay")
+        st.error(
+            f"No database at `{md(DB_PATH)}`. Build it offline with `make data` "
+            "(or `python -m dashboard ingest data/` and `python -m dashboard prices sample`), "
+            "or point `DASHBOARD_DB` at one."
+        )
+        st.caption(md(str(exc)))
+        return
+    except store.DatabaseBusy as exc:
+        st.title("Event overlay")
+        st.warning(f"{md(str(exc))}. The page will work again once the writer finishes.")
+        st.button("Try again")
+        return
+
+    mirror_to_url(filters)
+    zone_label = screen.ZONE_LABELS[view.zone]
+    st.title(f"{md(view.company_name)}: news vs. prices")
+    summary = [f"{view.start_day:%a %Y-%m-%d} → {view.end_day:%a %Y-%m-%d}, times in {zone_label}",
+               f"{len(view.events)} events", f"{len(view.articles)} articles"]
+    summary += [f"{lv.symbol}: {lv.total_bars:,} {lv.interval} bars" for lv in view.listings]
+    st.caption(" · ".join(md(part) for part in summary))
+    for notice in st.session_state.get("_notices", []):
+        st.warning(md(notice))
+    st.session_state["_notices"] = []  # URL notices are shown once, on the run that read the URL
+    for notice in view.notices:
+        if config.SYNTHETIC_LABEL in notice:
+            st.warning("⚠ " + md(notice) + " It only stands in until real bars are fetched or imported.")
+        else:
+            st.info(md(notice))
+    if view.has_bars and not view.synthetic:
+        sources = sorted({s for lv in view.listings for s in lv.sources})
+        st.caption(md(f"Prices from the local store ({', '.join(sources)}); the app itself never calls Yahoo."))
+
+    if view.events.empty:
+        st.info("No events match these filters in this window. Widen the dates or clear a filter.")
+    if not view.has_bars and view.events.empty:
+        st.info("Nothing to draw: no prices and no events for these filters.")
+    else:
+        theme = "dark" if getattr(getattr(st.context, "theme", None), "type", None) == "dark" else "light"
+        fig = charts.overlay_figure(view, theme=theme)
+        chart_state = st.plotly_chart(
+            # theme=None: the app shows exactly the figure that `export chart` writes.
+            fig, key="overlay_chart", on_select="rerun", selection_mode="points", theme=None,
+            config=charts.chart_config(screen.figure_filename(filters, view)),
+        )
+        _take_new_selection("chart", _chart_selection(chart_state), "selected_event")
+        render_exports(fig, view)
+
+    render_reactions(view)
+
+    events_tab, articles_tab = st.tabs([f"Events ({len(view.events)})", f"Articles ({len(view.articles)})"])
+    with events_tab:
+        if view.events.empty:
+            st.caption("No matching events.")
+        else:
+            table_state = st.dataframe(
+                event_table(view.events, view.zone), key="event_table", on_select="rerun",
+                selection_mode="single-row", hide_index=True, width="stretch",
+            )
+            _take_new_selection("event_table", _selection_ids(table_state, view.events, "event_id"), "selected_event")
+    with articles_tab:
+        if view.articles.empty:
+            st.caption("No matching articles.")
+        else:
+            article_state = st.dataframe(
+                article_table(view.articles, view.zone), key="article_table", on_select="rerun",
+                selection_mode="single-row", hide_index=True, width="stretch",
+            )
+            _take_new_selection("article_table", _selection_ids(article_state, view.articles, "article_id"), "selected_article")
+    mirror_to_url(filters)
+    render_reader(view, stamp)
+
+
+main()

@@ -1,0 +1,610 @@
+"""One screen's worth of data: ``Filters`` in, ``ViewData`` out.
+
+Shared by the Streamlit app and the ``export`` command so both draw the same figure from the
+same rows. Pure core: no Streamlit here. Every timestamp stays tz-aware UTC; the display zone is
+only applied when drawing (``charts.py``).
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from dashboard import config
+
+ZONES = ("UTC", "America/New_York", "Asia/Hong_Kong")
+ZONE_LABELS = {"UTC": "UTC", "America/New_York": "New York", "Asia/Hong_Kong": "Hong Kong"}
+INTERVALS = ("auto", "1m", "5m", "15m", "60m", "1d")
+PRICE_MODES = ("price", "pct", "usd")
+PRICE_MODE_LABELS = {
+    "price": "Price (listing currency)",
+    "pct": "% change from a reference time",
+    "usd": "USD per ADS (both listings)",
+}
+DEFAULT_COMPANY = "alibaba"
+# Per trace: enough for a full-width chart, far below what makes the browser sluggish (~10k).
+DEFAULT_MAX_POINTS = 4000
+# A default window longer than this is cut back to its last days (one screen, not a year).
+DEFAULT_WINDOW_DAYS = 8
+
+
+# ---------------------------------------------------------------------------------------------
+# Filters and their URL form
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Everything that decides what one screen shows. Hashable, so it can key a cache."""
+
+    company: str = DEFAULT_COMPANY
+    tags: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    start: dt.date | None = None  # None: the company's default window
+    end: dt.date | None = None  # inclusive, a whole day in the display zone
+    zone: str = "UTC"
+    interval: str = "auto"
+    price_mode: str = "price"
+    reference: pd.Timestamp | None = None  # UTC; pct mode's base (None: start of the window)
+
+    def to_query_params(self) -> dict[str, str | list[str]]:
+        """Only what differs from the defaults, so a shared URL stays short."""
+        params: dict[str, str | list[str]] = {}
+        if self.company != DEFAULT_COMPANY:
+            params["company"] = self.company
+        for name in ("tags", "sources", "kinds"):
+            values = list(getattr(self, name))
+            if values:
+                params[name] = values
+        if self.start is not None:
+            params["start"] = self.start.isoformat()
+        if self.end is not None:
+            params["end"] = self.end.isoformat()
+        if self.zone != "UTC":
+            params["zone"] = self.zone
+        if self.interval != "auto":
+            params["interval"] = self.interval
+        if self.price_mode != "price":
+            params["mode"] = self.price_mode
+        if self.reference is not None:
+            params["ref"] = self.reference.strftime("%Y-%m-%dT%H:%MZ")
+        return params
+
+    @classmethod
+    def from_query_params(cls, params: Mapping[str, Any]) -> tuple["Filters", list[str]]:
+        """Parse URL parameters; a bad value falls back to its default with a notice."""
+        notices: list[str] = []
+        values: dict[str, Any] = {}
+
+        def one(name: str) -> str | None:
+            raw = _all_values(params, name)
+            return raw[-1].strip() if raw else None
+
+        company = one("company")
+        if company:
+            values["company"] = company
+        for name in ("tags", "sources", "kinds"):
+            items = [v.strip() for v in _all_values(params, name) if v.strip()]
+            values[name] = tuple(dict.fromkeys(items))  # keep order, drop repeats
+        for name in ("start", "end"):
+            text = one(name)
+            if text:
+                try:
+                    values[name] = dt.date.fromisoformat(text)
+                except ValueError:
+                    notices.append(f"URL parameter {name}={text!r} is not a date (YYYY-MM-DD); using the default window.")
+        if "start" in values and "end" in values and values["start"] > values["end"]:
+            notices.append(
+                f"URL parameters start={values['start']} is after end={values['end']}; using the default window."
+            )
+            values.pop("start")
+            values.pop("end")
+        for name, key, allowed in (
+            ("zone", "zone", ZONES),
+            ("interval", "interval", INTERVALS),
+            ("mode", "price_mode", PRICE_MODES),
+        ):
+            text = one(name)
+            if text is None or text == "":
+                continue
+            if text in allowed:
+                values[key] = text
+            else:
+                default = getattr(cls, key)
+                notices.append(
+                    f"URL parameter {name}={text!r} is not one of {', '.join(allowed)}; using {default!r}."
+                )
+        ref = one("ref")
+        if ref:
+            try:
+                values["reference"] = parse_utc(ref)
+            except ValueError:
+                notices.append(f"URL parameter ref={ref!r} is not a time (e.g. 2025-11-14T18:00Z); using the window start.")
+        return cls(**values), notices
+
+    def replace(self, **changes: Any) -> "Filters":
+        return dataclasses.replace(self, **changes)
+
+
+def _all_values(params: Mapping[str, Any], name: str) -> list[str]:
+    """All values of ``name``: st.query_params (get_all), a dict of lists, or of strings."""
+    getter = getattr(params, "get_all", None)
+    if callable(getter):
+        return [str(v) for v in getter(name)]
+    value = params.get(name)
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    return [str(value)]
+
+
+def parse_utc(text: str) -> pd.Timestamp:
+    try:
+        stamp = pd.Timestamp(text)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(text) from exc
+    if stamp is pd.NaT:
+        raise ValueError(text)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def figure_filename(filters: Filters, view: "ViewData | None" = None, *, suffix: str = "") -> str:
+    """A file name that says what the chart holds (no extension), e.g.
+    ``alibaba_BABA-9988.HK_2025-11-12_2025-11-19_utc``."""
+    company = view.company_id if view is not None else filters.company
+    parts = [company]
+    if view is not None and view.listings:
+        parts.append("-".join(lv.symbol for lv in view.listings))
+    start = view.start_day if view is not None else filters.start
+    end = view.end_day if view is not None else filters.end
+    if start is not None:
+        parts.append(start.isoformat())
+    if end is not None:
+        parts.append(end.isoformat())
+    parts.append(ZONE_LABELS.get(filters.zone, filters.zone).lower().replace(" ", "-"))
+    if filters.price_mode != "price":
+        parts.append(filters.price_mode)
+    if suffix:
+        parts.append(suffix)
+    return _UNSAFE_FILENAME.sub("_", "_".join(str(p) for p in parts)).strip("_")
+
+
+# ---------------------------------------------------------------------------------------------
+# The loaded view
+
+
+@dataclass
+class ListingView:
+    """One listing's row of the chart: its bars (already downsampled) and closed periods."""
+
+    symbol: str
+    name: str
+    exchange_mic: str
+    currency: str
+    tz: str
+    shares_per_unit: float
+    bars: pd.DataFrame  # ts, open, high, low, close, volume, source, interval; values in y_unit
+    total_bars: int  # in the window, before downsampling
+    interval: str  # what the bars are (never "auto")
+    closed: pd.DataFrame  # start, end (UTC): the exchange is shut
+    y_unit: str  # what the y values are, for the axis title
+    reference_price: float | None = None  # pct mode: the price 0% stands for
+
+    @property
+    def shown_bars(self) -> int:
+        return len(self.bars)
+
+    @property
+    def downsampled(self) -> bool:
+        return self.shown_bars < self.total_bars
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        if self.bars.empty or "source" not in self.bars:
+            return ()
+        return tuple(sorted(set(self.bars["source"].dropna().astype(str))))
+
+    @property
+    def synthetic(self) -> bool:
+        return any(s == "synthetic" for s in self.sources)
+
+
+@dataclass
+class ViewData:
+    """Everything one screen shows, loaded from the store for one ``Filters``."""
+
+    filters: Filters
+    company_id: str
+    company_name: str
+    start: pd.Timestamp  # UTC, inclusive
+    end: pd.Timestamp  # UTC, exclusive
+    start_day: dt.date
+    end_day: dt.date  # inclusive
+    articles: pd.DataFrame
+    events: pd.DataFrame
+    listings: list[ListingView]
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def synthetic(self) -> bool:
+        return any(lv.synthetic for lv in self.listings)
+
+    @property
+    def has_bars(self) -> bool:
+        return any(not lv.bars.empty for lv in self.listings)
+
+    @property
+    def zone(self) -> str:
+        return self.filters.zone
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+def window_bounds(start_day: dt.date, end_day: dt.date, zone: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """[start of start_day, start of the day after end_day) in ``zone``, as UTC."""
+    start = pd.Timestamp(start_day).tz_localize(zone).tz_convert("UTC")
+    end = (pd.Timestamp(end_day) + pd.Timedelta(days=1)).tz_localize(zone).tz_convert("UTC")
+    return start, end
+
+
+def resolve_company(companies: pd.DataFrame, wanted: str) -> tuple[str, str] | None:
+    """(company_id, name) matching ``wanted`` by id, name or alias, case-insensitively."""
+    if companies is None or len(companies) == 0:
+        return None
+    key = (wanted or "").strip().casefold()
+    for row in companies.to_dict("records"):
+        names = [row.get("company_id"), row.get("name"), *(_as_list(row.get("aliases")))]
+        if any(key == str(n).casefold() for n in names if n):
+            return str(row["company_id"]), str(row.get("name") or row["company_id"])
+    return None
+
+
+def _as_list(value: Any) -> list:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return list(value)
+    return [value]
+
+
+def default_window(
+    coverage: pd.DataFrame | None, events: pd.DataFrame | None, symbols: Iterable[str], zone: str
+) -> tuple[dt.date, dt.date] | None:
+    """The company's default dates: DEFAULT_WINDOW_DAYS around the day with the most events
+    (two days before it, the rest after), inside the span its listings have bars."""
+    symbols = set(symbols)
+    first = last = None
+    if coverage is not None and len(coverage):
+        cov = coverage[coverage["symbol"].isin(symbols)]
+        if len(cov):
+            first = pd.to_datetime(cov["first_ts"], utc=True).min()
+            last = pd.to_datetime(cov["last_ts"], utc=True).max()
+    days = pd.Series(dtype="object")
+    if events is not None and len(events):
+        ts = pd.to_datetime(events["ts"], utc=True)
+        if first is not None:
+            ts = ts[(ts >= first.normalize()) & (ts <= last)]
+        days = ts.dt.tz_convert(zone).dt.date
+    span = dt.timedelta(days=DEFAULT_WINDOW_DAYS - 1)
+    if len(days):
+        counts = days.value_counts()
+        peak = min(d for d, n in counts.items() if n == counts.max())  # the earliest busiest day
+        start_day = peak - dt.timedelta(days=2)
+        if first is not None:
+            start_day = max(start_day, first.tz_convert(zone).date())
+            start_day = min(start_day, max(last.tz_convert(zone).date() - span, first.tz_convert(zone).date()))
+        end_day = start_day + span
+        if last is not None:
+            end_day = min(end_day, last.tz_convert(zone).date())
+        return start_day, end_day
+    if first is not None:
+        last_day = last.tz_convert(zone).date()
+        return max(first.tz_convert(zone).date(), last_day - span), last_day
+    return None
+
+
+def downsample_bars(bars: pd.DataFrame, max_points: int) -> pd.DataFrame:
+    """At most ``max_points`` rows, chosen by MinMaxLTTB on the close (keeps spikes and shape)."""
+    if len(bars) <= max_points:
+        return bars
+    from tsdownsample import MinMaxLTTBDownsampler
+
+    x = bars["ts"].astype("int64").to_numpy()
+    y = bars["close"].to_numpy(dtype="float64")
+    keep = MinMaxLTTBDownsampler().downsample(x, y, n_out=max(int(max_points), 4))
+    return bars.iloc[np.sort(keep.astype(np.int64))].reset_index(drop=True)
+
+
+def _utc(series: pd.Series) -> pd.Series:
+    return pd.to_datetime(series, utc=True)
+
+
+def _closed_frame(raw: Any) -> pd.DataFrame:
+    """Normalise markets.closed_intervals output (frame or pairs) to start/end UTC columns."""
+    if raw is None:
+        return pd.DataFrame({"start": pd.Series(dtype="datetime64[ns, UTC]"), "end": pd.Series(dtype="datetime64[ns, UTC]")})
+    if isinstance(raw, pd.DataFrame):
+        frame = raw.rename(columns={"closed_start": "start", "closed_end": "end"})[["start", "end"]]
+    else:
+        frame = pd.DataFrame(list(raw), columns=["start", "end"])
+    return pd.DataFrame({"start": _utc(frame["start"]), "end": _utc(frame["end"])})
+
+
+def _last_close_at_or_before(bars: pd.DataFrame, when: pd.Timestamp) -> float | None:
+    before = bars[bars["ts"] <= when]
+    if len(before):
+        return float(before["close"].iloc[-1])
+    return float(bars["close"].iloc[0]) if len(bars) else None
+
+
+def _scale_prices(bars: pd.DataFrame, factor: pd.Series | float) -> pd.DataFrame:
+    out = bars.copy()
+    for col in ("open", "high", "low", "close"):
+        out[col] = out[col] * factor
+    return out
+
+
+def load_view(
+    db_path: str | Path,
+    filters: Filters,
+    *,
+    max_points: int = DEFAULT_MAX_POINTS,
+) -> ViewData:
+    """Load everything the screen shows for ``filters`` in one short read-only visit.
+
+    Raises store.DatabaseMissing / store.DatabaseBusy for the caller to explain.
+    """
+    from dashboard import markets, store
+    from dashboard.store import articles as store_articles
+    from dashboard.store import bars as store_bars
+    from dashboard.store import companies as store_companies
+    from dashboard.store import events as store_events
+
+    notices: list[str] = []
+    zone = filters.zone if filters.zone in ZONES else "UTC"
+    with store.reader(db_path) as con:
+        companies = store_companies.list_companies(con)
+        found = resolve_company(companies, filters.company)
+        if found is None:
+            fallback = resolve_company(companies, DEFAULT_COMPANY)
+            if fallback is None and len(companies):
+                row = companies.iloc[0]
+                fallback = (str(row["company_id"]), str(row.get("name") or row["company_id"]))
+            if filters.company != DEFAULT_COMPANY or fallback is None:
+                notices.append(f"Unknown company {filters.company!r}; showing {fallback[1] if fallback else 'nothing'}.")
+            found = fallback
+        if found is None:
+            company_id, company_name = filters.company, filters.company
+        else:
+            company_id, company_name = found
+
+        listing_rows = store_companies.listings(con, company_id=company_id)
+        listing_rows = listing_rows.to_dict("records") if listing_rows is not None else []
+        symbols = [r["symbol"] for r in listing_rows]
+
+        start_day, end_day = filters.start, filters.end
+        if start_day is None or end_day is None:
+            coverage = store_bars.coverage(con)
+            company_events = store_events.query_events(con, companies=(company_id,))
+            window = default_window(coverage, company_events, symbols, zone)
+            if window is None:
+                today = pd.Timestamp.now(tz=zone).date()
+                window = (today - dt.timedelta(days=DEFAULT_WINDOW_DAYS - 1), today)
+            start_day = start_day or (
+                window[0] if end_day is None else min(window[0], end_day)
+            )
+            end_day = end_day or max(window[1], start_day)
+        start, end = window_bounds(start_day, end_day, zone)
+        # The store's `until` is inclusive; the window's end is exclusive, trimmed below.
+        until = end - pd.Timedelta(microseconds=1)
+
+        articles = store_articles.query_articles(
+            con, tags=filters.tags, companies=(company_id,), sources=filters.sources, since=start, until=until
+        )
+        events = store_events.query_events(
+            con, kinds=filters.kinds, companies=(company_id,), tags=filters.tags,
+            sources=filters.sources, since=start, until=until,
+        )
+        if len(articles):
+            articles = articles[_utc(articles["published_at"]) < end].reset_index(drop=True)
+        if len(events):
+            events = events[_utc(events["ts"]) < end].sort_values("ts", kind="stable").reset_index(drop=True)
+
+        raw_bars: dict[str, pd.DataFrame] = {}
+        for row in listing_rows:
+            # Keep the bar just before the window so pct mode has its base and lines start at the edge.
+            frame = store_bars.query_bars(con, row["symbol"], start, end, interval=filters.interval)
+            if frame is None:
+                frame = pd.DataFrame(columns=["ts", "open", "high", "low", "close", "volume", "source", "interval"])
+            frame = frame.copy()
+            if len(frame):
+                frame["ts"] = _utc(frame["ts"])
+                frame = frame[(frame["ts"] >= start) & (frame["ts"] < end)].sort_values("ts").reset_index(drop=True)
+            raw_bars[row["symbol"]] = frame
+
+        fx_bars: dict[str, pd.DataFrame] = {}
+        if filters.price_mode == "usd":
+            for currency in {r.get("currency") for r in listing_rows} - {"USD", None}:
+                fx_symbol = f"{currency}=X"  # Yahoo's convention: units of `currency` per 1 USD
+                fx = store_bars.query_bars(
+                    con, fx_symbol, start - pd.Timedelta(days=7), end, interval="auto"
+                )
+                if fx is not None and len(fx):
+                    fx = fx.copy()
+                    fx["ts"] = _utc(fx["ts"])
+                    fx_bars[currency] = fx.sort_values("ts").reset_index(drop=True)
+
+    listing_views: list[ListingView] = []
+    unit_shares = max((float(r.get("shares_per_unit") or 1) for r in listing_rows), default=1.0)
+    for row in listing_rows:
+        symbol = row["symbol"]
+        mic = row.get("exchange_mic") or ""
+        bars = raw_bars[symbol]
+        currency = row.get("currency") or ""
+        y_unit = currency or "price"
+        reference_price = None
+        if len(bars):
+            if filters.price_mode == "usd":
+                spu = float(row.get("shares_per_unit") or 1)
+                if currency == "USD":
+                    factor: pd.Series | float = unit_shares / spu
+                elif currency in fx_bars:
+                    fx = fx_bars[currency][["ts", "close"]].rename(columns={"close": "fx"})
+                    joined = pd.merge_asof(bars[["ts"]], fx, on="ts", direction="backward")
+                    joined["fx"] = joined["fx"].bfill()  # a bar before the first FX quote takes the next
+                    factor = (unit_shares / spu) / joined["fx"].to_numpy()
+                else:
+                    factor = float("nan")
+                    notices.append(
+                        f"No {currency}=X bars stored, so {symbol} cannot be shown in USD; "
+                        f"load FX with `python -m dashboard prices fetch` or the sample."
+                    )
+                if not (isinstance(factor, float) and np.isnan(factor)):
+                    bars = _scale_prices(bars, factor)
+                    y_unit = f"USD per ADS ({unit_shares:g} sh)" if unit_shares > 1 else "USD"
+            elif filters.price_mode == "pct":
+                when = filters.reference if filters.reference is not None else start
+                reference_price = _last_close_at_or_before(bars, when)
+                if reference_price:
+                    bars = _scale_prices(bars, 1.0 / reference_price)
+                    for col in ("open", "high", "low", "close"):
+                        bars[col] = (bars[col] - 1.0) * 100.0
+                    y_unit = "% change"
+        else:
+            notices.append(
+                f"No stored bars for {symbol} between {start_day} and {end_day}. The app shows stored "
+                f"prices only (Yahoo is not reachable from here): run `python -m dashboard prices sample` "
+                f"for the synthetic sample or `python -m dashboard prices fetch` when online."
+            )
+        interval = str(bars["interval"].iloc[0]) if len(bars) and "interval" in bars else filters.interval
+        total = len(bars)
+        shown = downsample_bars(bars, max_points)
+        try:
+            closed = _closed_frame(markets.closed_intervals(mic, start, end)) if mic else _closed_frame(None)
+        except Exception as exc:  # an unknown exchange must not take the screen down
+            notices.append(f"No trading calendar for {symbol} ({mic}): {exc}")
+            closed = _closed_frame(None)
+        listing_views.append(
+            ListingView(
+                symbol=symbol,
+                name=str(row.get("name") or symbol),
+                exchange_mic=mic,
+                currency=currency,
+                tz=row.get("tz") or "UTC",
+                shares_per_unit=float(row.get("shares_per_unit") or 1),
+                bars=shown,
+                total_bars=total,
+                interval=interval,
+                closed=closed,
+                y_unit=y_unit,
+                reference_price=reference_price,
+            )
+        )
+
+    if any(lv.synthetic for lv in listing_views):
+        notices.insert(0, f"Prices on this screen are a {config.SYNTHETIC_LABEL}.")
+    return ViewData(
+        filters=filters,
+        company_id=company_id,
+        company_name=company_name,
+        start=start,
+        end=end,
+        start_day=start_day,
+        end_day=end_day,
+        articles=articles,
+        events=events,
+        listings=listing_views,
+        notices=notices,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# What the sidebar offers, and one article for the reader
+
+
+@dataclass
+class ScreenOptions:
+    """Choices for the filter widgets of one company."""
+
+    companies: list[tuple[str, str]]  # (company_id, name)
+    company_id: str | None
+    tags: list[tuple[str, int, int]]  # (tag, articles, events), most used first
+    sources: list[str]
+    kinds: list[str]
+    default_start: dt.date | None
+    default_end: dt.date | None
+
+
+def load_options(db_path: str | Path, company: str, zone: str = "UTC") -> ScreenOptions:
+    """Companies, tags with counts, sources, event kinds and the default window."""
+    from dashboard import store
+    from dashboard.store import articles as store_articles
+    from dashboard.store import bars as store_bars
+    from dashboard.store import companies as store_companies
+    from dashboard.store import events as store_events
+
+    with store.reader(db_path) as con:
+        companies = store_companies.list_companies(con)
+        found = resolve_company(companies, company) or resolve_company(companies, DEFAULT_COMPANY)
+        if found is None and len(companies):
+            found = (str(companies.iloc[0]["company_id"]), str(companies.iloc[0]["name"]))
+        company_id = found[0] if found else None
+        scope = (company_id,) if company_id else ()
+        article_tags = store_articles.tag_counts(con, companies=scope)
+        events = store_events.query_events(con, companies=scope)
+        sources = store_articles.list_sources(con)
+        symbols = []
+        if company_id:
+            symbols = store_companies.listings(con, company_id=company_id)["symbol"].tolist()
+        window = default_window(store_bars.coverage(con), events, symbols, zone)
+
+    counts: dict[str, list] = {}
+    for tag, n in zip(article_tags.get("tag", []), article_tags.get("articles", [])):
+        counts.setdefault(str(tag).casefold(), [str(tag), 0, 0])[1] += int(n)
+    for tags in events.get("tags", []):
+        for tag in tags or []:
+            counts.setdefault(str(tag).casefold(), [str(tag), 0, 0])[2] += 1
+    tags = sorted((tuple(v) for v in counts.values()), key=lambda t: (-(t[1] + t[2]), t[0].casefold()))
+    kinds = sorted({str(k) for k in events.get("kind", []) if k})
+    return ScreenOptions(
+        companies=[(str(r["company_id"]), str(r["name"])) for r in companies.to_dict("records")],
+        company_id=company_id,
+        tags=tags,
+        sources=list(sources),
+        kinds=kinds,
+        default_start=window[0] if window else None,
+        default_end=window[1] if window else None,
+    )
+
+
+def load_article(db_path: str | Path, article_id: str) -> dict | None:
+    """One article (with tags and companies) for the reader."""
+    from dashboard import store
+    from dashboard.store import articles as store_articles
+
+    with store.reader(db_path) as con:
+        return store_articles.get_article(con, article_id)
+
+
+def database_stamp(db_path: str | Path) -> float:
+    """Changes whenever the database file (or its WAL) is written: part of the app's cache key."""
+    path = Path(db_path)
+    stamp = 0.0
+    for candidate in (path, path.with_name(path.name + ".wal")):
+        try:
+            stamp = max(stamp, candidate.stat().st_mtime)
+        except OSError:
+            pass
+    return stamp

@@ -1,0 +1,162 @@
+"""Filters ⇄ URL, and load_view on a database built from the real data files."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from dashboard import config, store
+from dashboard.view import Filters, figure_filename, load_options, load_view
+
+FT_TWEET = "2025-11-14-ft-report-tweet"
+
+
+@pytest.mark.parametrize("filters", [
+    Filters(),
+    Filters(tags=("Tech War", "Qwen"), sources=("Reuters",), kinds=("denial", "market"),
+            start=dt.date(2025, 11, 13), end=dt.date(2025, 11, 18), zone="Asia/Hong_Kong",
+            interval="15m", price_mode="pct", reference=pd.Timestamp("2025-11-14 18:00", tz="UTC")),
+    Filters(company="Alibaba Group", zone="America/New_York", price_mode="usd", interval="1d"),
+])
+def test_query_params_round_trip(filters):
+    params = filters.to_query_params()
+    assert all(isinstance(v, (str, list)) for v in params.values())
+    again, notices = Filters.from_query_params(params)
+    assert again == filters and notices == []
+
+
+def test_default_filters_make_an_empty_query_string():
+    assert Filters().to_query_params() == {}
+
+
+@pytest.mark.parametrize("params, field, default", [
+    ({"zone": "Mars/Olympus"}, "zone", "UTC"),
+    ({"interval": "7m"}, "interval", "auto"),
+    ({"mode": "bitcoin"}, "price_mode", "price"),
+    ({"start": "2025-13-40"}, "start", None),
+    ({"ref": "yesterday-ish"}, "reference", None),
+])
+def test_bad_params_fall_back_with_a_notice_naming_them(params, field, default):
+    filters, notices = Filters.from_query_params(params)
+    assert getattr(filters, field) == default
+    (notice,) = notices
+    name = next(iter(params))
+    assert f"{name}=" in notice and params[name] in notice
+
+
+def test_start_after_end_is_refused():
+    filters, notices = Filters.from_query_params({"start": "2025-11-19", "end": "2025-11-12"})
+    assert filters.start is None and filters.end is None
+    assert notices and "after" in notices[0]
+
+
+def test_default_view_is_the_alibaba_case_week(case_db):
+    view = load_view(case_db, Filters())
+    assert view.company_id == "alibaba"
+    assert (view.start_day, view.end_day) == (dt.date(2025, 11, 12), dt.date(2025, 11, 19))
+    assert [lv.symbol for lv in view.listings] == ["BABA", "9988.HK"]
+    for lv in view.listings:
+        assert lv.shown_bars > 1000 and lv.interval == "1m"
+        assert lv.bars["ts"].between(view.start, view.end, inclusive="left").all()
+        assert lv.synthetic
+    assert view.synthetic and any(config.SYNTHETIC_LABEL in n for n in view.notices)
+    assert FT_TWEET in set(view.events["event_id"])
+    assert len(view.articles) > 0
+    assert pd.to_datetime(view.events["ts"], utc=True).between(view.start, view.end, inclusive="left").all()
+
+
+def test_closed_intervals_include_the_hong_kong_lunch_break(case_db):
+    view = load_view(case_db, Filters())
+    hk = next(lv for lv in view.listings if lv.symbol == "9988.HK")
+    spans = set(zip(hk.closed["start"], hk.closed["end"]))
+    assert (pd.Timestamp("2025-11-17 04:00", tz="UTC"), pd.Timestamp("2025-11-17 05:00", tz="UTC")) in spans
+
+
+def test_tag_filter_narrows_events_and_articles_alike(case_db):
+    everything = load_view(case_db, Filters())
+    tech_war = load_view(case_db, Filters(tags=("tech war",)))  # case-insensitive
+    assert 0 < len(tech_war.events) < len(everything.events)
+    assert 0 < len(tech_war.articles) < len(everything.articles)
+    assert all("tech war" in {t.lower() for t in tags} for tags in tech_war.events["tags"])
+    assert all("tech war" in {t.lower() for t in tags} for tags in tech_war.articles["tags"])
+
+
+def test_kind_and_source_filters(case_db):
+    denials = load_view(case_db, Filters(kinds=("denial",)))
+    assert len(denials.events) and set(denials.events["kind"]) == {"denial"}
+    reuters = load_view(case_db, Filters(sources=("reuters",)))
+    assert len(reuters.events) and {s.lower() for s in reuters.events["source"]} == {"reuters"}
+
+
+def test_unknown_company_falls_back_with_a_notice(case_db):
+    view = load_view(case_db, Filters(company="Tencent"))
+    assert view.company_id == "alibaba"
+    assert any("Tencent" in n for n in view.notices)
+    by_name = load_view(case_db, Filters(company="ALIBABA GROUP"))
+    assert by_name.company_id == "alibaba" and not any("Unknown company" in n for n in by_name.notices)
+
+
+def test_hong_kong_days_shift_the_window(case_db):
+    view = load_view(case_db, Filters(zone="Asia/Hong_Kong", start=dt.date(2025, 11, 17), end=dt.date(2025, 11, 17)))
+    assert view.start == pd.Timestamp("2025-11-16 16:00", tz="UTC")
+    assert view.end == pd.Timestamp("2025-11-17 16:00", tz="UTC")
+    baba = view.listings[0]
+    # Monday in Hong Kong ends at 16:00Z, 90 minutes into New York's Monday session.
+    assert baba.bars["ts"].min() == pd.Timestamp("2025-11-17 14:30", tz="UTC")
+    assert baba.bars["ts"].max() < view.end and len(baba.bars) == 90
+
+
+def test_downsampling_keeps_each_trace_under_budget(case_db):
+    full = load_view(case_db, Filters())
+    small = load_view(case_db, Filters(), max_points=300)
+    for lv_full, lv in zip(full.listings, small.listings):
+        assert lv.total_bars == lv_full.total_bars > 300
+        assert lv.shown_bars <= 300 and lv.downsampled
+        assert set(lv.bars["ts"]) <= set(lv_full.bars["ts"])  # real bars, not invented ones
+        # min/max preserving: the window's extremes survive
+        assert lv.bars["close"].min() == lv_full.bars["close"].min()
+        assert lv.bars["close"].max() == lv_full.bars["close"].max()
+
+
+def test_pct_mode_is_zero_at_the_reference(case_db):
+    ref = pd.Timestamp("2025-11-14 18:00", tz="UTC")
+    raw = load_view(case_db, Filters())
+    pct = load_view(case_db, Filters(price_mode="pct", reference=ref))
+    for lv_raw, lv in zip(raw.listings, pct.listings):
+        before = lv_raw.bars[lv_raw.bars["ts"] <= ref]
+        assert lv.reference_price == before["close"].iloc[-1]
+        at = lv.bars[lv.bars["ts"] == before["ts"].iloc[-1]]
+        assert at["close"].iloc[0] == pytest.approx(0.0)
+        assert lv.y_unit == "% change"
+
+
+def test_usd_mode_puts_both_listings_in_usd_per_ads(case_db):
+    raw = load_view(case_db, Filters())
+    usd = load_view(case_db, Filters(price_mode="usd"))
+    baba_raw, hk_raw = raw.listings
+    baba, hk = usd.listings
+    assert baba.bars["close"].tolist() == baba_raw.bars["close"].tolist()  # already USD per ADS
+    with store.reader(case_db) as con:
+        fx = con.execute("SELECT avg(close) FROM bars WHERE symbol = 'HKD=X'").fetchone()[0]
+    ratio = (hk.bars["close"] / hk_raw.bars["close"]).median()
+    assert ratio == pytest.approx(8 / fx, rel=0.01)
+    assert hk.y_unit.startswith("USD per ADS")
+
+
+def test_missing_database_is_reported(tmp_path):
+    with pytest.raises(store.DatabaseMissing, match="no database"):
+        load_view(tmp_path / "nothing.duckdb", Filters())
+
+
+def test_options_offer_tags_with_counts_and_the_default_window(case_db):
+    options = load_options(case_db, "alibaba")
+    tags = {t: (a, e) for t, a, e in options.tags}
+    assert "Tech War" in tags and tags["Tech War"][0] > 0 and tags["Tech War"][1] > 0
+    assert "denial" in options.kinds and "Reuters" in options.sources
+    assert (options.default_start, options.default_end) == (dt.date(2025, 11, 12), dt.date(2025, 11, 19))
+
+
+def test_figure_filename_says_what_it_holds(case_db):
+    view = load_view(case_db, Filters(zone="Asia/Hong_Kong"))
+    assert figure_filename(view.filters, view) == "alibaba_BABA-9988.HK_2025-11-12_2025-11-19_hong-kong"
