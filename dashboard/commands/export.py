@@ -1,0 +1,270 @@
+"""`export chart|data|report`: the app's export buttons, headless.
+
+The figure comes from the same `view.load_view` + `charts.overlay_figure` the app uses, so the
+same filters give the same figure; tables are the same filters at full resolution.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from dashboard import export
+from dashboard.config import resolve_db_path
+
+ZONE_ALIASES = {
+    "utc": "UTC",
+    "ny": "America/New_York",
+    "america/new_york": "America/New_York",
+    "hk": "Asia/Hong_Kong",
+    "asia/hong_kong": "Asia/Hong_Kong",
+}
+CHART_FORMATS = ("png", "svg", "html")
+DATA_FORMATS = ("csv", "parquet")
+TABLES = ("bars", "events", "articles", "reactions")
+
+
+def zone_argument(text: str) -> str:
+    zone = ZONE_ALIASES.get(text.strip().lower())
+    if zone is None:
+        raise argparse.ArgumentTypeError(
+            f"--zone {text!r}: use UTC, America/New_York or Asia/Hong_Kong (or utc, ny, hk)"
+        )
+    return zone
+
+
+def date_argument(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number")
+    return value
+
+
+def filter_options() -> argparse.ArgumentParser:
+    """The screen's filters, with the same meaning as in the app."""
+    from dashboard.view import INTERVALS, PRICE_MODES
+
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("filters (as in the app)")
+    group.add_argument("--company", help="company id or name (default: alibaba)")
+    group.add_argument("--tag", action="append", default=[], metavar="TAG",
+                       help="keep articles/events with any of these tags (repeatable)")
+    group.add_argument("--source", action="append", default=[], metavar="SOURCE",
+                       help="keep articles/events from these sources (repeatable)")
+    group.add_argument("--kind", action="append", default=[], metavar="KIND",
+                       help="keep events of these kinds (repeatable)")
+    group.add_argument("--start", type=date_argument, metavar="YYYY-MM-DD", help="first day shown")
+    group.add_argument("--end", type=date_argument, metavar="YYYY-MM-DD", help="last day shown (inclusive)")
+    group.add_argument("--zone", type=zone_argument, default="UTC",
+                       help="display zone: UTC, America/New_York, Asia/Hong_Kong (or utc, ny, hk)")
+    group.add_argument("--interval", choices=INTERVALS, default="auto", help="bar interval (default auto)")
+    group.add_argument("--price-mode", choices=PRICE_MODES, default="price",
+                       help="price (listing currency), pct (%% change) or usd (USD per ADS)")
+    return parent
+
+
+def image_options() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("image size")
+    group.add_argument("--width", type=positive_int, default=export.DEFAULT_WIDTH, help="pixels (default %(default)s)")
+    group.add_argument("--height", type=positive_int, default=None,
+                       help="pixels (default: the figure's own height)")
+    group.add_argument("--scale", type=positive_float, default=1.0, help="pixel multiplier (default 1)")
+    return parent
+
+
+def register(subparsers, common) -> None:
+    parser = subparsers.add_parser(
+        "export", help="export the chart, its data or a report bundle",
+        description="Export what the app shows: the chart (PNG/SVG/HTML), the data behind it "
+                    "(CSV/Parquet) or a report ZIP. Works offline.",
+    )
+    what = parser.add_subparsers(dest="export_what", metavar="WHAT")
+    what.required = True
+    filters = filter_options()
+    images = image_options()
+
+    chart = what.add_parser("chart", parents=[common, filters, images], help="the overlay chart as PNG, SVG or HTML")
+    chart.add_argument("--format", choices=CHART_FORMATS,
+                       help="png, svg or html (default: from --out's suffix, else png)")
+    chart.add_argument("--out", metavar="FILE", help="file or existing directory (default: a descriptive name here)")
+    chart.set_defaults(func=run_chart)
+
+    data = what.add_parser("data", parents=[common, filters], help="the data behind the chart as CSV or Parquet")
+    data.add_argument("--table", choices=TABLES, default="bars", help="which table (default bars)")
+    data.add_argument("--format", choices=DATA_FORMATS, help="csv or parquet (default: from --out, else csv)")
+    data.add_argument("--bom", action="store_true", help="CSV: start with a UTF-8 BOM (for Excel)")
+    data.add_argument("--out", metavar="FILE", help="file or existing directory (default: a descriptive name here)")
+    data.set_defaults(func=run_data)
+
+    report = what.add_parser("report", parents=[common, filters, images],
+                             help="ZIP: chart (PNG/SVG/HTML), events, bars, articles, manifest.json, README.txt")
+    report.add_argument("--no-images", action="store_true", help="leave out PNG/SVG (no browser needed)")
+    report.add_argument("--out", metavar="FILE", help="file or existing directory (default: a descriptive name here)")
+    report.set_defaults(func=run_report)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def filters_from_args(args):
+    from dashboard.view import DEFAULT_COMPANY, Filters
+
+    if args.start and args.end and args.start > args.end:
+        raise UsageError(f"--start {args.start} is after --end {args.end}")
+    return Filters(
+        company=args.company or DEFAULT_COMPANY,
+        tags=tuple(dict.fromkeys(args.tag)),
+        sources=tuple(dict.fromkeys(args.source)),
+        kinds=tuple(dict.fromkeys(args.kind)),
+        start=args.start,
+        end=args.end,
+        zone=args.zone,
+        interval=args.interval,
+        price_mode=args.price_mode,
+    )
+
+
+class UsageError(ValueError):
+    """A flag combination that cannot work; exit code 2."""
+
+
+def _format_for(out: str | None, given: str | None, allowed: tuple[str, ...], default: str) -> str:
+    if given:
+        return given
+    if out:
+        suffix = Path(out).suffix.lower().lstrip(".")
+        if suffix in allowed:
+            return suffix
+    return default
+
+
+def _target(out: str | None, default_name: str) -> Path:
+    if not out:
+        return Path(default_name)
+    path = Path(out)
+    return path / default_name if path.is_dir() else path
+
+
+def _write(path: Path, data: bytes) -> None:
+    if path.parent and not path.parent.exists():
+        raise UsageError(f"--out {path}: folder {path.parent} does not exist")
+    path.write_bytes(data)
+
+
+def _chart_view_and_figure(db_path, filters):
+    from dashboard.charts import overlay_figure
+    from dashboard.view import load_view
+
+    view = load_view(db_path, filters)
+    return view, overlay_figure(view)
+
+
+def _print_notices(view) -> None:
+    for notice in view.notices:
+        print(f"note: {notice}", file=sys.stderr)
+
+
+def _guarded(handler):
+    """Turn the errors a user can act on into a message and an exit code."""
+
+    def run(args) -> int:
+        try:
+            return handler(args)
+        except UsageError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        except export.StaticExportUnavailable as exc:
+            print(f"error: {exc}\n(HTML, CSV and Parquet exports work without a browser.)", file=sys.stderr)
+            return 1
+
+    return run
+
+
+@_guarded
+def run_chart(args) -> int:
+    fmt = _format_for(args.out, args.format, CHART_FORMATS, "png")
+    filters = filters_from_args(args)
+    db_path = resolve_db_path(args.db)
+    view, fig = _chart_view_and_figure(db_path, filters)
+    _print_notices(view)
+    fig = export.ensure_synthetic_label(fig, view.synthetic)
+    target = _target(args.out, export.export_filename(filters, "chart", fmt, view=view))
+    if fmt == "html":
+        stem = export.export_filename(filters, "chart", "x", view=view).rsplit(".", 1)[0]
+        data = export.figure_to_html(fig, filename_stem=stem, title=stem).encode("utf-8")
+    elif fmt == "svg":
+        data = export.figure_to_svg(fig, width=args.width, height=args.height, scale=args.scale)
+    else:
+        data = export.figure_to_png(fig, width=args.width, height=args.height, scale=args.scale)
+    _write(target, data)
+    print(f"wrote {target} ({len(data):,} bytes{', synthetic prices labelled' if view.synthetic else ''})")
+    return 0
+
+
+@_guarded
+def run_data(args) -> int:
+    fmt = _format_for(args.out, args.format, DATA_FORMATS, "csv")
+    if args.bom and fmt != "csv":
+        raise UsageError("--bom applies to CSV only")
+    filters = filters_from_args(args)
+    db_path = resolve_db_path(args.db)
+    view = export.full_resolution_view(db_path, filters)
+    _print_notices(view)
+    if args.table == "bars":
+        frame = export.bars_frame(view)
+    elif args.table == "events":
+        frame = view.events
+    elif args.table == "articles":
+        frame = view.articles
+    else:
+        frame = export.reaction_table_for(db_path, view)
+        if frame is None:
+            print("error: the reaction table is not available in this build (dashboard.analysis)", file=sys.stderr)
+            return 1
+    data = export.frame_to_csv(frame, bom=args.bom) if fmt == "csv" else export.frame_to_parquet(frame)
+    target = _target(args.out, export.export_filename(filters, args.table, fmt, view=view))
+    _write(target, data)
+    labelled = args.table == "bars" and export.is_synthetic(frame)
+    print(f"wrote {target} ({len(frame):,} rows{', source column marks synthetic bars' if labelled else ''})")
+    return 0
+
+
+@_guarded
+def run_report(args) -> int:
+    filters = filters_from_args(args)
+    db_path = resolve_db_path(args.db)
+    view, fig = _chart_view_and_figure(db_path, filters)
+    _print_notices(view)
+    problem = export.static_export_problem() if not args.no_images else None
+    if problem:
+        print(f"note: the bundle has no PNG/SVG: {problem}", file=sys.stderr)
+    bundle = export.report_for(
+        db_path, view, fig, width=args.width, height=args.height, scale=args.scale,
+        include_static=not args.no_images,
+    )
+    target = _target(args.out, export.export_filename(filters, "report", "zip", view=view))
+    _write(target, bundle)
+    print(f"wrote {target} ({len(bundle):,} bytes)")
+    return 0

@@ -1,0 +1,139 @@
+"""The app's export buttons (dashboard.app_exports): present under the figure, images disabled
+with the how-to when there is no browser, and in a real browser the PNG button delivers a PNG."""
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import struct
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import config
+
+TESTS_DIR = Path(__file__).resolve().parent
+LABELS = ["PNG", "SVG", "HTML", "CSV", "Parquet", "Report ZIP"]
+
+
+def _app(tmp_path: Path) -> Path:
+    """A minimal page: the synthetic Alibaba view's figure with the export buttons under it."""
+    body = textwrap.dedent(
+        f"""
+        import sys
+        sys.path.insert(0, {str(TESTS_DIR)!r})
+        sys.path.insert(0, {str(config.PROJECT_ROOT)!r})
+        import streamlit as st
+        from test_export import make_view
+        from dashboard import charts
+        from dashboard.app_exports import render_export_buttons
+
+        view = make_view()
+        fig = charts.overlay_figure(view)
+        st.plotly_chart(fig)
+        render_export_buttons(st, fig, view, view.filters)
+        """
+    )
+    script = tmp_path / "export_screen.py"
+    script.write_text(body, encoding="utf-8")
+    return script
+
+
+def test_buttons_under_the_figure(tmp_path):
+    at = AppTest.from_file(str(_app(tmp_path)), default_timeout=60).run()
+    assert not at.exception
+    buttons = at.get("download_button")
+    assert [b.proto.label for b in buttons] == LABELS
+    assert not any(b.proto.disabled for b in buttons)
+
+
+def test_no_browser_disables_images_and_says_how(tmp_path, monkeypatch):
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-chromium"))
+    at = AppTest.from_file(str(_app(tmp_path)), default_timeout=60).run()
+    assert not at.exception
+    state = {b.proto.label: b.proto.disabled for b in at.get("download_button")}
+    assert state == {"PNG": True, "SVG": True, "HTML": False, "CSV": False, "Parquet": False, "Report ZIP": False}
+    assert any("apt-get install chromium" in c.value for c in at.caption)
+
+
+# ---------------------------------------------------------------------------------------------
+# In a real browser (Chromium via Playwright; the `browser` fixture lives in conftest.py)
+
+
+def _free_port() -> int:
+    with contextlib.closing(socket.socket()) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve(script: Path):
+    port = _free_port()
+    log = script.with_suffix(".log")
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true",
+             "--browser.gatherUsageStats", "false"],
+            cwd=config.PROJECT_ROOT, stdout=out, stderr=subprocess.STDOUT,
+            env=dict(os.environ, PYTHONPATH=str(config.PROJECT_ROOT)),
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 60
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"streamlit exited early; see {log}")
+                with contextlib.suppress(OSError):
+                    with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as resp:
+                        if resp.status == 200:
+                            break
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"streamlit did not become healthy; see {log}")
+                time.sleep(0.2)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_clicking_png_and_html_delivers_files(browser, tmp_path):
+    from dashboard import export
+
+    if export.static_export_problem():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(export.static_export_problem())
+        pytest.skip(export.static_export_problem())
+    with serve(_app(tmp_path)) as url:
+        page = browser.new_page(accept_downloads=True)
+        page.goto(url)
+        downloads = page.locator('[data-testid="stDownloadButton"]')
+
+        def button(label: str):
+            # By role: Streamlit keeps a hidden twin of each download button in the DOM.
+            return downloads.get_by_role("button", name=label, exact=True)
+
+        button("Report ZIP").wait_for(timeout=60_000)
+        with page.expect_download(timeout=60_000) as png_download:
+            button("PNG").click()
+        png = Path(png_download.value.path()).read_bytes()
+        assert png_download.value.suggested_filename == "alibaba_BABA-9988.HK_2025-11-13_2025-11-18_utc.png"
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        width, height = struct.unpack(">II", png[16:24])
+        assert width == export.DEFAULT_WIDTH and height > 0
+        with page.expect_download(timeout=60_000) as html_download:
+            button("HTML").click()
+        html = Path(html_download.value.path()).read_text(encoding="utf-8")
+        assert "Plotly.newPlot" in html
+        page.close()

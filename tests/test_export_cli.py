@@ -1,0 +1,165 @@
+"""`python -m dashboard export …` end to end, through a subprocess, on a temporary database built
+by `python -m dashboard ingest data/` and `python -m dashboard prices sample`."""
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import struct
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from dashboard import config, export, store
+from dashboard.store import bars as store_bars
+
+# Each case starts a Python process (~3 s with the data libraries).
+pytestmark = pytest.mark.slow
+
+PROJECT_ROOT = config.PROJECT_ROOT
+WINDOW = ["--company", "alibaba", "--start", "2025-11-13", "--end", "2025-11-18"]
+STEM = "alibaba_BABA-9988.HK_2025-11-13_2025-11-18_utc"
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT))
+    return subprocess.run(
+        [sys.executable, "-m", "dashboard", *args], cwd=cwd, env=env, capture_output=True, text=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def case_db(tmp_path_factory) -> Path:
+    """The real data files and the synthetic price sample, loaded by the real commands."""
+    folder = tmp_path_factory.mktemp("export_cli")
+    db = folder / "case.duckdb"
+    for args in (("ingest", str(config.DATA_DIR)), ("prices", "sample")):
+        done = run_cli(*args, "--db", str(db), cwd=folder)
+        assert done.returncode == 0, f"{args}: {done.stderr}"
+    return db
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    problem = export.static_export_problem()
+    if problem:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"static export must work under CI: {problem}")
+        pytest.skip(f"no static export here: {problem}")
+
+
+def test_chart_png_offline(chromium, case_db, tmp_path):
+    done = run_cli("export", "chart", "--db", str(case_db), *WINDOW, "--zone", "utc",
+                   "--format", "png", "--width", "1000", "--height", "700", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    png = (tmp_path / f"{STEM}.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", png[16:24]) == (1000, 700)
+    assert "synthetic" in done.stdout
+
+
+def test_chart_svg_names_traces_and_label(chromium, case_db, tmp_path):
+    out = tmp_path / "chart.svg"
+    done = run_cli("export", "chart", "--db", str(case_db), *WINDOW, "--out", str(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    texts = " ".join("".join(n.itertext()) for n in ET.fromstring(out.read_bytes()).iter() if n.tag.endswith("}text"))
+    assert "BABA" in texts and "9988.HK" in texts
+    assert config.SYNTHETIC_LABEL in texts
+
+
+def test_chart_html_is_offline(case_db, tmp_path):
+    done = run_cli("export", "chart", "--db", str(case_db), *WINDOW, "--zone", "ny", "--format", "html",
+                   "--out", str(tmp_path), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    [page] = tmp_path.glob("*.html")
+    assert page.name == "alibaba_BABA-9988.HK_2025-11-13_2025-11-18_new-york.html"
+    html = page.read_text(encoding="utf-8")
+    assert "Plotly.newPlot" in html and json.dumps(config.SYNTHETIC_LABEL)[1:-1] in html
+    assert not re.search(r"<script[^>]*\bsrc\s*=", html, re.I)
+
+
+def test_data_csv_with_bom_round_trips(case_db, tmp_path):
+    done = run_cli("export", "data", "--db", str(case_db), *WINDOW, "--table", "bars", "--bom", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    raw = (tmp_path / f"{STEM}_bars.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    bars = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig")
+    assert set(bars["symbol"]) == {"BABA", "9988.HK"} and set(bars["source"]) == {"synthetic"}
+    ts = pd.to_datetime(bars["ts"], utc=True)
+    assert ts.min() >= pd.Timestamp("2025-11-13", tz="UTC") and ts.max() < pd.Timestamp("2025-11-19", tz="UTC")
+    # Full resolution: every stored minute in the window, not the chart's thinned series.
+    with store.reader(case_db) as con:
+        for symbol in ("BABA", "9988.HK"):
+            stored = store_bars.query_bars(con, symbol, pd.Timestamp("2025-11-13", tz="UTC"),
+                                           pd.Timestamp("2025-11-19", tz="UTC"), interval="1m")
+            assert (bars["symbol"] == symbol).sum() == len(stored)
+
+
+def test_data_articles_csv_is_neutralised_and_parquet_round_trips(case_db, tmp_path):
+    csv_done = run_cli("export", "data", "--db", str(case_db), *WINDOW, "--table", "articles",
+                       "--out", str(tmp_path / "a.csv"), cwd=tmp_path)
+    pq_done = run_cli("export", "data", "--db", str(case_db), *WINDOW, "--table", "articles",
+                      "--out", str(tmp_path / "a.parquet"), cwd=tmp_path)
+    assert csv_done.returncode == 0 and pq_done.returncode == 0, csv_done.stderr + pq_done.stderr
+    from_csv = pd.read_csv(tmp_path / "a.csv")
+    from_parquet = pd.read_parquet(tmp_path / "a.parquet")
+    assert len(from_csv) == len(from_parquet) > 0
+    assert sorted(from_csv["article_id"]) == sorted(from_parquet["article_id"])
+    for column in ("title", "summary", "body"):
+        cells = from_csv[column].dropna().astype(str)
+        assert not cells.str.match(r"[=+\-@\t\r]").any(), column
+
+
+def test_report_zip(case_db, tmp_path):
+    done = run_cli("export", "report", "--db", str(case_db), *WINDOW, "--zone", "hk", "--no-images",
+                   "--out", str(tmp_path / "report.zip"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    bundle = zipfile.ZipFile(tmp_path / "report.zip")
+    manifest = json.loads(bundle.read("manifest.json"))
+    assert {f["name"] for f in manifest["files"]} == set(bundle.namelist())
+    assert manifest["zone"] == "Asia/Hong_Kong"
+    assert manifest["synthetic_label"] == config.SYNTHETIC_LABEL
+    assert {(c["symbol"], c["source"]) for c in manifest["store_coverage"]} == {("BABA", "synthetic"), ("9988.HK", "synthetic")}
+    assert manifest["event_sources"] and all(e["url"].startswith("http") for e in manifest["event_sources"])
+    events = pd.read_csv(bundle.open("events.csv"))
+    assert len(events) == manifest["rows"]["events"] > 0
+    reactions = pd.read_csv(bundle.open("reactions.csv"))
+    assert len(reactions) == manifest["rows"]["reactions"] > 0
+    assert set(reactions["event_id"]) <= set(events["event_id"])
+
+
+def test_report_with_images(chromium, case_db, tmp_path):
+    done = run_cli("export", "report", "--db", str(case_db), *WINDOW, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    bundle = zipfile.ZipFile(tmp_path / f"{STEM}_report.zip")
+    assert {"chart.png", "chart.svg", "chart.html"} <= set(bundle.namelist())
+    assert bundle.read("chart.png")[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_no_browser_fails_png_clearly_but_html_works(case_db, tmp_path):
+    env_args = ("export", "chart", "--db", str(case_db), *WINDOW)
+    env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), BROWSER_PATH=str(tmp_path / "no-chromium"))
+    png = subprocess.run([sys.executable, "-m", "dashboard", *env_args, "--format", "png"],
+                         cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert png.returncode == 1
+    assert "apt-get install chromium" in png.stderr
+    html = subprocess.run([sys.executable, "-m", "dashboard", *env_args, "--format", "html"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert html.returncode == 0, html.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--zone", "Europe/Paris"], "--zone"),
+    (["--start", "14/11/2025"], "not a date"),
+    (["--start", "2025-11-18", "--end", "2025-11-13"], "after --end"),
+])
+def test_bad_flags_exit_2_with_reason(case_db, tmp_path, args, message):
+    done = run_cli("export", "chart", "--db", str(case_db), "--format", "html", *args, cwd=tmp_path)
+    assert done.returncode == 2
+    assert message in done.stderr
