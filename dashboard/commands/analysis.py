@@ -17,7 +17,7 @@ import pandas as pd
 
 from dashboard import config, store
 from dashboard.ingest import EVENT_KINDS
-from dashboard.ingest.csvsafe import neutralise_csv_cell
+from dashboard.csvsafe import neutralise_csv_cell
 
 FORMATS = ("table", "json", "csv")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")

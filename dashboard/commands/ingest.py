@@ -11,7 +11,7 @@ import pandas as pd
 
 from dashboard import config, store
 from dashboard.ingest import EVENT_KINDS
-from dashboard.ingest.csvsafe import neutralise_csv_cell
+from dashboard.csvsafe import neutralise_csv_cell
 from dashboard.ingest.pipeline import DEFAULT_MAX_BYTES, ingest_paths
 
 FORMATS = ("table", "json", "csv")
