@@ -107,3 +107,33 @@ def test_offline_fetch_exits_non_zero_and_leaves_the_cache(tmp_path, capsys, mon
     assert "BABA: Yahoo unreachable — using cached 1m bars 2025-11-10..2025-11-28" in capsys.readouterr().err
     with store.reader(db) as con:
         pd.testing.assert_frame_equal(con.execute("SELECT * FROM bars ORDER BY symbol, ts").df(), before)
+
+
+def test_refresh_outcome_is_recorded_for_the_app(tmp_path):
+    db = db_with_event(tmp_path)
+    now = pd.Timestamp("2025-11-28", tz="UTC")
+
+    def unreachable(symbol, start, end, interval):
+        raise DNSError("Could not resolve host: query1.finance.yahoo.com")
+
+    with store.reader(db) as con:
+        assert bars.last_refresh(con) is None
+    refresh.refresh(db, download=unreachable, now=now, echo=lambda line: None, sleep=lambda s: None)
+    with store.reader(db) as con:
+        outcome = bars.last_refresh(con)
+    assert outcome["status"] == "offline" and outcome["checked_at"] == now
+    assert outcome["message"].startswith(refresh.OFFLINE_LINE)
+
+    def network(symbol, start, end, interval):
+        times = pd.date_range(start, end, freq="1h", inclusive="left")
+        return pd.DataFrame({"Open": 1.0, "High": 1.0, "Low": 1.0, "Close": 1.0, "Volume": 0.0},
+                            index=pd.DatetimeIndex(times, name="Datetime"))
+
+    later = now + pd.Timedelta(hours=1)
+    refresh.refresh(db, download=network, now=later, echo=lambda line: None, sleep=lambda s: None)
+    with store.reader(db) as con:
+        assert bars.last_refresh(con)["status"] == "fetched"
+    refresh.refresh(db, download=network, now=later + pd.Timedelta(hours=1), echo=lambda line: None,
+                    sleep=lambda s: None)
+    with store.reader(db) as con:
+        assert bars.last_refresh(con)["status"] == "up_to_date"

@@ -68,7 +68,10 @@ def missing_windows(con, symbol: str, mic: str, events, now) -> list[tuple[pd.Ti
 
 def refresh(db=None, *, download=None, now=None, sleep: Callable[[float], None] = time.sleep,
             echo: Callable[[str], None] = print) -> RefreshResult:
-    """Fetch the uncached event windows of every known symbol, one progress line per symbol."""
+    """Fetch the uncached event windows of every known symbol, one progress line per symbol.
+
+    The outcome is recorded in the store (``refresh_log``) so the app can say what it serves.
+    """
     db = Path(config.resolve_db_path(db))
     now = to_utc(now if now is not None else pd.Timestamp.now("UTC"))
     result = RefreshResult()
@@ -82,6 +85,7 @@ def refresh(db=None, *, download=None, now=None, sleep: Callable[[float], None] 
             plan.append((symbol, missing_windows(con, symbol, mic, events, now)))
     if not events:
         echo("no events stored yet — nothing to refresh")
+        _record(db, now, "nothing_to_do", "no events stored yet")
         return result
     for symbol, windows in plan:
         if not windows:
@@ -95,6 +99,18 @@ def refresh(db=None, *, download=None, now=None, sleep: Callable[[float], None] 
             result.fetched.append(report)
             if report.status == "unreachable":
                 result.offline = True
+                _record(db, now, "offline", f"{OFFLINE_LINE} ({report.message})")
                 return result
             echo(report.message)
+    if not result.fetched:
+        _record(db, now, "up_to_date", "every event window was already cached")
+    elif result.ok:
+        _record(db, now, "fetched", "; ".join(r.message for r in result.fetched))
+    else:
+        _record(db, now, "partial", "; ".join(r.message for r in result.fetched))
     return result
+
+
+def _record(db: Path, now: pd.Timestamp, status: str, message: str) -> None:
+    with store.writer(db) as con:
+        bar_store.record_refresh(con, status, message, now)

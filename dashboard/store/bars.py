@@ -245,3 +245,22 @@ def event_times(con: duckdb.DuckDBPyConnection) -> list[pd.Timestamp]:
     except duckdb.CatalogException:
         return []
     return [pd.Timestamp(r[0]).tz_convert("UTC") for r in rows]
+
+
+# --- price refresh outcomes ---------------------------------------------------------------------
+
+def record_refresh(con: duckdb.DuckDBPyConnection, status: str, message: str, checked_at) -> None:
+    """Remember how the last `prices refresh` went (shown by the app)."""
+    con.execute("INSERT INTO refresh_log VALUES (?, ?, ?)",
+                [pd.Timestamp(checked_at).to_pydatetime(), status, message])
+
+
+def last_refresh(con: duckdb.DuckDBPyConnection) -> dict | None:
+    """The newest refresh outcome: {checked_at, status, message}, or None if never refreshed."""
+    row = con.execute(
+        "SELECT checked_at, status, message FROM refresh_log ORDER BY checked_at DESC LIMIT 1"
+    ).fetchall()
+    if not row:
+        return None
+    checked_at, status, message = row[0]
+    return {"checked_at": pd.Timestamp(checked_at).tz_convert("UTC"), "status": status, "message": message}
