@@ -51,6 +51,16 @@ def cached_view(db_path: str, stamp: float, filters: Filters) -> screen.ViewData
     return screen.load_view(db_path, filters)
 
 
+@st.cache_data(show_spinner="Computing reactions…", max_entries=64)
+def cached_reactions(db_path: str, stamp: float, scope: screen.AnalysisScope) -> pd.DataFrame:
+    return screen.load_reactions(db_path, scope)
+
+
+@st.cache_data(show_spinner="Checking reported moves…", max_entries=64)
+def cached_claims(db_path: str, stamp: float, scope: screen.AnalysisScope) -> pd.DataFrame:
+    return screen.load_claims(db_path, scope)
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
 def cached_article(db_path: str, stamp: float, article_id: str) -> dict | None:
     return screen.load_article(db_path, article_id)
@@ -69,19 +79,62 @@ def render_exports(fig, view: screen.ViewData) -> None:
     render_export_buttons(st, fig, view, view.filters, db_path=DB_PATH)
 
 
-def render_reactions(view: screen.ViewData) -> None:
-    """Reaction table and ADR parity — filled in by the reactions feature (issue 6)."""
-    try:
-        from dashboard import analysis  # noqa: F401
-    except ImportError:
+def reaction_frame(view: screen.ViewData, stamp: float) -> pd.DataFrame:
+    """The reaction rows of the screen's events (empty when there are none or no listings)."""
+    if view.events.empty or not view.listings:
+        return screen.reaction_rows(None, view.zone)
+    table = cached_reactions(str(DB_PATH), stamp, screen.analysis_scope(view))
+    return screen.reaction_rows(table, view.zone, view.events["event_id"])
+
+
+def render_reactions(view: screen.ViewData, stamp: float, rows: pd.DataFrame) -> None:
+    """Reaction table (a picked row highlights its event and opens it in the reader) and the
+    reported-vs-computed claims."""
+    st.subheader("How each listing reacted")
+    if rows.empty:
+        st.caption("No events to measure in this window.")
+    else:
+        st.caption(
+            "Returns from the last price before the event, counted from the listing's first trade at or after it "
+            "(exchange calendars: a closed market waits for its next open — see *wait*). Abnormal = minus the "
+            "benchmark over the same instants, in basis points. Timed events first. Pick a row to highlight its "
+            "event on the chart and read it below."
+        )
+        if any(config.SYNTHETIC_LABEL in n for n in rows["notes"]):
+            st.warning(f"⚠ Figures computed from the {md(config.SYNTHETIC_LABEL)}.")
+        state = st.dataframe(
+            screen.style_reactions(rows), key="reaction_table", on_select="rerun", selection_mode="single-row",
+            hide_index=True, width="stretch", height=360,
+            column_config={"event_id": None, "event": st.column_config.TextColumn(width="medium"),
+                           "notes": st.column_config.TextColumn(width="large")},
+        )
+        _take_new_selection("reaction_table", _selection_ids(state, rows, "event_id"), "selected_event")
+
+    st.subheader("Reported vs computed")
+    claims = cached_claims(str(DB_PATH), stamp, screen.analysis_scope(view))
+    claim_table = screen.claim_rows(claims, view.zone)
+    if claim_table.empty:
+        st.caption("No price-move claims in the filtered articles and events.")
         return
+    counts = claim_table["verdict"].str.split().str[0].value_counts()
+    words = {"agrees": "agree", "differs": "differ", "cannot": "cannot be checked"}
+    st.caption(
+        md(" · ".join(f"{n} {words.get(verdict, verdict)}" for verdict, n in counts.items()))
+        + " — each figure a text gives, checked against the stored bars of the session it speaks of "
+        "(close, intraday extreme or price at publication; rules in docs/analysis.md)."
+    )
+    st.dataframe(
+        claim_table, key="claims_table", hide_index=True, width="stretch", height=320,
+        column_config={"quote": st.column_config.TextColumn(width="large"),
+                       "detail": st.column_config.TextColumn(width="large")},
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # State: URL ⇄ widgets
 
 
-WIDGET_KEYS = ("company", "tags", "sources", "kinds", "dates", "zone", "interval", "price_mode", "reference")
+WIDGET_KEYS = ("company", "tags", "sources", "kinds", "dates", "zone", "interval", "price_mode", "reference", "parity")
 
 
 def seed_state_from_url() -> None:
@@ -164,6 +217,10 @@ def sidebar(stamp: float) -> Filters:
     if "price_mode" not in st.session_state:
         st.session_state["price_mode"] = url_filters.price_mode
     st.sidebar.radio("Prices as", screen.PRICE_MODES, key="price_mode", format_func=screen.PRICE_MODE_LABELS.get)
+    if "parity" not in st.session_state:
+        st.session_state["parity"] = url_filters.parity
+    st.sidebar.toggle("Show ADR parity", key="parity",
+                      help="An extra row: the ADR against its home-market price × shares per ADS ÷ FX, and the premium.")
     reference = None
     if st.session_state["price_mode"] == "pct":
         if "reference" not in st.session_state:
@@ -195,6 +252,7 @@ def sidebar(stamp: float) -> Filters:
         interval=st.session_state["interval"],
         price_mode=st.session_state["price_mode"],
         reference=reference,
+        parity=bool(st.session_state.get("parity")),
     )
 
 
@@ -320,18 +378,23 @@ def render_reader(view: screen.ViewData, stamp: float) -> None:
 # The page
 
 
-def _selection_ids(state, rows: pd.DataFrame, id_column: str) -> list[str]:
+def _selection(state, name: str) -> list:
+    """``state.selection.<name>`` of a widget's return value or its session-state entry."""
     try:
-        picked = list(state.selection.rows)
-    except AttributeError:
+        selection = state["selection"] if isinstance(state, dict) else state.selection
+        return list((selection.get(name) if isinstance(selection, dict) else getattr(selection, name)) or [])
+    except (AttributeError, KeyError, TypeError):
         return []
-    return [str(rows.iloc[i][id_column]) for i in picked if 0 <= i < len(rows)]
+
+
+def _selection_ids(state, rows: pd.DataFrame, id_column: str) -> list[str]:
+    picked = _selection(state, "rows")
+    return [str(rows.iloc[i][id_column]) for i in picked if isinstance(i, int) and 0 <= i < len(rows)]
 
 
 def _chart_selection(state) -> list[str]:
-    try:
-        points = state.selection.points
-    except AttributeError:
+    points = _selection(state, "points")
+    if not points:
         return []
     ids = []
     for point in points or []:
@@ -352,6 +415,35 @@ def _take_new_selection(name: str, ids: list[str], target: str) -> None:
             st.session_state["selected_event"] = None
             st.session_state["selected_article"] = None
             st.session_state[target] = ids[0]
+
+
+def apply_pending_selections(view: screen.ViewData, reactions: pd.DataFrame) -> None:
+    """A click in a table below the chart reruns the page before that table is drawn again;
+    take it now so the chart drawn above it already highlights the picked event."""
+    _take_new_selection("chart", _chart_selection(st.session_state.get("overlay_chart")), "selected_event")
+    _take_new_selection("reaction_table", _selection_ids(st.session_state.get("reaction_table"), reactions, "event_id"),
+                        "selected_event")
+    if len(view.events):
+        _take_new_selection("event_table", _selection_ids(st.session_state.get("event_table"), view.events, "event_id"),
+                            "selected_event")
+    if len(view.articles):
+        _take_new_selection("article_table", _selection_ids(st.session_state.get("article_table"), view.articles,
+                                                            "article_id"), "selected_article")
+
+
+def _theme_type() -> str:
+    """The page's theme for the figure. st.context.theme can be wrong on a session's first run
+    (streamlit#11920), so that run trusts the configured ``theme.base`` when one is set."""
+    kind = getattr(getattr(st.context, "theme", None), "type", None)
+    first_run = not st.session_state.get("_theme_seen")
+    st.session_state["_theme_seen"] = True
+    if first_run or kind not in ("light", "dark"):
+        try:
+            configured = st.get_option("theme.base")
+        except Exception:  # an unknown option must not take the page down
+            configured = None
+        kind = configured if configured in ("light", "dark") else kind
+    return "dark" if kind == "dark" else "light"
 
 
 def main() -> None:
@@ -377,6 +469,8 @@ def main() -> None:
         st.button("Try again")
         return
 
+    reactions = reaction_frame(view, stamp)
+    apply_pending_selections(view, reactions)
     mirror_to_url(filters)
     zone_label = screen.ZONE_LABELS[view.zone]
     st.title(f"{md(view.company_name)}: news vs. prices")
@@ -401,8 +495,8 @@ def main() -> None:
     if not view.has_bars and view.events.empty:
         st.info("Nothing to draw: no prices and no events for these filters.")
     else:
-        theme = "dark" if getattr(getattr(st.context, "theme", None), "type", None) == "dark" else "light"
-        fig = charts.overlay_figure(view, theme=theme)
+        theme = _theme_type()
+        fig = charts.overlay_figure(view, theme=theme, highlight=st.session_state.get("selected_event"))
         chart_state = st.plotly_chart(
             # theme=None: the app shows exactly the figure that `export chart` writes.
             fig, key="overlay_chart", on_select="rerun", selection_mode="points", theme=None,
@@ -411,7 +505,7 @@ def main() -> None:
         _take_new_selection("chart", _chart_selection(chart_state), "selected_event")
         render_exports(fig, view)
 
-    render_reactions(view)
+    render_reactions(view, stamp, reactions)
 
     events_tab, articles_tab = st.tabs([f"Events ({len(view.events)})", f"Articles ({len(view.articles)})"])
     with events_tab:

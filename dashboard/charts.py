@@ -12,6 +12,7 @@ annotations, so every untrusted string goes through :func:`plain` before it reac
 from __future__ import annotations
 
 import html
+import re
 import textwrap
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -22,6 +23,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dashboard import config
+from dashboard.view import signed_pct, volume_buckets
 
 if TYPE_CHECKING:  # pragma: no cover
     from dashboard.view import ListingView, ViewData
@@ -32,9 +34,30 @@ HOVER_ZONES = ("UTC", "America/New_York", "Asia/Hong_Kong")
 CANDLE_INTERVALS = {"15m", "30m", "60m", "1h", "1d"}
 MAX_CANDLES = 600
 # Pixel layout of the overlay figure.
-PRICE_PX, VOLUME_PX, LANE_PX = 220, 55, 40
+PRICE_PX, VOLUME_PX, LANE_PX = 210, 50, 44
+PARITY_PX, PREMIUM_PX = 130, 72
 ROW_TITLE_PX, TICKS_PX = 24, 30
-MARGIN_TOP, MARGIN_BOTTOM = 118, 56
+MARGIN_TOP, MARGIN_BOTTOM = 112, 56
+PRICE_LINE_WIDTH = 2.0
+# Volume axis: capped at this percentile (× 1.25) of the buckets so an opening spike does not
+# flatten the rest; the capped buckets keep their true size in the hover.
+VOLUME_CAP_PERCENTILE = 95
+# Event labels: timed allegation/denial/report events get a short text in a strip above the
+# rows, staggered on up to MAX_LABEL_LEVELS lines so that none overlaps at the default width.
+LABEL_GROUPS = ("allegation", "denial", "report")
+MAX_LABELS, MAX_LABEL_LEVELS, LABEL_LEVEL_PX = 6, 3, 19
+LABEL_PLOT_WIDTH_PX = 880  # the plot area in the app at a 1500 px wide window, with the sidebar
+LABEL_CHAR_PX = 6.6  # a generous average for 11 px text
+MAX_BAND_HEADLINES = 12
+ZONE_ABBR = {"UTC": "UTC", "America/New_York": "ET", "Asia/Hong_Kong": "HKT"}
+OUTLETS = (
+    ("FT", re.compile(r"\bFT\b|Financial Times")),
+    ("Bloomberg", re.compile(r"\bBloomberg\b")),
+    ("Reuters", re.compile(r"\bReuters\b")),
+    ("CNBC", re.compile(r"\bCNBC\b")),
+    ("WSJ", re.compile(r"\bWSJ\b|Wall Street Journal")),
+    ("SCMP", re.compile(r"\bSCMP\b|South China Morning Post")),
+)
 
 
 @dataclass(frozen=True)
@@ -51,6 +74,13 @@ STANCE_GROUPS: dict[str, StanceStyle] = {
     "market": StanceStyle("Market move", "#009E73", "circle"),
     "context": StanceStyle("Context / other", "#8C8C8C", "triangle-up"),
 }
+LANE_NOUNS = {
+    "allegation": ("allegation", "allegations"),
+    "denial": ("denial", "denials"),
+    "report": ("report", "reports"),
+    "market": ("market note", "market notes"),
+    "context": ("item", "items"),
+}
 
 
 @dataclass(frozen=True)
@@ -65,13 +95,21 @@ class Theme:
     grid: str
     synthetic_bg: str
     synthetic_text: str
+    label_bg: str
+    parity: str
+    premium: str
+    premium_fill: str
+    highlight: str
 
 
 THEMES = {
+    # Closed time is a faint tint: price lines are the foreground, the tint only says "shut".
     "light": Theme("plotly_white", "#FFFFFF", "#1A1A1A", "#1F1F1F", "rgba(110,110,110,0.55)",
-                   "rgba(120,120,120,0.13)", "rgba(230,159,0,0.10)", "#E6E6E6", "#FFF3CD", "#7A4B00"),
+                   "rgba(110,110,130,0.055)", "rgba(230,159,0,0.10)", "#ECECEC", "#FFF3CD", "#7A4B00",
+                   "rgba(255,255,255,0.88)", "#E69F00", "#0072B2", "rgba(0,114,178,0.18)", "#000000"),
     "dark": Theme("plotly_dark", "#0E1117", "#EDEDED", "#F0F0F0", "rgba(170,170,170,0.55)",
-                  "rgba(200,200,200,0.10)", "rgba(230,159,0,0.14)", "#2A2F3A", "#4A3B12", "#FFE8A3"),
+                  "rgba(190,190,220,0.05)", "rgba(230,159,0,0.14)", "#242933", "#4A3B12", "#FFE8A3",
+                  "rgba(14,17,23,0.85)", "#E69F00", "#56B4E9", "rgba(86,180,233,0.22)", "#FFFFFF"),
 }
 
 
@@ -189,8 +227,157 @@ def _row_title(lv: "ListingView") -> str:
     return " · ".join(bits)
 
 
-def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None = None) -> go.Figure:
-    """The main screen's figure: listings on one shared time axis, events marked, lanes beneath."""
+# ---------------------------------------------------------------------------------------------
+# Short names and times for the labels drawn on the chart
+
+
+def _short(text: object, limit: int = 18) -> str:
+    value = " ".join(str(text or "").split())
+    value = re.split(r"[(;,]", value)[0].strip()
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+
+
+def event_short_name(event: dict) -> str:
+    """A few words naming an event on the chart: 'FT report', 'CNBC article', 'Alibaba denial'.
+
+    A report that relays another outlet's story (ZeroHedge posting the FT headline) is named
+    after the outlet it relays; the hover and the reader still say who posted it."""
+    kind = str(event.get("kind") or "").lower()
+    source = _short(event.get("source") or event.get("actor"))
+    if kind == "publication":
+        return f"{source} article"
+    if kind == "report":
+        headline = str(event.get("headline") or "")
+        for outlet, pattern in OUTLETS:
+            if pattern.search(headline) and outlet.casefold() not in source.casefold():
+                return f"{outlet} report"
+        return f"{source} report"
+    noun = kind if kind in ("allegation", "denial", "statement") else "event"
+    return f"{_short(event.get('actor') or source)} {noun}"
+
+
+def when_label(ts: pd.Timestamp, zone: str, precision: str = "minute") -> str:
+    """'Fri 13:02 ET' in the display zone; an hour-precision time reads 'Fri 13:xx ET'."""
+    local = pd.Timestamp(ts).tz_convert(zone)
+    abbr = ZONE_ABBR.get(zone, zone)
+    if precision == "hour":
+        return f"{local:%a %H}:xx {abbr}"
+    return f"{local:%a %H:%M} {abbr}"
+
+
+def format_delay(delta: pd.Timedelta) -> str:
+    """'+2d 7h', '+3h 28m', '+5m'; 'at once' for no wait."""
+    minutes = int(round(delta.total_seconds() / 60))
+    if minutes <= 0:
+        return "at once"
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    parts = ([f"{days}d"] if days else []) + ([f"{hours}h"] if hours else []) + ([f"{mins}m"] if mins and not days else [])
+    return "+" + " ".join(parts)
+
+
+def _priority(events: pd.DataFrame) -> pd.DataFrame:
+    """Timed events, most telling first: minute before hour, allegations, not re-publications, earliest."""
+    timed = events[events["precision"] != "day"]
+    order = pd.DataFrame({
+        "hour": (timed["precision"] != "minute").astype(int),
+        "stance": (timed["stance"].astype(str).str.lower() != "allegation").astype(int),
+        "pub": (timed["kind"].astype(str).str.lower() == "publication").astype(int),
+        "ts": timed["ts"],
+    }, index=timed.index)
+    return timed.loc[order.sort_values(["hour", "stance", "pub", "ts"], kind="stable").index]
+
+
+def key_event(events: pd.DataFrame) -> dict | None:
+    """The timed allegation/report the story turns on (the FT headline at Fri 18:02Z)."""
+    if events is None or events.empty:
+        return None
+    if "group" not in events:
+        events = events.assign(group=[stance_group(k, s) for k, s in zip(events["kind"], events["stance"])])
+    candidates = _priority(events[events["group"].isin(("allegation", "report"))])
+    return None if candidates.empty else candidates.iloc[0].to_dict()
+
+
+def place_labels(items: list[tuple[str, float, float]], *, levels: int = MAX_LABEL_LEVELS,
+                 limit: int = MAX_LABELS, gap: float = 0.008, same_spot: float = 0.015):
+    """Greedy label placement in priority order: ``items`` are (key, x, width) in fractions of the
+    plot width. Returns (key, level, x0, x1) for the labels that fit without overlapping; a label
+    at (nearly) the same instant as one already placed is left to the hover."""
+    placed: list[tuple[str, int, float, float, float]] = []
+    for key, x, width in items:
+        if len(placed) >= limit:
+            break
+        if not 0 <= x <= 1 or any(abs(x - p[4]) < same_spot for p in placed):
+            continue
+        x0, x1 = (x, x + width) if x + width <= 1 else (max(x - width, 0.0), x)
+        for level in range(levels):
+            if all(p[1] != level or x1 + gap <= p[2] or x0 >= p[3] + gap for p in placed):
+                placed.append((key, level, x0, x1, x))
+                break
+    return [(key, level, x0, x1) for key, level, x0, x1, _ in placed]
+
+
+def label_width(text: str) -> float:
+    """Estimated width of a label, as a fraction of the default plot width."""
+    return (len(text) * LABEL_CHAR_PX + 14) / LABEL_PLOT_WIDTH_PX
+
+
+def _first_trades(view: "ViewData", event: dict) -> list[tuple["ListingView", pd.Timestamp]]:
+    """Each listing's first tradable moment at or after ``event`` (exchange calendars)."""
+    from dashboard import markets
+
+    found = []
+    for lv in view.listings:
+        if not lv.exchange_mic:
+            continue
+        try:
+            moment = markets.next_open(lv.exchange_mic, event["ts"])
+        except (ValueError, KeyError, LookupError):
+            continue
+        if view.start <= moment < view.end:
+            found.append((lv, moment))
+    return found
+
+
+def _band_hover(group: str, start: pd.Timestamp, zone_name: str, rows: pd.DataFrame) -> str:
+    style = STANCE_GROUPS[group]
+    day = start.tz_convert(zone_name or "UTC")
+    lines = [f"<b>{plain(style.label)}</b> · {len(rows)} on {day:%a %Y-%m-%d} "
+             f"({plain(ZONE_LABELS.get(zone_name, zone_name))}; no time of day reported)"]
+    for row in rows.head(MAX_BAND_HEADLINES).to_dict("records"):
+        who = _short(row.get("source") or row.get("actor"), 22)
+        lines.append(f"• {plain(row.get('headline'), width=80)} <i>({plain(who)})</i>")
+    if len(rows) > MAX_BAND_HEADLINES:
+        lines.append(f"… and {len(rows) - MAX_BAND_HEADLINES} more (see the Events table)")
+    return "<br>".join(lines)
+
+
+def _breaks(ts: pd.Series, values: pd.Series, max_gap: pd.Timedelta) -> tuple[pd.Series, pd.Series]:
+    """Insert a gap wherever two points are further apart than ``max_gap`` (a closed market)."""
+    ts = pd.to_datetime(ts, utc=True).reset_index(drop=True)
+    values = pd.Series(values).reset_index(drop=True).astype("float64")
+    if len(ts) < 2:
+        return ts, values
+    gaps = np.flatnonzero(ts.diff().to_numpy()[1:] > max_gap)
+    if not len(gaps):
+        return ts, values
+    gap_ts = ts.iloc[gaps] + pd.Timedelta(seconds=1)
+    merged = pd.concat([pd.DataFrame({"ts": ts, "v": values}), pd.DataFrame({"ts": gap_ts.to_numpy(), "v": np.nan})])
+    merged = merged.sort_values("ts", kind="stable")
+    return pd.Series(pd.to_datetime(merged["ts"], utc=True).to_numpy()), merged["v"].reset_index(drop=True)
+
+
+def _axis(kind: str, row: int) -> str:
+    """Layout key ('yaxis', 'yaxis3') or reference ('y', 'y3') of subplot ``row``."""
+    suffix = "" if row == 1 else str(row)
+    return f"yaxis{suffix}" if kind == "layout" else f"y{suffix}"
+
+
+def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None = None,
+                   highlight: str | None = None) -> go.Figure:
+    """The main screen's figure: listings on one shared time axis, events marked and labelled,
+    the first trade after the key allegation on each listing, optional ADR parity rows, and the
+    timeline lanes beneath. ``highlight``: an event id to ring (the row picked in a table)."""
     colors = THEMES.get(theme, THEMES["light"])
     zone = view.zone
     zone_label = ZONE_LABELS.get(zone, zone)
@@ -200,41 +387,85 @@ def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None
         events["ts"] = pd.to_datetime(events["ts"], utc=True)
         events["group"] = [stance_group(k, s) for k, s in zip(events["kind"], events.get("stance", [None] * len(events)))]
     lanes = [g for g in STANCE_GROUPS if len(events) and (events["group"] == g).any()] or ["context"]
+    parity = view.parity if getattr(view, "parity", None) is not None and len(view.parity) else None
+    x_start, x_end = wall_time(view.start, zone), wall_time(view.end, zone)
+    span_ms = max((x_end - x_start).total_seconds() * 1000, 1.0)
 
-    n_rows = 2 * len(listings) + 1
+    def x_fraction(ts: pd.Timestamp) -> float:
+        return (wall_time(ts, zone) - x_start).total_seconds() * 1000 / span_ms
+
+    # Which timed events get a text label (placed before the layout: the strip's height depends on it).
+    key = key_event(events) if len(events) else None
+    focus = None
+    if highlight and len(events) and (events["event_id"] == highlight).any():
+        picked = events[events["event_id"] == highlight].iloc[0].to_dict()
+        if picked["precision"] != "day":
+            focus = picked  # first trades follow the picked timed event
+    first_trade_event = focus or key
+    labels: list[tuple[dict, str, int, float, float]] = []
+    if len(events):
+        candidates = _priority(events[events["group"].isin(LABEL_GROUPS)])
+        items, texts = [], {}
+        for row in candidates.to_dict("records"):
+            text = f"{event_short_name(row)} · {when_label(row['ts'], zone, row['precision'])}"
+            texts[row["event_id"]] = (row, text)
+            items.append((row["event_id"], x_fraction(row["ts"]), label_width(text)))
+        for event_id, level, x0, x1 in place_labels(items):
+            row, text = texts[event_id]
+            labels.append((row, text, level, x0, x1))
+    label_levels = max((lvl for _, _, lvl, _, _ in labels), default=-1) + 1
+
+    # Subplot rows, top to bottom.
+    rows: list[tuple[str, object]] = []
+    for lv in listings:
+        rows += [("price", lv), ("volume", lv)]
+    if parity is not None:
+        rows += [("parity", None), ("premium", None)]
+    rows.append(("lanes", None))
+    n_rows = len(rows)
+    row_of = {(kind, id(obj)): i + 1 for i, (kind, obj) in enumerate(rows)}
+    lane_row = n_rows
     fig = make_subplots(rows=n_rows, cols=1, shared_xaxes=True, vertical_spacing=0.0)
-    # Rows are laid out in pixels (then turned into paper fractions) so titles, tick labels and
-    # lanes keep their room whatever the number of listings.
-    blocks: list[tuple[str, float]] = []
+
+    # Rows are laid out in pixels (then turned into paper fractions) so titles, tick labels,
+    # labels and lanes keep their room whatever the number of listings.
+    blocks: list[tuple[str, float]] = [("labels", LABEL_LEVEL_PX * label_levels + (6 if label_levels else 0))]
     for _ in listings:
         blocks += [("title", ROW_TITLE_PX), ("price", PRICE_PX), ("gap", 4), ("volume", VOLUME_PX), ("ticks", TICKS_PX)]
+    if parity is not None:
+        blocks += [("title", ROW_TITLE_PX), ("parity", PARITY_PX), ("gap", 14), ("premium", PREMIUM_PX), ("ticks", TICKS_PX)]
     blocks += [("title", ROW_TITLE_PX), ("lanes", LANE_PX * len(lanes) + 14)]
     plot_px = sum(px for _, px in blocks)
     total_height = height or int(plot_px + MARGIN_TOP + MARGIN_BOTTOM)
-    scale = (total_height - MARGIN_TOP - MARGIN_BOTTOM) / plot_px
-    top, axis_number = 1.0, 1
+    plot_height = total_height - MARGIN_TOP - MARGIN_BOTTOM
+    scale = plot_height / plot_px
+    top, axis_number, strip = 1.0, 1, (1.0, 1.0)
     for kind, px in blocks:
-        share = px * scale / (total_height - MARGIN_TOP - MARGIN_BOTTOM)
-        if kind in ("price", "volume", "lanes"):
-            name = "yaxis" if axis_number == 1 else f"yaxis{axis_number}"
-            fig.layout[name].domain = [max(top - share, 0.0), top]
+        share = px * scale / plot_height
+        if kind == "labels":
+            strip = (top - share, top)
+        elif kind in ("price", "volume", "parity", "premium", "lanes"):
+            fig.layout[_axis("layout", axis_number)].domain = [max(top - share, 0.0), top]
             axis_number += 1
         top -= share
-    x_start, x_end = wall_time(view.start, zone), wall_time(view.end, zone)
+    layout = fig.layout
+    shapes: list[dict] = []
+    annotations = list(layout.annotations)
 
-    synthetic = view.synthetic
-    for i, lv in enumerate(listings):
-        price_row, volume_row = 2 * i + 1, 2 * i + 2
+    def domain(row: int) -> tuple[float, float]:
+        return tuple(layout[_axis("layout", row)].domain)
+
+    for lv in listings:
+        price_row, volume_row = row_of[("price", id(lv))], row_of[("volume", id(lv))]
         bars = lv.bars
         name = lv.symbol + (f" — {config.SYNTHETIC_LABEL}" if lv.synthetic else "")
         if len(bars):
-            x = wall_time(bars["ts"], zone)
             use_candles = lv.interval in CANDLE_INTERVALS and not lv.downsampled and len(bars) <= MAX_CANDLES
             if use_candles:
                 fig.add_trace(
                     go.Candlestick(
-                        x=x, open=bars["open"], high=bars["high"], low=bars["low"], close=bars["close"],
-                        name=name, legendgroup=lv.symbol,
+                        x=wall_time(bars["ts"], zone), open=bars["open"], high=bars["high"], low=bars["low"],
+                        close=bars["close"], name=name, legendgroup=lv.symbol,
                         increasing=dict(line=dict(color=colors.price, width=1), fillcolor=colors.paper),
                         decreasing=dict(line=dict(color=colors.price, width=1), fillcolor=colors.price),
                         showlegend=True,
@@ -246,50 +477,49 @@ def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None
                 fig.add_trace(
                     go.Scatter(
                         x=wall_time(x_line, zone), y=y_line, mode="lines", connectgaps=False, name=name, legendgroup=lv.symbol,
-                        line=dict(color=colors.price, width=1.3),
+                        line=dict(color=colors.price, width=PRICE_LINE_WIDTH),
                         hovertemplate=f"{plain(lv.symbol)} %{{x|%a %Y-%m-%d %H:%M}} ({plain(zone_label)})"
                         f"<br>%{{y:,.2f}} {plain(lv.y_unit)}<extra></extra>",
                     ),
                     row=price_row, col=1,
                 )
-            if "volume" in bars:
-                fig.add_trace(
-                    go.Bar(
-                        x=x, y=bars["volume"], name=f"{lv.symbol} volume", legendgroup=lv.symbol,
-                        marker=dict(color=colors.volume, line=dict(width=0)), showlegend=False,
-                        hovertemplate=f"{plain(lv.symbol)} volume %{{y:,.0f}}<extra></extra>",
-                    ),
-                    row=volume_row, col=1,
-                )
+            _add_volume(fig, lv, colors, zone, volume_row)
         else:
             fig.add_annotation(
                 text=f"No stored bars for {plain(lv.symbol)} in this window",
                 xref="x domain", yref="y domain", x=0.5, y=0.5, showarrow=False,
                 font=dict(color=colors.text), row=price_row, col=1,
             )
+            fig.update_yaxes(title_text="vol", showticklabels=False, row=volume_row, col=1)
         fig.update_yaxes(title_text=f"{plain(lv.symbol)}<br>{plain(lv.y_unit)}", row=price_row, col=1)
-        fig.update_yaxes(title_text="vol", showticklabels=False, row=volume_row, col=1)
 
-    # Timeline lanes (bottom row): points for timed events, translucent day-long bars for days.
-    lane_row = n_rows
+    if parity is not None:
+        _add_parity_rows(fig, view, parity, colors, zone, row_of[("parity", id(None))], row_of[("premium", id(None))],
+                         first_trade_event, annotations)
+
+    # Timeline lanes (bottom row): markers for timed events; one band per lane and day for
+    # events known only to the day (over that day, never a made-up minute), with a count.
     lane_index = {g: len(lanes) - 1 - k for k, g in enumerate(lanes)}  # first lane on top
+    positions: dict[str, tuple] = {}
     if len(events):
         for group in lanes:
             style = STANCE_GROUPS[group]
-            rows = events[events["group"] == group]
-            timed = rows[rows["precision"] != "day"]
-            days = rows[rows["precision"] == "day"]
-            count = len(rows)
-            label = f"{style.label} ({count})"
+            in_lane = events[events["group"] == group]
+            timed = in_lane[in_lane["precision"] != "day"]
+            days = in_lane[in_lane["precision"] == "day"]
+            label = f"{style.label} ({len(in_lane)})"
             if len(timed):
                 # Events at the same instant in one lane sit side by side, not on top of each other.
                 rank = timed.groupby("ts").cumcount().to_numpy()
                 size = timed.groupby("ts")["ts"].transform("size").to_numpy()
-                y_timed = lane_index[group] + (rank - (size - 1) / 2) * 0.22
+                # With day bands in the lane too, markers ride above them so no count is hidden.
+                y_timed = lane_index[group] + (0.24 if len(days) else 0.0) + (rank - (size - 1) / 2) * 0.2
+                x_timed = wall_time(timed["ts"], zone)
+                for event_id, x, y in zip(timed["event_id"], x_timed, y_timed):
+                    positions[event_id] = ("point", x, y)
                 fig.add_trace(
                     go.Scatter(
-                        x=wall_time(timed["ts"], zone), y=y_timed,
-                        mode="markers", name=label, legendgroup=group,
+                        x=x_timed, y=y_timed, mode="markers", name=label, legendgroup=group,
                         marker=dict(color=style.color, symbol=style.symbol, size=13,
                                     line=dict(color=colors.paper, width=1.2)),
                         customdata=timed["event_id"].tolist(),
@@ -299,24 +529,33 @@ def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None
                     row=lane_row, col=1,
                 )
             if len(days):
-                days = days.sort_values("ts")
-                starts = days["ts"]
+                bands = [(start, frame.sort_values("ts", kind="stable")) for start, frame in days.groupby("ts", sort=True)]
+                starts = pd.Series([b[0] for b in bands])
                 ends = starts + pd.Timedelta(days=1)
                 slots = _day_slots(starts, ends)
                 n_slots = max(slots) + 1
-                step = min(0.7 / n_slots, 0.28)
-                offsets = [(s - (n_slots - 1) / 2) * step for s in slots]
-                x0 = wall_time(starts, zone)
-                x1 = wall_time(ends, zone)
+                room, centre = (0.56, -0.12) if len(timed) else (0.78, 0.0)
+                step = min(room / n_slots, 0.36)
+                offsets = [centre + (s - (n_slots - 1) / 2) * step for s in slots]
+                x0, x1 = wall_time(starts, zone), wall_time(ends, zone)
+                singular, plural = LANE_NOUNS[group]
+                texts = [f"{len(f)} {singular if len(f) == 1 else plural}" for _, f in bands]
+                ids = [f["event_id"].tolist() for _, f in bands]
+                for band_ids, a, b, o in zip(ids, x0, x1, offsets):
+                    for event_id in band_ids:
+                        positions[event_id] = ("band", a, b, lane_index[group] + o, step * 0.8)
                 fig.add_trace(
                     go.Bar(
                         base=x0.tolist(), x=((x1 - x0).dt.total_seconds() * 1000).tolist(),
                         y=[lane_index[group] + o for o in offsets], orientation="h",
-                        width=step * 0.62, name=label if not len(timed) else f"{style.label} (day)",
+                        width=step * 0.8, name=label if not len(timed) else f"{style.label} (day)",
                         legendgroup=group, showlegend=not len(timed),
-                        marker=dict(color=style.color, opacity=0.45, line=dict(color=style.color, width=1)),
-                        customdata=days["event_id"].tolist(),
-                        hovertext=[event_hover(r) for r in days.to_dict("records")],
+                        marker=dict(color=style.color, opacity=0.32, line=dict(color=style.color, width=1)),
+                        text=texts, textposition="inside", insidetextanchor="middle", constraintext="none",
+                        textfont=dict(size=11, color=colors.text), cliponaxis=True,
+                        customdata=ids,
+                        hovertext=[_band_hover(group, s, f["ts_zone"].iloc[0] if "ts_zone" in f else "UTC", f)
+                                   for s, (_, f) in zip(starts, bands)],
                         hoverinfo="text",
                     ),
                     row=lane_row, col=1,
@@ -327,13 +566,9 @@ def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None
         fixedrange=True, showgrid=True, gridcolor=colors.grid, row=lane_row, col=1,
     )
 
-    # Shapes: closed market hours per exchange, day bands, event lines.
-    shapes: list[dict] = []
-    layout = fig.layout
-    for i, lv in enumerate(listings):
-        price_axis = layout[f"yaxis{'' if 2 * i + 1 == 1 else 2 * i + 1}"]
-        volume_axis = layout[f"yaxis{2 * i + 2}"]
-        y0, y1 = volume_axis.domain[0], price_axis.domain[1]
+    # Closed market hours: a quiet tint per exchange on its own rows (HK lunch included).
+    for lv in listings:
+        y0, y1 = domain(row_of[("volume", id(lv))])[0], domain(row_of[("price", id(lv))])[1]
         for start, end in zip(lv.closed["start"], lv.closed["end"]):
             if end <= view.start or start >= view.end:
                 continue
@@ -342,33 +577,68 @@ def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None
                 x0=wall_time(max(start, view.start), zone), x1=wall_time(min(end, view.end), zone),
                 y0=y0, y1=y1, fillcolor=colors.closed, name=f"closed {lv.symbol}",
             ))
+
+    # Event lines through every row; labelled ones run up into their label.
+    labelled = {row["event_id"] for row, *_ in labels}
+    plot_top = strip[0]
     if len(events):
         for row in events[events["precision"] != "day"].itertuples():
+            selected = row.event_id == highlight
             shapes.append(dict(
                 type="line", xref="x", yref="paper", layer="below",
-                x0=wall_time(row.ts, zone), x1=wall_time(row.ts, zone), y0=0, y1=1,
-                line=dict(color=STANCE_GROUPS[row.group].color, width=1, dash="dot"),
-                opacity=0.75, name=f"event {row.event_id}",
+                x0=wall_time(row.ts, zone), x1=wall_time(row.ts, zone), y0=0,
+                y1=1 if row.event_id in labelled else plot_top,
+                line=dict(color=STANCE_GROUPS[row.group].color, width=2.6 if selected else 1.2,
+                          dash="solid" if selected else "dot"),
+                opacity=0.9, name=f"event {row.event_id}",
+            ))
+    level_share = (strip[1] - strip[0] - 6 * scale / plot_height) / max(label_levels, 1)
+    for row, text, level, x0, x1 in labels:
+        x_frac = x_fraction(row["ts"])
+        annotations.append(go.layout.Annotation(
+            text=plain(text), xref="x", yref="paper", x=wall_time(row["ts"], zone),
+            y=strip[0] + 6 * scale / plot_height + (level + 0.5) * level_share,
+            xanchor="left" if x0 >= x_frac - 1e-9 else "right", yanchor="middle", showarrow=False,
+            font=dict(size=11, color=colors.text), bgcolor=colors.label_bg,
+            bordercolor=STANCE_GROUPS[row["group"]].color, borderwidth=1, borderpad=2,
+            name=f"label {row['event_id']}",
+        ))
+
+    # Where each listing first trades after the key event: the heart of a cross-time-zone story.
+    if first_trade_event is not None:
+        _add_first_trades(fig, view, first_trade_event, colors, zone, row_of, annotations)
+
+    # The picked event: a ring on its marker or an outline round its day band.
+    if highlight and highlight in positions:
+        where = positions[highlight]
+        if where[0] == "point":
+            fig.add_trace(go.Scatter(
+                x=[where[1]], y=[where[2]], mode="markers", name="selected event", showlegend=False,
+                marker=dict(symbol="circle-open", size=26, color=colors.highlight, line=dict(width=3, color=colors.highlight)),
+                hoverinfo="skip",
+            ), row=lane_row, col=1)
+        else:
+            _, a, b, y, h = where
+            shapes.append(dict(
+                type="rect", xref="x", yref=_axis("ref", lane_row), x0=a, x1=b, y0=y - h / 2, y1=y + h / 2,
+                line=dict(color=colors.highlight, width=3), fillcolor="rgba(0,0,0,0)", name="selected event",
             ))
     fig.update_layout(shapes=shapes)
 
-    # Row titles (left, above each price row) instead of centred subplot titles.
-    annotations = list(fig.layout.annotations)
-    for i, lv in enumerate(listings):
-        price_axis = layout[f"yaxis{'' if 2 * i + 1 == 1 else 2 * i + 1}"]
+    # Row titles (left, above each row) instead of centred subplot titles.
+    for lv in listings:
         annotations.append(go.layout.Annotation(
-            text=_row_title(lv), xref="paper", yref="paper", x=0, y=price_axis.domain[1],
+            text=_row_title(lv), xref="paper", yref="paper", x=0, y=domain(row_of[("price", id(lv))])[1],
             xanchor="left", yanchor="bottom", showarrow=False, font=dict(size=12, color=colors.text),
             name=f"title {lv.symbol}",
         ))
-    lane_axis = layout[f"yaxis{lane_row}"]
     annotations.append(go.layout.Annotation(
-        text="<b>Timeline</b> · markers = timed events, bars = day-only reports; shaded = market closed",
-        xref="paper", yref="paper", x=0, y=lane_axis.domain[1], xanchor="left", yanchor="bottom",
+        text="<b>Timeline</b> · markers = timed events · bands = events known only to the day (count; hover lists them)"
+             " · light tint on a listing = its exchange is closed",
+        xref="paper", yref="paper", x=0, y=domain(lane_row)[1], xanchor="left", yanchor="bottom",
         showarrow=False, font=dict(size=12, color=colors.text), name="title timeline",
     ))
-    plot_height = total_height - MARGIN_TOP - MARGIN_BOTTOM
-    if synthetic:
+    if view.synthetic:
         annotations.append(go.layout.Annotation(
             text=f"<b>⚠ {plain(config.SYNTHETIC_LABEL)}</b>", xref="paper", yref="paper",
             x=1, y=1 + (MARGIN_TOP - 8) / plot_height, xanchor="right", yanchor="top", showarrow=False,
@@ -392,7 +662,7 @@ def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None
         bargap=0,
         hovermode="closest",
         dragmode="zoom",
-        legend=dict(orientation="h", x=0, xanchor="left", yref="container", y=1 - 46 / total_height,
+        legend=dict(orientation="h", x=0, xanchor="left", yref="container", y=1 - 52 / total_height,
                     yanchor="top", font=dict(size=12), itemsizing="constant"),
         hoverlabel=dict(align="left"),
         uirevision=f"{view.company_id}-{days}-{zone}",
@@ -401,10 +671,166 @@ def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None
         type="date", range=[x_start, x_end], showspikes=True, spikemode="across", spikesnap="cursor",
         spikethickness=1, spikedash="dot", gridcolor=colors.grid, rangeslider=dict(visible=False),
     )
-    for i in range(len(listings)):  # each listing block gets its own time labels
-        fig.update_xaxes(showticklabels=True, row=2 * i + 2, col=1)
+    for lv in listings:  # each listing block gets its own time labels
+        fig.update_xaxes(showticklabels=True, row=row_of[("volume", id(lv))], col=1)
+    if parity is not None:
+        fig.update_xaxes(showticklabels=True, row=row_of[("premium", id(None))], col=1)
     fig.update_xaxes(title_text=f"Time ({zone_label}{'' if zone == 'UTC' else ', ' + zone})", row=lane_row, col=1)
     return fig
+
+
+def _add_volume(fig: go.Figure, lv: "ListingView", colors: Theme, zone: str, row: int) -> None:
+    """Volume summed per display bucket, the axis capped so an opening spike leaves the rest visible."""
+    volume = lv.volume if lv.volume is not None else volume_buckets(lv.bars, "")
+    if volume is None or volume.empty:
+        return
+    bucket = pd.Timedelta(lv.volume_bucket) if lv.volume_bucket else None
+    if bucket is None:
+        try:
+            from dashboard.store.bars import interval_length
+
+            bucket = interval_length(lv.interval)
+        except (KeyError, TypeError):
+            bucket = pd.Timedelta(minutes=1)
+    starts = pd.to_datetime(volume["ts"], utc=True)
+    values = volume["volume"].astype("float64")
+    label = lv.volume_bucket.replace("min", "m") if lv.volume_bucket else lv.interval
+    fig.add_trace(
+        go.Bar(
+            x=wall_time(starts + bucket / 2, zone), y=values, width=bucket.total_seconds() * 1000 * 0.86,
+            name=f"{lv.symbol} volume", legendgroup=lv.symbol, showlegend=False,
+            marker=dict(color=colors.volume, line=dict(width=0)),
+            text=[f"{t:%a %H:%M}" for t in wall_time(starts, zone)], textposition="none",
+            hovertemplate=f"{plain(lv.symbol)} volume %{{y:,.0f}} in the {plain(label)} from %{{text}}<extra></extra>",
+        ),
+        row=row, col=1,
+    )
+    positive = values[values > 0]
+    title = f"vol<br>/{plain(label)}"
+    if len(positive) >= 8:
+        cap = float(np.nanpercentile(positive, VOLUME_CAP_PERCENTILE)) * 1.25
+        if positive.max() > cap:
+            fig.update_yaxes(range=[0, cap], row=row, col=1)
+            title += " ✂"  # the tallest buckets run off the top; hover gives their size
+    fig.update_yaxes(title_text=title, title_font=dict(size=10), showticklabels=False, row=row, col=1)
+
+
+def _add_parity_rows(fig, view, parity, colors, zone, parity_row, premium_row, event, annotations) -> None:
+    """ADR vs the home-implied parity (USD per ADS), and the premium in %, from analysis.parity."""
+    adr_symbol, home_symbol = view.parity_symbols or ("ADR", "home")
+    by_symbol = {lv.symbol: lv for lv in view.listings}
+    adr_lv, home_lv = by_symbol.get(adr_symbol), by_symbol.get(home_symbol)
+    spu = adr_lv.shares_per_unit if adr_lv else float("nan")
+    currency = home_lv.currency if home_lv else "FX"
+    max_gap = pd.Timedelta(minutes=30)
+    ts, adr = _breaks(parity["ts"], parity["adr"], max_gap)
+    _, implied = _breaks(parity["ts"], parity["parity"], max_gap)
+    _, premium = _breaks(parity["ts"], parity["premium"] * 100, max_gap)
+    x = wall_time(ts, zone)
+    fig.add_trace(go.Scatter(
+        x=x, y=adr, mode="lines", connectgaps=False, name=f"{plain(adr_symbol)} (ADR)", legendgroup="parity",
+        line=dict(color=colors.price, width=1.6), showlegend=False,
+        hovertemplate=f"{plain(adr_symbol)} %{{y:,.2f}} USD<extra></extra>",
+    ), row=parity_row, col=1)
+    fig.add_trace(go.Scatter(
+        x=x, y=implied, mode="lines", connectgaps=False, legendgroup="parity",
+        name=f"{plain(home_symbol)}-implied parity (× {spu:g} ÷ USD/{plain(currency)})",
+        line=dict(color=colors.parity, width=2.2),
+        hovertemplate=f"{plain(home_symbol)}-implied %{{y:,.2f}} USD per ADS<extra></extra>",
+    ), row=parity_row, col=1)
+    fig.add_trace(go.Scatter(
+        x=x, y=premium, mode="lines", connectgaps=False, name="ADR premium (%)", legendgroup="parity", showlegend=False,
+        line=dict(color=colors.premium, width=1.6),
+        hovertemplate="ADR premium %{y:+.2f}%<extra></extra>",
+    ), row=premium_row, col=1)
+    fig.update_yaxes(title_text="USD<br>per ADS", row=parity_row, col=1)
+    fig.update_yaxes(title_text="premium", title_font=dict(size=10), zeroline=True, nticks=4,
+                     zerolinecolor=colors.text, zerolinewidth=1, ticksuffix="%", row=premium_row, col=1)
+    layout = fig.layout
+    top = layout[_axis("layout", parity_row)].domain[1]
+    annotations.append(go.layout.Annotation(
+        text=f"<b>ADR parity</b> · {plain(adr_symbol)} vs {plain(home_symbol)} × {spu:g} ÷ USD/{plain(currency)},"
+             f" as of each {plain(adr_symbol)} bar (the home price held while its market is shut)"
+             f" · premium = {plain(adr_symbol)} ÷ parity − 1",
+        xref="paper", yref="paper", x=0, y=top, xanchor="left", yanchor="bottom", showarrow=False,
+        font=dict(size=12, color=colors.text), name="title parity",
+    ))
+    # The discount the home market opened into after the key event, priced while it was shut.
+    if event is None or home_lv is None:
+        return
+    from dashboard import markets
+
+    try:
+        reopen = markets.next_open(home_lv.exchange_mic, event["ts"])
+    except (ValueError, KeyError, LookupError):
+        return
+    if reopen - pd.Timestamp(event["ts"]) < pd.Timedelta(hours=1):
+        return
+    before = parity[(parity["ts"] < reopen) & parity["premium"].notna()]
+    if before.empty or before["ts"].iloc[-1] < pd.Timestamp(event["ts"]) - pd.Timedelta(hours=1):
+        return
+    last = before.iloc[-1]
+    annotations.append(go.layout.Annotation(
+        text=f"{plain(adr_symbol)} {signed_pct(last['premium'] * 100)} vs {plain(home_symbol)}-implied"
+             f" before {plain(home_symbol)} reopened ({plain(when_label(reopen, zone))})",
+        xref="x", yref=_axis("ref", premium_row), x=wall_time(last["ts"], zone), y=float(last["premium"] * 100),
+        showarrow=True, arrowhead=2, arrowsize=1, arrowwidth=1.3, arrowcolor=colors.text, ax=40, ay=-22,
+        xanchor="left", font=dict(size=11, color=colors.text), bgcolor=colors.label_bg,
+        name="parity gap",
+    ))
+
+
+def _add_first_trades(fig, view, event, colors, zone, row_of, annotations) -> None:
+    """On each listing's row: a ring where it first trades after ``event`` and, when its market
+    was shut, an arrow from the event to that first trade with the wait ("+2d 7h")."""
+    name = event_short_name(event)
+    event_ts = pd.Timestamp(event["ts"])
+    color = STANCE_GROUPS[stance_group(event.get("kind"), event.get("stance"))].color
+    for lv, moment in _first_trades(view, event):
+        row = row_of[("price", id(lv))]
+        bars = lv.bars
+        if bars.empty:
+            continue
+        ts = pd.to_datetime(bars["ts"], utc=True)
+        later = np.flatnonzero((ts >= moment).to_numpy())
+        if not len(later):
+            continue
+        price = float(bars["close"].iloc[later[0]])
+        wait = moment - event_ts
+        delay = format_delay(wait)
+        when = when_label(moment, zone)
+        fig.add_trace(go.Scatter(
+            x=[wall_time(moment, zone)], y=[price], mode="markers", name=f"first trade {lv.symbol}",
+            legendgroup="first-trade", showlegend=False,
+            marker=dict(symbol="circle-open", size=17, color=color, line=dict(width=3, color=color)),
+            hovertext=[f"{plain(lv.symbol)}: first trade after the {plain(name)}<br>{plain(when)} ({plain(delay)} after it)"],
+            hoverinfo="text",
+        ), row=row, col=1)
+        yref = _axis("ref", row)
+        if wait < pd.Timedelta(minutes=1):
+            text = f"<b>{plain(lv.symbol)} trades the {plain(name)} at once</b> · {plain(when)}"
+            annotations.append(go.layout.Annotation(
+                text=text, xref="x", yref=yref, x=wall_time(moment, zone), y=price, showarrow=True,
+                arrowhead=2, arrowwidth=1.5, arrowcolor=color, ax=34, ay=-30, xanchor="left",
+                font=dict(size=11, color=colors.text), bgcolor=colors.label_bg, bordercolor=color, borderwidth=1,
+                name=f"first trade {lv.symbol}",
+            ))
+            continue
+        # Closed when the news came: an arrow along the top of the row, event → first trade.
+        annotations.append(go.layout.Annotation(
+            text="", xref="x", yref=f"{yref} domain", x=wall_time(moment, zone), y=0.95,
+            axref="x", ayref=f"{yref} domain", ax=wall_time(event_ts, zone), ay=0.95,
+            showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=2, arrowcolor=color,
+            name=f"wait {lv.symbol}",
+        ))
+        text = f"<b>{plain(lv.symbol)} first trade after the {plain(name)}</b>: {plain(when)} ({plain(delay)})"
+        middle = event_ts + wait / 2
+        annotations.append(go.layout.Annotation(
+            text=text, xref="x", yref=f"{yref} domain", x=wall_time(middle, zone), y=0.92,
+            xanchor="center", yanchor="top", showarrow=False, font=dict(size=11, color=colors.text),
+            bgcolor=colors.label_bg, bordercolor=color, borderwidth=1, borderpad=2,
+            name=f"first trade {lv.symbol}",
+        ))
 
 
 def chart_config(filename: str) -> dict:

@@ -30,8 +30,14 @@ PRICE_MODE_LABELS = {
 DEFAULT_COMPANY = "alibaba"
 # Per trace: enough for a full-width chart, far below what makes the browser sluggish (~10k).
 DEFAULT_MAX_POINTS = 4000
-# A default window longer than this is cut back to its last days (one screen, not a year).
-DEFAULT_WINDOW_DAYS = 8
+# The default window: the story days around the company's busiest news day (one screen).
+DEFAULT_WINDOW_DAYS = 6
+DAYS_BEFORE_PEAK = 1
+# Volume is summed into buckets this wide for display, so one opening spike per session does
+# not flatten every other bar (a window of a few days has hundreds of 1m bars per session).
+VOLUME_BUCKETS = ((pd.Timedelta(days=2), "30min"), (pd.Timedelta(hours=12), "15min"), (pd.Timedelta(0), "5min"))
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -52,6 +58,7 @@ class Filters:
     interval: str = "auto"
     price_mode: str = "price"
     reference: pd.Timestamp | None = None  # UTC; pct mode's base (None: start of the window)
+    parity: bool = False  # draw the ADR-parity rows
 
     def to_query_params(self) -> dict[str, str | list[str]]:
         """Only what differs from the defaults, so a shared URL stays short."""
@@ -74,6 +81,8 @@ class Filters:
             params["mode"] = self.price_mode
         if self.reference is not None:
             params["ref"] = self.reference.strftime("%Y-%m-%dT%H:%MZ")
+        if self.parity:
+            params["parity"] = "1"
         return params
 
     @classmethod
@@ -126,6 +135,12 @@ class Filters:
                 values["reference"] = parse_utc(ref)
             except ValueError:
                 notices.append(f"URL parameter ref={ref!r} is not a time (e.g. 2025-11-14T18:00Z); using the window start.")
+        parity = one("parity")
+        if parity:
+            if parity.lower() in TRUE_WORDS:
+                values["parity"] = True
+            elif parity.lower() not in FALSE_WORDS:
+                notices.append(f"URL parameter parity={parity!r} is not 1 or 0; the parity rows stay off.")
         return cls(**values), notices
 
     def replace(self, **changes: Any) -> "Filters":
@@ -199,6 +214,9 @@ class ListingView:
     closed: pd.DataFrame  # start, end (UTC): the exchange is shut
     y_unit: str  # what the y values are, for the axis title
     reference_price: float | None = None  # pct mode: the price 0% stands for
+    # Volume summed per display bucket from every bar (not the downsampled ones): ts, volume.
+    volume: pd.DataFrame | None = None
+    volume_bucket: str = ""  # e.g. "30min"; "" when the bars are shown as they are
 
     @property
     def shown_bars(self) -> int:
@@ -234,6 +252,9 @@ class ViewData:
     events: pd.DataFrame
     listings: list[ListingView]
     notices: list[str] = field(default_factory=list)
+    # filters.parity: analysis.parity_frame rows (ts, adr, parity, premium, …), downsampled
+    parity: pd.DataFrame | None = None
+    parity_symbols: tuple[str, str] | None = None  # (ADR, home) symbols
 
     @property
     def synthetic(self) -> bool:
@@ -301,7 +322,7 @@ def default_window(
     if len(days):
         counts = days.value_counts()
         peak = min(d for d, n in counts.items() if n == counts.max())  # the earliest busiest day
-        start_day = peak - dt.timedelta(days=2)
+        start_day = peak - dt.timedelta(days=DAYS_BEFORE_PEAK)
         if first is not None:
             start_day = max(start_day, first.tz_convert(zone).date())
             start_day = min(start_day, max(last.tz_convert(zone).date() - span, first.tz_convert(zone).date()))
@@ -325,6 +346,38 @@ def downsample_bars(bars: pd.DataFrame, max_points: int) -> pd.DataFrame:
     y = bars["close"].to_numpy(dtype="float64")
     keep = MinMaxLTTBDownsampler().downsample(x, y, n_out=max(int(max_points), 4))
     return bars.iloc[np.sort(keep.astype(np.int64))].reset_index(drop=True)
+
+
+def volume_bucket_for(window: pd.Timedelta, interval: str) -> str:
+    """How wide the display's volume buckets are for a window (never finer than the bars)."""
+    wanted = next(bucket for longer_than, bucket in VOLUME_BUCKETS if window > longer_than)
+    try:
+        from dashboard.store.bars import interval_length
+
+        if interval_length(interval) >= pd.Timedelta(wanted):
+            return ""
+    except (KeyError, TypeError, ValueError):
+        return ""
+    return wanted
+
+
+def volume_buckets(bars: pd.DataFrame, bucket: str) -> pd.DataFrame:
+    """Volume summed per ``bucket`` (floored in UTC: session opens fall on whole half hours)."""
+    if bars is None or bars.empty or "volume" not in bars:
+        return pd.DataFrame({"ts": pd.Series(dtype="datetime64[ns, UTC]"), "volume": pd.Series(dtype="float64")})
+    ts = _utc(bars["ts"])
+    if not bucket:
+        return pd.DataFrame({"ts": ts.to_numpy(), "volume": bars["volume"].astype("float64").to_numpy()})
+    summed = bars["volume"].astype("float64").groupby(ts.dt.floor(bucket).to_numpy()).sum(min_count=1)
+    return pd.DataFrame({"ts": pd.to_datetime(summed.index, utc=True), "volume": summed.to_numpy()})
+
+
+def downsample_frame(frame: pd.DataFrame, column: str, max_points: int) -> pd.DataFrame:
+    """``downsample_bars`` on any column (e.g. the ADR premium)."""
+    if len(frame) <= max_points:
+        return frame.reset_index(drop=True)
+    picked = downsample_bars(frame.rename(columns={column: "close", "close": "_close"}), max_points)
+    return picked.rename(columns={"close": column, "_close": "close"})
 
 
 def _utc(series: pd.Series) -> pd.Series:
@@ -446,6 +499,10 @@ def load_view(
                     fx["ts"] = _utc(fx["ts"])
                     fx_bars[currency] = fx.sort_values("ts").reset_index(drop=True)
 
+        parity = parity_symbols = None
+        if filters.parity:
+            parity, parity_symbols = _load_parity(con, company_id, start, end, notices)
+
     listing_views: list[ListingView] = []
     unit_shares = max((float(r.get("shares_per_unit") or 1) for r in listing_rows), default=1.0)
     for row in listing_rows:
@@ -490,6 +547,8 @@ def load_view(
             )
         interval = str(bars["interval"].iloc[0]) if len(bars) and "interval" in bars else filters.interval
         total = len(bars)
+        bucket = volume_bucket_for(end - start, interval) if len(bars) else ""
+        volume = volume_buckets(bars, bucket)
         shown = downsample_bars(bars, max_points)
         try:
             closed = _closed_frame(markets.closed_intervals(mic, start, end)) if mic else _closed_frame(None)
@@ -510,6 +569,8 @@ def load_view(
                 closed=closed,
                 y_unit=y_unit,
                 reference_price=reference_price,
+                volume=volume,
+                volume_bucket=bucket,
             )
         )
 
@@ -527,7 +588,31 @@ def load_view(
         events=events,
         listings=listing_views,
         notices=notices,
+        parity=None if parity is None else downsample_frame(parity, "premium", max_points),
+        parity_symbols=parity_symbols,
     )
+
+
+def _load_parity(con, company_id: str, start, end, notices: list[str]):
+    """The company's ADR parity over the window, or (None, None) with a notice saying why."""
+    from dashboard.analysis import load as analysis_load
+
+    from dashboard.store import companies as store_companies
+
+    listings = store_companies.listings(con, roles=None)
+    pair = analysis_load.parity_pair(listings, company_id)
+    if pair is None:
+        notices.append("ADR parity: this company has no ADR listing (a USD listing of several shares).")
+        return None, None
+    frame = analysis_load.company_parity(con, company_id, start, end, listings=listings)
+    if frame is None or frame.empty or frame["parity"].notna().sum() == 0:
+        notices.append(
+            f"ADR parity: no {pair[0]['symbol']} bars with {pair[1]['symbol']} and {pair[2]} prices in this window."
+        )
+        return None, None
+    frame = frame.copy()
+    frame["ts"] = _utc(frame["ts"])
+    return frame.reset_index(drop=True), (str(pair[0]["symbol"]), str(pair[1]["symbol"]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -608,3 +693,195 @@ def database_stamp(db_path: str | Path) -> float:
         except OSError:
             pass
     return stamp
+
+
+# ---------------------------------------------------------------------------------------------
+# Reactions and reported-vs-computed claims for the screen (issue 6), shaped for tables
+
+UP_COLOR, DOWN_COLOR = "#0072B2", "#D55E00"  # Okabe-Ito blue / vermillion: safe for red-green CVD
+RETURN_COLUMNS = {
+    "ret_5m": "+5m", "ret_15m": "+15m", "ret_30m": "+30m", "ret_60m": "+60m",
+    "ret_session_close": "to close", "ret_next_close": "next close",
+}
+
+
+@dataclass(frozen=True)
+class AnalysisScope:
+    """What the analysis tables cover: the screen's company, filters and window. Hashable."""
+
+    company_id: str
+    tags: tuple[str, ...]
+    sources: tuple[str, ...]
+    kinds: tuple[str, ...]
+    since: pd.Timestamp
+    until: pd.Timestamp  # inclusive
+
+    def analysis_filters(self):
+        from dashboard.analysis.load import Filters as AnalysisFilters
+
+        return AnalysisFilters(tags=list(self.tags), companies=[self.company_id], sources=list(self.sources),
+                               kinds=list(self.kinds), since=self.since, until=self.until)
+
+
+def analysis_scope(view: ViewData) -> AnalysisScope:
+    f = view.filters
+    return AnalysisScope(view.company_id, tuple(f.tags), tuple(f.sources), tuple(f.kinds),
+                         view.start, view.end - pd.Timedelta(microseconds=1))
+
+
+def load_reactions(db_path: str | Path, scope: AnalysisScope) -> pd.DataFrame:
+    """analysis.load.reactions for the screen's events (every listing of the company)."""
+    from dashboard import store
+    from dashboard.analysis import load as analysis_load
+
+    with store.reader(db_path) as con:
+        return analysis_load.reactions(con, scope.analysis_filters())
+
+
+def load_claims(db_path: str | Path, scope: AnalysisScope) -> pd.DataFrame:
+    """analysis.load.claims for the screen's articles and events."""
+    from dashboard import store
+    from dashboard.analysis import load as analysis_load
+
+    with store.reader(db_path) as con:
+        return analysis_load.claims(con, scope.analysis_filters())
+
+
+def signed_pct(value: Any, digits: int = 2) -> str:
+    """'+1.27%' / '−3.78%' with a real minus sign; '' when missing."""
+    if value is None or pd.isna(value):
+        return ""
+    return f"{float(value):+.{digits}f}%".replace("-", "−")
+
+
+def signed_bp(value: Any) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    return f"{float(value):+.0f} bp".replace("-", "−")
+
+
+def _when(ts: Any, zone: str, precision: str = "minute") -> str:
+    if ts is None or pd.isna(ts):
+        return ""
+    if precision == "day":
+        # A day-precision time is midnight in the zone it was reported in; its midday in UTC
+        # falls on that date for every zone within ±12 h, whatever the display zone.
+        day = pd.Timestamp(ts).tz_convert("UTC") + pd.Timedelta(hours=12)
+        return f"{day:%a %m-%d} (day)"
+    local = pd.Timestamp(ts).tz_convert(zone)
+    return f"{local:%a %m-%d %H:%M}" + (" (hour)" if precision == "hour" else "")
+
+
+def _wait(event_ts: Any, first: Any) -> str:
+    if first is None or pd.isna(first) or event_ts is None or pd.isna(event_ts):
+        return ""
+    minutes = int(round((pd.Timestamp(first) - pd.Timestamp(event_ts)).total_seconds() / 60))
+    if minutes <= 1:
+        return "at once"
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    return "+" + " ".join(([f"{days}d"] if days else []) + ([f"{hours}h"] if hours else []) + ([f"{mins}m"] if mins and not days else []))
+
+
+def reaction_rows(table: pd.DataFrame, zone: str, event_ids: Iterable[str] | None = None) -> pd.DataFrame:
+    """The reaction table as the screen shows it: timed events first (the story), then the
+    day-precision ones, each in time order. Returns in % (signed, ×100), abnormal in bp, the
+    ADR premium in %, and the notes an analyst needs (closed market, day precision, window cut,
+    synthetic bars). Keeps ``event_id`` for selection."""
+    columns = ["event_id", "event time", "event", "listing", "first trade", "wait", "ref price",
+               *RETURN_COLUMNS.values(), "abnormal to close", "benchmark", "volume ×", "ADR premium at event", "notes"]
+    if table is None or table.empty:
+        return pd.DataFrame(columns=columns)
+    table = table.copy()
+    if event_ids is not None:
+        table = table[table["event_id"].isin(set(event_ids))]
+    table["_order"] = (table["precision"] == "day").astype(int)  # timed (minute or hour) first
+    table = table.sort_values(["_order", "event_ts", "event_id"], kind="stable").reset_index(drop=True)
+    out = pd.DataFrame({
+        "event_id": table["event_id"],
+        "event time": [_when(t, zone, p) for t, p in zip(table["event_ts"], table["precision"])],
+        "event": table["headline"],
+        "listing": table["symbol"],
+        "first trade": [
+            f"session {s}" if p == "day" and s is not None else _when(t, zone)
+            for t, p, s in zip(table["first_bar_ts"], table["precision"], table["session"])
+        ],
+        "wait": [("" if p == "day" else _wait(e, t)) for e, t, p in zip(table["event_ts"], table["tradable_from"], table["precision"])],
+        "ref price": table["ref_price"],
+    })
+    for column, label in RETURN_COLUMNS.items():
+        out[label] = table[column] * 100
+    out["abnormal to close"] = table["abn_session_close"] * 1e4
+    out["benchmark"] = table["benchmark_symbol"]
+    out["volume ×"] = table["volume_ratio"]
+    out["ADR premium at event"] = table["adr_premium_at_event"] * 100
+    notes = []
+    for note, cut, source in zip(table["note"], table["windows_cut"], table["bars_source"]):
+        bits = [str(note)] if note and not pd.isna(note) else []
+        if cut and not pd.isna(cut):
+            bits.append(f"cut: {cut}")
+        if source and not pd.isna(source) and "synthetic" in str(source):
+            bits.append(config.SYNTHETIC_LABEL)
+        notes.append("; ".join(bits))
+    out["notes"] = notes
+    return out
+
+
+def _sign_color(value: Any) -> str:
+    if value is None or pd.isna(value) or value == 0:
+        return ""
+    return f"color: {UP_COLOR if value > 0 else DOWN_COLOR}"
+
+
+def style_reactions(rows: pd.DataFrame):
+    """A pandas Styler: signed %, bp, ×, and blue up / vermillion down (colour-blind safe)."""
+    pct_columns = [*RETURN_COLUMNS.values(), "ADR premium at event"]
+    styler = rows.style.format(signed_pct, subset=pct_columns, na_rep="")
+    styler = styler.format(signed_bp, subset=["abnormal to close"], na_rep="")
+    styler = styler.format(lambda v: "" if pd.isna(v) else f"{v:.1f}×", subset=["volume ×"])
+    styler = styler.format(lambda v: "" if pd.isna(v) else f"{v:,.2f}", subset=["ref price"])
+    return styler.map(_sign_color, subset=[*pct_columns, "abnormal to close"])
+
+
+def claim_rows(claims: pd.DataFrame, zone: str) -> pd.DataFrame:
+    """Reported vs computed, one line per claim, as plain text: listing, quote, claimed,
+    computed, verdict (agrees / differs by x pp / cannot check) and the reason."""
+    columns = ["published", "source", "listing", "quote", "claimed", "computed", "verdict", "detail"]
+    if claims is None or claims.empty:
+        return pd.DataFrame(columns=columns)
+    claims = claims.sort_values(["published_at", "origin", "origin_id"], kind="stable").reset_index(drop=True)
+    rows = []
+    for c in claims.to_dict("records"):
+        claimed = []
+        if c.get("size_pct") is not None and not pd.isna(c.get("size_pct")):
+            qualifier = c.get("qualifier")
+            claimed.append(signed_pct(c["size_pct"]) + (f" ({qualifier})" if qualifier and qualifier != "exact" else ""))
+        if c.get("price") is not None and not pd.isna(c.get("price")):
+            claimed.append(f"{c.get('currency') or ''} {c['price']:,.2f}".strip())
+        measure = c.get("measure") or ""
+        claimed_text = " at ".join(claimed) + (f" · {measure}" if measure and measure != "unspecified" else "")
+        computed = []
+        if c.get("computed_pct") is not None and not pd.isna(c.get("computed_pct")):
+            computed.append(signed_pct(c["computed_pct"]))
+        if c.get("computed_price") is not None and not pd.isna(c.get("computed_price")):
+            computed.append(f"{c['computed_price']:,.2f}")
+        matched = c.get("matched")
+        session = c.get("session")
+        where = " ".join(str(x) for x in (matched if matched and not pd.isna(matched) else "", session or "") if x)
+        verdict = str(c.get("verdict") or "")
+        if verdict == "differs" and c.get("diff_pp") is not None and not pd.isna(c.get("diff_pp")):
+            verdict = f"differs by {c['diff_pp']:+.2f} pp".replace("-", "−")
+        detail = str(c.get("verdict_text") or "")
+        if "synthetic" in str(c.get("bars_source") or ""):
+            detail += f" [{config.SYNTHETIC_LABEL}]"
+        rows.append({
+            "published": _when(c.get("published_at"), zone, c.get("precision") or "minute"),
+            "source": c.get("source") or "",
+            "listing": c.get("listing") or "—",
+            "quote": " ".join(str(c.get("quote") or "").split()),
+            "claimed": claimed_text,
+            "computed": " at ".join(computed) + (f" ({where})" if computed and where else ""),
+            "verdict": verdict,
+            "detail": detail,
+        })
+    return pd.DataFrame(rows, columns=columns)

@@ -27,7 +27,7 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
-CASE_START, CASE_END = dt.date(2025, 11, 12), dt.date(2025, 11, 19)
+CASE_START, CASE_END = dt.date(2025, 11, 13), dt.date(2025, 11, 18)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -78,31 +78,42 @@ def events_from_csv(path: Path = config.EVENTS_FILE) -> pd.DataFrame:
 
 def build_view(*, zone: str = "UTC", start_day: dt.date = CASE_START, end_day: dt.date = CASE_END,
                events: pd.DataFrame | None = None, max_points: int = 4000, source: str = "synthetic",
-               freq: str = "1min"):
-    """A ViewData for the Alibaba case from generated bars and the real events file."""
-    from dashboard.view import Filters, ListingView, ViewData, downsample_bars, window_bounds
+               freq: str = "1min", parity: bool = False):
+    """A ViewData for the Alibaba case from generated bars and the real events file; with
+    ``parity``, the ADR parity of those bars at a fixed USDHKD of 7.78."""
+    from dashboard.analysis.parity import parity_frame
+    from dashboard.view import (Filters, ListingView, ViewData, downsample_bars, volume_bucket_for,
+                                volume_buckets, window_bounds)
 
     start, end = window_bounds(start_day, end_day, zone)
     if events is None:
         events = events_from_csv()
     events = events[(events["ts"] >= start) & (events["ts"] < end)].reset_index(drop=True)
-    listings = []
+    listings, raw = [], {}
     for symbol, mic, cur, tz, price, seed in (
         ("BABA", "XNYS", "USD", "America/New_York", 159.0, 1),
         ("9988.HK", "XHKG", "HKD", "Asia/Hong_Kong", 155.0, 2),
     ):
         bars = session_bars(mic, start, end, price=price, seed=seed, source=source, freq=freq)
+        raw[symbol] = bars
         shown = downsample_bars(bars, max_points)
+        bucket = volume_bucket_for(end - start, bars["interval"].iloc[0])
         closed = pd.DataFrame(markets.closed_intervals(mic, start, end), columns=["start", "end"])
         listings.append(ListingView(
             symbol=symbol, name=symbol, exchange_mic=mic, currency=cur, tz=tz,
             shares_per_unit=8 if symbol == "BABA" else 1, bars=shown, total_bars=len(bars),
             interval=bars["interval"].iloc[0], closed=closed, y_unit=cur,
+            volume=volume_buckets(bars, bucket), volume_bucket=bucket,
         ))
+    parity_rows = None
+    if parity:
+        fx = raw["BABA"].assign(open=7.78, high=7.78, low=7.78, close=7.78)
+        parity_rows = parity_frame(raw["BABA"], raw["9988.HK"], fx, adr_shares_per_unit=8)
     return ViewData(
-        filters=Filters(zone=zone, start=start_day, end=end_day), company_id="alibaba",
+        filters=Filters(zone=zone, start=start_day, end=end_day, parity=parity), company_id="alibaba",
         company_name="Alibaba Group", start=start, end=end, start_day=start_day, end_day=end_day,
         articles=pd.DataFrame(), events=events, listings=listings,
+        parity=parity_rows, parity_symbols=("BABA", "9988.HK") if parity else None,
     )
 
 

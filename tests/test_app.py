@@ -34,15 +34,34 @@ def figure(at: AppTest) -> dict:
 
 
 def marker_ids(fig: dict) -> list[str]:
-    return [e for trace in fig["data"] for e in (trace.get("customdata") or [])]
+    """Event ids on the chart: one per timed marker, several per day band."""
+    ids = []
+    for trace in fig["data"]:
+        for value in trace.get("customdata") or []:
+            ids += value if isinstance(value, list) else [value]
+    return ids
+
+
+def table(at: AppTest, column: str):
+    """The one dataframe on the page that has ``column`` (each table has a column of its own)."""
+    (frame,) = [d.value for d in at.dataframe if column in d.value.columns]
+    return frame
 
 
 def event_rows(at: AppTest):
-    return at.dataframe[0].value  # the Events tab comes first
+    return table(at, "lane")
 
 
 def article_rows(at: AppTest):
-    return at.dataframe[1].value
+    return table(at, "title")
+
+
+def reaction_rows(at: AppTest):
+    return table(at, "wait")
+
+
+def claim_rows(at: AppTest):
+    return table(at, "verdict")
 
 
 def param(at: AppTest, key: str) -> list[str]:
@@ -108,7 +127,7 @@ def test_company_filter_switches_markers_articles_and_rows(open_app):
 
 
 def test_query_params_round_trip_into_widgets_and_back(open_app):
-    params = {"tags": ["Tech War"], "zone": "Asia/Hong_Kong", "start": "2025-11-13", "end": "2025-11-18",
+    params = {"tags": ["Tech War"], "zone": "Asia/Hong_Kong", "start": "2025-11-12", "end": "2025-11-18",
               "interval": "15m", "mode": "pct"}
     at = open_app(params)
     assert multiselect(at, "Tags").value == ["Tech War"]
@@ -116,7 +135,7 @@ def test_query_params_round_trip_into_widgets_and_back(open_app):
     assert at.sidebar.selectbox(key="interval").value == "15m"
     assert at.sidebar.radio(key="price_mode").value == "pct"
     fig = figure(at)
-    assert "Hong Kong" in fig["layout"]["title"]["text"] and "2025-11-13 → 2025-11-18" in fig["layout"]["title"]["text"]
+    assert "Hong Kong" in fig["layout"]["title"]["text"] and "2025-11-12 → 2025-11-18" in fig["layout"]["title"]["text"]
     for key, value in params.items():
         assert param(at, key) == (value if isinstance(value, list) else [value]), key
     assert not at.warning or all("URL" not in w.value for w in at.warning)
@@ -156,3 +175,57 @@ def test_hostile_article_is_shown_as_escaped_text(open_app, rich_db):
     assert not re.search(r"(?<!\\)<", text)  # …but never as markup: every '<' is escaped
     assert "\\<img" in text and "\\<script" in text
     assert not any("javascript:" in b.proto.url for b in at.get("link_button"))
+
+
+def test_reaction_table_shows_where_each_listing_first_traded_the_ft_report(open_app):
+    at = open_app()
+    rows = reaction_rows(at)
+    ft = rows[rows["event_id"] == FT_TWEET].set_index("listing")
+    assert list(ft.index) == ["BABA", "9988.HK"]
+    assert ft.loc["BABA", "first trade"] == "Fri 11-14 18:02" and ft.loc["BABA", "wait"] == "at once"
+    assert ft.loc["9988.HK", "first trade"] == "Mon 11-17 01:30" and ft.loc["9988.HK", "wait"] == "+2d 7h"
+    assert "market shut at the event" in ft.loc["9988.HK", "notes"]
+    assert all(config.SYNTHETIC_LABEL in n for n in ft["notes"])
+    # timed events come first, so the story rows are at the top
+    is_day = rows["event time"].str.endswith("(day)")
+    n_timed = int((~is_day).sum())
+    assert n_timed >= 4 and not is_day.iloc[:n_timed].any()
+    assert rows.index[rows["event_id"] == FT_TWEET].max() < n_timed
+    assert set(rows["event_id"]) <= set(marker_ids(figure(at)))
+
+
+def test_selected_event_is_highlighted_on_the_chart_and_opened_in_the_reader(open_app):
+    at = open_app({"event": FT_TWEET})
+    fig = figure(at)
+    rings = [t for t in fig["data"] if t.get("name") == "selected event"]
+    assert len(rings) == 1 and not rings[0].get("customdata")
+    (line,) = [s for s in fig["layout"]["shapes"] if s.get("name") == f"event {FT_TWEET}"]
+    assert line["line"]["width"] > 2
+    assert "ZeroHedge posts the FT headline" in all_text(at).replace("\\", "")
+
+
+def test_parity_toggle_adds_the_parity_rows_and_the_url_says_so(open_app):
+    at = open_app()
+    assert not [t for t in figure(at)["data"] if "implied parity" in (t.get("name") or "")]
+    at.sidebar.toggle(key="parity").set_value(True).run()
+    assert not at.exception
+    fig = figure(at)
+    names = [t.get("name") or "" for t in fig["data"]]
+    assert any("9988.HK-implied parity" in n for n in names) and "ADR premium (%)" in names
+    assert param(at, "parity") == ["1"]
+    again = open_app({"parity": "1"})
+    assert again.sidebar.toggle(key="parity").value is True
+
+
+def test_claims_panel_marks_the_close_and_the_intraday_low(open_app):
+    at = open_app()
+    claims = claim_rows(at)
+    close = claims[claims["quote"].str.contains("dropped 3.78% in the U") & (claims["listing"] == "BABA")]
+    assert len(close) >= 1
+    row = close.iloc[0]
+    assert row["claimed"].startswith("−3.78%") and row["verdict"] == "agrees"
+    assert "−3.78%" in row["computed"] and "close 2025-11-14" in row["computed"]
+    intraday = claims[claims["quote"].str.contains("4.73% at \\$152.31", regex=True)]
+    assert len(intraday) and all("intraday" in c for c in intraday["claimed"])
+    assert all("intraday low" in c for c in intraday["computed"])
+    assert set(claims["verdict"].str.split().str[0]) <= {"agrees", "differs", "cannot"}

@@ -16,7 +16,8 @@ CHART = "[data-testid=stPlotlyChart] .js-plotly-plot"
 MARKER_COUNT_JS = """() => {
   const g = document.querySelector('[data-testid=stPlotlyChart] .js-plotly-plot');
   if (!g || !g.data) return -1;
-  return g.data.reduce((n, t) => n + (t.customdata ? t.customdata.length : 0), 0);
+  // event ids on the chart: one per timed marker, several per day band
+  return g.data.reduce((n, t) => n + (t.customdata ? t.customdata.flat().length : 0), 0);
 }"""
 TRACE_NAMES_JS = """() => {
   const g = document.querySelector('[data-testid=stPlotlyChart] .js-plotly-plot');
@@ -62,9 +63,19 @@ def test_page_shows_both_listings_markers_lanes_and_the_synthetic_label(server, 
     chart = page.locator(CHART)
     assert any(config.SYNTHETIC_LABEL in t for t in chart.locator(".annotation-text").all_text_contents())
     assert chart.get_by_text("Denial", exact=True).count() == 1  # a timeline lane label
+    texts = chart.locator(".annotation-text").all_text_contents()
+    assert "FT report · Fri 18:02 UTC" in texts  # the key event is labelled on the chart
+    assert any(t.startswith("9988.HK first trade after the FT report") for t in texts)
     TEST_OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=str(TEST_OUTPUT / "main-screen.png"))
     assert page.dialogs == []
+
+
+def test_parity_rows_from_the_url(server, page):
+    page.goto(f"{server}/?parity=1")
+    wait_for_chart(page)
+    page.wait_for_function("() => (" + TRACE_NAMES_JS + ")().includes('ADR premium (%)')", timeout=30_000)
+    page.screenshot(path=str(TEST_OUTPUT / "main-screen-parity.png"), full_page=True)
 
 
 def test_tag_filter_updates_the_markers(server, page):
@@ -86,7 +97,8 @@ def test_html_in_titles_and_tags_never_executes(server, page, rich_db):
         (article_id,) = con.execute("SELECT article_id FROM articles WHERE source = 'Hostile Wire'").fetchone()
     page.goto(f"{server}/?article={article_id}")
     wait_for_chart(page)
-    page.get_by_text("onerror", exact=False).first.wait_for(timeout=30_000)
+    # the reader shows the title as text (the tables hold it too, as grid cells)
+    page.locator(".st-key-reader").get_by_text("onerror", exact=False).first.wait_for(timeout=30_000)
     # Open the tag list too, so the hostile tag names are rendered as options.
     tags = page.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]").first
     tags.get_by_role("combobox").click()

@@ -7,13 +7,27 @@ import pytest
 from conftest import build_view, events_from_csv
 
 from dashboard import config
-from dashboard.charts import STANCE_GROUPS, chart_config, overlay_figure, plain, stance_group
+from dashboard.charts import (LABEL_PLOT_WIDTH_PX, MAX_LABELS, STANCE_GROUPS, chart_config, label_width,
+                              overlay_figure, plain, stance_group)
 
 FT_TWEET = "2025-11-14-ft-report-tweet"
 
 
+def _ids(point) -> list[str]:
+    """Event ids of one point: a timed marker holds one, a day band several."""
+    return list(point) if isinstance(point, (list, tuple)) else [point]
+
+
 def _traces_with_event(fig: go.Figure, event_id: str) -> list:
-    return [t for t in fig.data if t.customdata is not None and event_id in list(t.customdata)]
+    return [t for t in fig.data if t.customdata is not None and any(event_id in _ids(c) for c in t.customdata)]
+
+
+def _point_of(trace, event_id: str) -> int:
+    return next(i for i, c in enumerate(trace.customdata) if event_id in _ids(c))
+
+
+def _annotations(fig: go.Figure, prefix: str) -> list:
+    return [a for a in fig.layout.annotations if (a.name or "").startswith(prefix)]
 
 
 def _group_traces(fig: go.Figure, group: str) -> list:
@@ -48,16 +62,16 @@ def test_every_event_is_drawn_once_in_its_stance_group(case_view, case_fig):
     assert len(events) > 20  # the case week is busy; an empty frame would prove nothing
     for group in STANCE_GROUPS:
         wanted = set(events.loc[[stance_group(k, s) == group for k, s in zip(events["kind"], events["stance"])], "event_id"])
-        drawn = [e for t in _group_traces(case_fig, group) for e in (t.customdata or ())]
+        drawn = [e for t in _group_traces(case_fig, group) for c in (t.customdata or ()) for e in _ids(c)]
         assert sorted(drawn) == sorted(wanted), group
     denials = set(events.loc[events["kind"] == "denial", "event_id"])
-    assert denials and denials <= {e for t in _group_traces(case_fig, "denial") for e in t.customdata}
+    assert denials and denials <= {e for t in _group_traces(case_fig, "denial") for c in t.customdata for e in _ids(c)}
 
 
 def test_ft_report_is_a_report_marker_with_three_zones_in_its_hover(case_fig):
     (trace,) = _traces_with_event(case_fig, FT_TWEET)
     assert trace.type == "scatter" and trace.mode == "markers" and trace.legendgroup == "report"
-    i = list(trace.customdata).index(FT_TWEET)
+    i = _point_of(trace, FT_TWEET)
     hover = trace.hovertext[i]
     assert "UTC: Fri 2025-11-14 18:02" in hover
     assert "New York: Fri 2025-11-14 13:02" in hover
@@ -77,14 +91,55 @@ def test_marker_symbols_and_colours_differ_per_stance(case_fig):
 def test_day_events_are_bands_over_the_day_not_a_minute(case_view, case_fig):
     day = case_view.events[case_view.events["precision"] == "day"]
     assert len(day)
-    for event in day.head(10).itertuples():
+    for event in day.itertuples():
         (trace,) = _traces_with_event(case_fig, event.event_id)
         assert trace.type == "bar" and trace.orientation == "h"
-        i = list(trace.customdata).index(event.event_id)
+        i = _point_of(trace, event.event_id)
         start = pd.Timestamp(trace.base[i])
         assert start == event.ts.tz_localize(None)  # display zone is UTC here
         assert trace.x[i] == pytest.approx(24 * 3600 * 1000)
         assert not [s for s in case_fig.layout.shapes if s.name == f"event {event.event_id}"]
+
+
+def test_day_bands_are_one_per_lane_and_day_with_a_count(case_view, case_fig):
+    events = case_view.events
+    day = events[events["precision"] == "day"].assign(
+        group=lambda f: [stance_group(k, s) for k, s in zip(f["kind"], f["stance"])])
+    expected = {(g, ts): set(f["event_id"]) for (g, ts), f in day.groupby(["group", "ts"])}
+    assert max(len(ids) for ids in expected.values()) >= 5  # the 14th is crowded: worth aggregating
+    drawn = {}
+    for trace in case_fig.data:
+        if trace.type != "bar" or trace.orientation != "h":
+            continue
+        for base, ids, text, hover in zip(trace.base, trace.customdata, trace.text, trace.hovertext):
+            key = (trace.legendgroup, pd.Timestamp(base).tz_localize("UTC"))
+            assert key not in drawn, key  # one band per lane and day
+            drawn[key] = set(_ids(ids))
+            assert text.split()[0] == str(len(drawn[key]))  # "7 reports"
+            for event_id in drawn[key]:
+                headline = events.loc[events["event_id"] == event_id, "headline"].iloc[0]
+                assert plain(headline, width=80).split("<br>")[0] in hover
+    assert drawn == expected
+
+
+def test_band_hover_escapes_headlines():
+    events = events_from_csv()
+    hostile = events[events["event_id"] == "2025-11-14-alibaba-denial-ft"].copy()
+    hostile["headline"] = "<script>alert(1)</script> denial"
+    fig = overlay_figure(build_view(events=hostile))
+    (trace,) = _traces_with_event(fig, "2025-11-14-alibaba-denial-ft")
+    assert "<script" not in trace.hovertext[0] and "&lt;script&gt;" in trace.hovertext[0]
+
+
+def _alpha(rgba: str) -> float:
+    return float(rgba.rsplit(",", 1)[1].rstrip(")"))
+
+
+def test_closed_periods_are_a_quiet_tint_behind_thicker_price_lines(case_fig):
+    closed = [s for s in case_fig.layout.shapes if (s.name or "").startswith("closed ")]
+    assert closed and all(s.layer == "below" and _alpha(s.fillcolor) <= 0.08 for s in closed)
+    lines = [t for t in case_fig.data if t.legendgroup in ("BABA", "9988.HK") and t.type == "scatter" and t.mode == "lines"]
+    assert len(lines) == 2 and all(t.line.width >= 1.8 for t in lines)
 
 
 def test_closed_periods_shaded_per_exchange_including_hk_lunch(case_view, case_fig):
@@ -103,7 +158,7 @@ def test_closed_periods_shaded_per_exchange_including_hk_lunch(case_view, case_f
 
 def test_price_line_breaks_where_the_market_is_shut(case_fig):
     line = next(t for t in case_fig.data if t.legendgroup == "BABA" and t.type == "scatter")
-    assert pd.isna(list(line.y)).sum() >= 5  # one break per overnight/weekend in the week
+    assert pd.isna(list(line.y)).sum() == 3  # Thu–Fri, Fri–Mon, Mon–Tue: one break per closure between 4 sessions
 
 
 def test_lanes_sit_in_the_bottom_row_on_the_shared_axis(case_fig):
@@ -125,7 +180,7 @@ def test_axis_names_the_display_zone_and_times_follow_it(zone, label, ft_local):
     titles = [fig.layout[k].title.text for k in fig.layout if k.startswith("xaxis") and fig.layout[k].title.text]
     assert titles == [label]
     (trace,) = _traces_with_event(fig, FT_TWEET)
-    assert pd.Timestamp(trace.x[list(trace.customdata).index(FT_TWEET)]) == pd.Timestamp(ft_local)
+    assert pd.Timestamp(trace.x[_point_of(trace, FT_TWEET)]) == pd.Timestamp(ft_local)
 
 
 def test_downsampled_rows_stay_in_budget_and_say_so():
@@ -134,6 +189,7 @@ def test_downsampled_rows_stay_in_budget_and_say_so():
     for trace in fig.data:
         n = len(trace.x) if trace.x is not None else 0
         assert n <= 500 + 20, trace.name  # + the line breaks inserted at closures
+    assert {t.name for t in fig.data if t.type == "bar" and t.name.endswith("volume")} == {"BABA volume", "9988.HK volume"}
     titles = [a.text for a in fig.layout.annotations if (a.name or "").startswith("title ")]
     for lv in view.listings:
         assert lv.total_bars > 500
@@ -164,3 +220,115 @@ def test_dark_theme_and_modebar_file_name():
     assert fig.layout.paper_bgcolor.upper() == "#0E1117"
     config_ = chart_config("alibaba_BABA-9988.HK_2025-11-12_2025-11-19_utc")
     assert config_["toImageButtonOptions"]["filename"] == "alibaba_BABA-9988.HK_2025-11-12_2025-11-19_utc"
+
+
+def test_volume_is_summed_into_half_hours_with_a_capped_axis(case_view, case_fig):
+    for lv in case_view.listings:
+        (trace,) = [t for t in case_fig.data if t.name == f"{lv.symbol} volume"]
+        assert lv.volume_bucket == "30min"
+        assert sum(trace.y) == pytest.approx(lv.volume["volume"].sum())
+        # every 1m bar of the window counted once, in 30-minute buckets
+        assert len(trace.y) == lv.bars["ts"].dt.floor("30min").nunique()
+        axis = case_fig.layout["yaxis" + trace.yaxis[1:]]
+        assert "/30m" in axis.title.text
+        if axis.range is not None:
+            assert axis.range[1] < max(trace.y)
+
+
+def _label_boxes(fig):
+    """(x0, x1, y, text) of each event label, x as a fraction of the default plot width."""
+    x0, x1 = (pd.Timestamp(v) for v in fig.layout.xaxis.range)
+    span = (x1 - x0).total_seconds()
+    boxes = []
+    for a in _annotations(fig, "label "):
+        x = (pd.Timestamp(a.x) - x0).total_seconds() / span
+        width = label_width(a.text)
+        boxes.append((x, x + width, a.y, a.text) if a.xanchor == "left" else (x - width, x, a.y, a.text))
+    return boxes
+
+
+def test_key_event_is_labelled_in_the_display_zone(case_fig):
+    (label,) = _annotations(case_fig, f"label {FT_TWEET}")
+    assert label.text == "FT report · Fri 18:02 UTC"
+    ny = overlay_figure(build_view(zone="America/New_York"))
+    assert _annotations(ny, f"label {FT_TWEET}")[0].text == "FT report · Fri 13:02 ET"
+    (line,) = [s for s in case_fig.layout.shapes if s.name == f"event {FT_TWEET}"]
+    assert line.y1 == 1  # the labelled event's line runs up into its label
+
+
+def test_labels_are_capped_and_do_not_overlap():
+    events = events_from_csv()
+    base = events[events["event_id"] == FT_TWEET].iloc[0]
+    crowd = []
+    for i, hours in enumerate([0, 1, 2, 4, 7, 11, 16, 22, 29, 37, 45, 60]):
+        row = base.copy()
+        row["event_id"] = f"crowd-{i}"
+        row["ts"] = base["ts"] + pd.Timedelta(hours=hours)
+        row["kind"], row["stance"] = ("denial", "denial") if i % 2 else ("report", "allegation")
+        row["actor"] = "Alibaba (statement)"
+        crowd.append(row)
+    fig = overlay_figure(build_view(events=pd.DataFrame(crowd)))
+    boxes = _label_boxes(fig)
+    assert 3 <= len(boxes) <= MAX_LABELS
+    assert len({round(y, 6) for _, _, y, _ in boxes}) >= 2  # staggered onto more than one line
+    for i, (a0, a1, ay, _) in enumerate(boxes):
+        assert 0 <= a0 and a1 <= 1 + 1e-9
+        for b0, b1, by, _ in boxes[i + 1:]:
+            if abs(ay - by) < 1e-6:
+                assert a1 <= b0 or b1 <= a0, (boxes[i], (b0, b1, by))
+    texts = [t for *_, t in boxes]
+    assert any(t.startswith("Alibaba denial · ") for t in texts)
+    assert LABEL_PLOT_WIDTH_PX >= 800  # the width the overlap check assumes is the app's
+
+
+def test_first_trade_after_the_report_is_marked_on_each_listing_row(case_fig):
+    traces = {t.name: t for t in case_fig.data}
+    hk, baba = traces["first trade 9988.HK"], traces["first trade BABA"]
+    assert pd.Timestamp(hk.x[0]) == pd.Timestamp("2025-11-17 01:30")  # Monday's HKEX open
+    assert pd.Timestamp(baba.x[0]) == pd.Timestamp("2025-11-14 18:02:11")  # NYSE was open: at once
+    hk_line = next(t for t in case_fig.data if t.legendgroup == "9988.HK" and t.type == "scatter" and t.mode == "lines")
+    baba_line = next(t for t in case_fig.data if t.legendgroup == "BABA" and t.type == "scatter" and t.mode == "lines")
+    assert hk.yaxis == hk_line.yaxis and baba.yaxis == baba_line.yaxis and hk.yaxis != baba.yaxis
+    assert hk.customdata is None and baba.customdata is None  # not events: clicks don't pick them
+    (hk_label,) = _annotations(case_fig, "first trade 9988.HK")
+    assert "first trade after the FT report" in hk_label.text and "Mon 01:30 UTC (+2d 7h)" in hk_label.text
+    (arrow,) = _annotations(case_fig, "wait 9988.HK")
+    assert pd.Timestamp(arrow.ax) == pd.Timestamp("2025-11-14 18:02:11")
+    assert pd.Timestamp(arrow.x) == pd.Timestamp("2025-11-17 01:30")
+    (baba_label,) = _annotations(case_fig, "first trade BABA")
+    assert "at once" in baba_label.text
+    hk_zone = overlay_figure(build_view(zone="Asia/Hong_Kong"))
+    assert pd.Timestamp(next(t for t in hk_zone.data if t.name == "first trade 9988.HK").x[0]) == pd.Timestamp("2025-11-17 09:30")
+
+
+def test_parity_rows_only_when_asked_and_the_weekend_gap_is_labelled(case_fig):
+    assert not [t for t in case_fig.data if t.legendgroup == "parity"]
+    view = build_view(parity=True)
+    fig = overlay_figure(view)
+    parity = {t.name: t for t in fig.data if t.legendgroup == "parity"}
+    assert set(parity) == {"BABA (ADR)", "9988.HK-implied parity (× 8 ÷ USD/HKD)", "ADR premium (%)"}
+    premium = parity["ADR premium (%)"]
+    assert premium.yaxis != parity["BABA (ADR)"].yaxis
+    lanes = next(t for t in fig.data if t.legendgroup in STANCE_GROUPS)
+    assert int(premium.yaxis[1:]) < int(lanes.yaxis[1:])  # between the listings and the timeline
+    # The gap label sits at BABA's last bar before Hong Kong reopened after the report.
+    (gap,) = _annotations(fig, "parity gap")
+    rows = view.parity[view.parity["ts"] < pd.Timestamp("2025-11-17 01:30", tz="UTC")]
+    assert pd.Timestamp(gap.x) == rows["ts"].iloc[-1].tz_localize(None) == pd.Timestamp("2025-11-14 20:59")
+    assert gap.y == pytest.approx(rows["premium"].iloc[-1] * 100)
+    assert "before 9988.HK reopened (Mon 01:30 UTC)" in gap.text
+
+
+def test_highlighted_event_gets_a_ring_or_an_outlined_band(case_view):
+    fig = overlay_figure(case_view, highlight=FT_TWEET)
+    (ring,) = [t for t in fig.data if t.name == "selected event"]
+    (marker,) = _traces_with_event(fig, FT_TWEET)
+    i = _point_of(marker, FT_TWEET)
+    assert (ring.x[0], ring.y[0]) == (marker.x[i], marker.y[i])
+    (line,) = [s for s in fig.layout.shapes if s.name == f"event {FT_TWEET}"]
+    assert line.line.width > 2 and line.line.dash == "solid"
+    denial = "2025-11-14-alibaba-denial-ft"
+    fig = overlay_figure(case_view, highlight=denial)
+    (outline,) = [s for s in fig.layout.shapes if s.name == "selected event"]
+    (band,) = _traces_with_event(fig, denial)
+    assert pd.Timestamp(outline.x0) == pd.Timestamp(band.base[_point_of(band, denial)])

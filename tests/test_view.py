@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from dashboard import config, store
-from dashboard.view import Filters, figure_filename, load_options, load_view
+from dashboard.view import (Filters, analysis_scope, claim_rows, figure_filename, load_claims, load_options,
+                            load_reactions, load_view, reaction_rows, signed_pct)
 
 FT_TWEET = "2025-11-14-ft-report-tweet"
 
@@ -17,7 +18,7 @@ FT_TWEET = "2025-11-14-ft-report-tweet"
     Filters(tags=("Tech War", "Qwen"), sources=("Reuters",), kinds=("denial", "market"),
             start=dt.date(2025, 11, 13), end=dt.date(2025, 11, 18), zone="Asia/Hong_Kong",
             interval="15m", price_mode="pct", reference=pd.Timestamp("2025-11-14 18:00", tz="UTC")),
-    Filters(company="Alibaba Group", zone="America/New_York", price_mode="usd", interval="1d"),
+    Filters(company="Alibaba Group", zone="America/New_York", price_mode="usd", interval="1d", parity=True),
 ])
 def test_query_params_round_trip(filters):
     params = filters.to_query_params()
@@ -36,6 +37,7 @@ def test_default_filters_make_an_empty_query_string():
     ({"mode": "bitcoin"}, "price_mode", "price"),
     ({"start": "2025-13-40"}, "start", None),
     ({"ref": "yesterday-ish"}, "reference", None),
+    ({"parity": "maybe"}, "parity", False),
 ])
 def test_bad_params_fall_back_with_a_notice_naming_them(params, field, default):
     filters, notices = Filters.from_query_params(params)
@@ -51,10 +53,11 @@ def test_start_after_end_is_refused():
     assert notices and "after" in notices[0]
 
 
-def test_default_view_is_the_alibaba_case_week(case_db):
+def test_default_view_is_the_alibaba_story_days(case_db):
     view = load_view(case_db, Filters())
     assert view.company_id == "alibaba"
-    assert (view.start_day, view.end_day) == (dt.date(2025, 11, 12), dt.date(2025, 11, 19))
+    # the day before the FT report through Tuesday: the report, the weekend, Hong Kong's Monday
+    assert (view.start_day, view.end_day) == (dt.date(2025, 11, 13), dt.date(2025, 11, 18))
     assert [lv.symbol for lv in view.listings] == ["BABA", "9988.HK"]
     for lv in view.listings:
         assert lv.shown_bars > 1000 and lv.interval == "1m"
@@ -154,9 +157,59 @@ def test_options_offer_tags_with_counts_and_the_default_window(case_db):
     tags = {t: (a, e) for t, a, e in options.tags}
     assert "Tech War" in tags and tags["Tech War"][0] > 0 and tags["Tech War"][1] > 0
     assert "denial" in options.kinds and "Reuters" in options.sources
-    assert (options.default_start, options.default_end) == (dt.date(2025, 11, 12), dt.date(2025, 11, 19))
+    assert (options.default_start, options.default_end) == (dt.date(2025, 11, 13), dt.date(2025, 11, 18))
 
 
 def test_figure_filename_says_what_it_holds(case_db):
     view = load_view(case_db, Filters(zone="Asia/Hong_Kong"))
-    assert figure_filename(view.filters, view) == "alibaba_BABA-9988.HK_2025-11-12_2025-11-19_hong-kong"
+    assert figure_filename(view.filters, view) == "alibaba_BABA-9988.HK_2025-11-13_2025-11-18_hong-kong"
+
+
+def test_volume_is_summed_per_half_hour_from_every_bar(case_db):
+    full = load_view(case_db, Filters())
+    small = load_view(case_db, Filters(), max_points=300)
+    for lv_full, lv in zip(full.listings, small.listings):
+        assert lv.volume_bucket == "30min"
+        # from all bars, not the downsampled ones
+        assert lv.volume["volume"].sum() == pytest.approx(lv_full.bars["volume"].sum())
+        assert (lv.volume["ts"].dt.minute % 30 == 0).all()
+    hk_day = load_view(case_db, Filters(start=dt.date(2025, 11, 17), end=dt.date(2025, 11, 17)))
+    assert hk_day.listings[1].volume_bucket == "15min"
+
+
+def test_parity_rows_load_only_when_asked(case_db):
+    assert load_view(case_db, Filters()).parity is None
+    view = load_view(case_db, Filters(parity=True))
+    assert view.parity_symbols == ("BABA", "9988.HK")
+    baba = view.listings[0]
+    assert len(view.parity) == len(baba.bars)  # one row per ADR bar
+    with store.reader(case_db) as con:
+        hk_close, fx = con.execute(
+            "SELECT close, (SELECT close FROM bars WHERE symbol = 'HKD=X' AND ts <= TIMESTAMPTZ '2025-11-14 20:59Z' "
+            "ORDER BY ts DESC LIMIT 1) FROM bars WHERE symbol = '9988.HK' AND ts < TIMESTAMPTZ '2025-11-15' "
+            "ORDER BY ts DESC LIMIT 1").fetchone()
+    friday = view.parity[view.parity["ts"] == pd.Timestamp("2025-11-14 20:59", tz="UTC")].iloc[0]
+    assert friday["parity"] == pytest.approx(hk_close * 8 / fx, rel=1e-4)  # Hong Kong's Friday close held
+    assert friday["premium"] < 0  # the ADR priced the report; Hong Kong was shut
+
+
+def test_reaction_rows_put_the_story_first_with_signed_figures(case_db):
+    view = load_view(case_db, Filters())
+    rows = reaction_rows(load_reactions(case_db, analysis_scope(view)), view.zone, view.events["event_id"])
+    assert set(rows["event_id"]) == set(view.events["event_id"])
+    timed = rows[~rows["event time"].str.endswith("(day)")]
+    assert len(timed) and timed.index.max() < len(timed)  # timed events first
+    ft = rows[rows["event_id"] == FT_TWEET].set_index("listing")
+    assert ft.loc["BABA", "+60m"] < 0 and ft.loc["9988.HK", "wait"] == "+2d 7h"
+    assert signed_pct(-3.7788) == "−3.78%" and signed_pct(1.2) == "+1.20%" and signed_pct(float("nan")) == ""
+
+
+def test_claim_rows_are_plain_text_with_a_verdict_per_claim(case_db):
+    view = load_view(case_db, Filters())
+    rows = claim_rows(load_claims(case_db, analysis_scope(view)), view.zone)
+    assert len(rows) > 10
+    assert set(rows["verdict"].str.split().str[0]) <= {"agrees", "differs", "cannot"}
+    differs = rows[rows["verdict"].str.startswith("differs")]
+    assert all(v.endswith(" pp") for v in differs["verdict"])
+    close = rows[rows["quote"].str.contains("3.78% decline")].iloc[0]
+    assert close["verdict"] == "agrees" and "close 2025-11-14" in close["computed"]
