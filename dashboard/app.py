@@ -486,6 +486,8 @@ def main() -> None:
             st.warning("⚠ " + md(notice) + " It only stands in until real bars are fetched or imported.")
         else:
             st.info(md(notice))
+    status, is_warning = screen.price_status_line(view.last_refresh)
+    (st.info if is_warning else st.caption)(md(status))
     if view.has_bars and not view.synthetic:
         sources = sorted({s for lv in view.listings for s in lv.sources})
         st.caption(md(f"Prices from the local store ({', '.join(sources)}); the app itself never calls Yahoo."))

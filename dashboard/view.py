@@ -255,6 +255,8 @@ class ViewData:
     # filters.parity: analysis.parity_frame rows (ts, adr, parity, premium, …), downsampled
     parity: pd.DataFrame | None = None
     parity_symbols: tuple[str, str] | None = None  # (ADR, home) symbols
+    # store.bars.last_refresh(): how the last `prices refresh` went (None: never run)
+    last_refresh: dict | None = None
 
     @property
     def synthetic(self) -> bool:
@@ -428,6 +430,7 @@ def load_view(
     notices: list[str] = []
     zone = filters.zone if filters.zone in ZONES else "UTC"
     with store.reader(db_path) as con:
+        last_refresh = store_bars.last_refresh(con)
         companies = store_companies.list_companies(con)
         found = resolve_company(companies, filters.company)
         if found is None:
@@ -590,7 +593,28 @@ def load_view(
         notices=notices,
         parity=None if parity is None else downsample_frame(parity, "premium", max_points),
         parity_symbols=parity_symbols,
+        last_refresh=last_refresh,
     )
+
+
+def price_status_line(last_refresh: dict | None) -> tuple[str, bool]:
+    """(one sentence on where the prices come from, is it a warning?) for the screen's header.
+
+    The app never calls Yahoo itself; `prices refresh` (run by `make run`) does, and records
+    how it went.
+    """
+    if last_refresh is None:
+        return ("Prices: never refreshed from Yahoo here — showing stored bars only "
+                "(`python -m dashboard prices refresh` fetches event windows when online).", False)
+    when = pd.Timestamp(last_refresh["checked_at"]).tz_convert("UTC").strftime("%Y-%m-%d %H:%M UTC")
+    status = last_refresh["status"]
+    if status == "offline":
+        return f"Prices: Yahoo was unreachable at the last refresh ({when}) — serving cached bars.", True
+    if status == "partial":
+        return f"Prices: the last refresh ({when}) fetched some windows but not all — {last_refresh['message']}", True
+    if status == "fetched":
+        return f"Prices: event windows fetched from Yahoo at {when}; cached in the local store.", False
+    return f"Prices: the local store already held every event window at the last refresh ({when}).", False
 
 
 def _load_parity(con, company_id: str, start, end, notices: list[str]):

@@ -78,6 +78,7 @@ def multiselect(at: AppTest, label: str):
 
 def all_text(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
+    parts += [i.value for i in at.info] + [w.value for w in at.warning]
     return "\n".join(str(p) for p in parts)
 
 
@@ -229,3 +230,28 @@ def test_claims_panel_marks_the_close_and_the_intraday_low(open_app):
     assert len(intraday) and all("intraday" in c for c in intraday["claimed"])
     assert all("intraday low" in c for c in intraday["computed"])
     assert set(claims["verdict"].str.split().str[0]) <= {"agrees", "differs", "cannot"}
+
+
+def test_the_screen_says_when_yahoo_was_unreachable_and_the_cache_is_served(open_app, case_db, tmp_path):
+    import shutil
+
+    import pandas as pd
+
+    from dashboard.prices import refresh
+    from dashboard.store import bars as store_bars
+
+    db = tmp_path / "offline.duckdb"
+    shutil.copy(case_db, db)
+    at = open_app(db=db)
+    assert "never refreshed from Yahoo" in all_text(at)
+
+    def unreachable(symbol, start, end, interval):
+        raise ConnectionError("Could not resolve host: query1.finance.yahoo.com")
+
+    refresh.refresh(db, download=unreachable, now=pd.Timestamp("2026-11-28 08:20", tz="UTC"),
+                    echo=lambda line: None, sleep=lambda s: None)
+    with store.reader(db) as con:
+        assert store_bars.last_refresh(con)["status"] == "offline"
+    at = open_app(db=db)
+    shown = re.sub(r"\\(.)", r"\1", all_text(at))  # undo the screen's markdown escaping
+    assert "Yahoo was unreachable at the last refresh (2026-11-28 08:20 UTC) — serving cached bars" in shown
