@@ -106,3 +106,17 @@ def test_writer_in_a_process_that_holds_a_reader_gets_busy_not_a_traceback(tmp_p
     with store.reader(path):
         with pytest.raises(store.DatabaseBusy, match="database busy"):
             store.connect(path, wait_seconds=0.2)
+
+
+def test_a_reader_of_an_older_database_migrates_it_first(tmp_path):
+    path = tmp_path / "old.duckdb"
+    first_version, first_name, first_sql = store.migrations()[0]
+    raw = duckdb.connect(str(path))
+    raw.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
+    raw.execute(first_sql)
+    raw.execute("INSERT INTO schema_version VALUES (?, ?, now())", [first_version, first_name])
+    raw.close()
+
+    with store.reader(path) as con:  # e.g. the app or an export, on a file from an older release
+        assert store.schema_version(con) == store.latest_version()
+        assert "refresh_log" in tables(con)

@@ -72,6 +72,11 @@ def connect(
     con.execute("SET TimeZone = 'UTC'")
     if not read_only:
         migrate(con)
+    elif schema_version(con) < latest_version():
+        # A file written by an older release: migrate it once through a brief writer, then read.
+        con.close()
+        connect(path, read_only=False, wait_seconds=wait_seconds).close()
+        return connect(path, read_only=True, wait_seconds=wait_seconds)
     return con
 
 
@@ -126,6 +131,11 @@ def migrations() -> list[tuple[int, str, str]]:
     if len(set(versions)) != len(versions):
         raise RuntimeError(f"two migrations share a version number: {versions}")
     return found
+
+
+def latest_version() -> int:
+    """The version a database has once every bundled migration is applied."""
+    return migrations()[-1][0]
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
