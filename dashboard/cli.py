@@ -9,8 +9,6 @@ import argparse
 import importlib
 import sys
 
-from dashboard.store import DatabaseBusy, DatabaseMissing
-
 # Command modules, each with register(subparsers, common) adding its subcommands.
 COMMAND_MODULES = [
     "dashboard.commands.ingest",
@@ -55,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from dashboard.store import DatabaseBusy, DatabaseMissing  # after parsing: --help stays light
+
     try:
         return int(args.func(args) or 0)
     except (DatabaseBusy, DatabaseMissing) as exc:

@@ -2,12 +2,14 @@
 refresh the windows around stored events."""
 from __future__ import annotations
 
-import json
 import sys
 
-from dashboard import config, store
-from dashboard.prices import importer, policy, refresh, sample, yahoo
-from dashboard.store import bars as bar_store
+from dashboard import config
+from dashboard.commands._args import LazyChoices, add_format
+from dashboard.commands._output import emit
+
+COVERAGE_TABLE = [("symbol", 12), ("interval", 8), ("source", 16), ("first_bar", 20), ("last_bar", 20),
+                  ("rows", 12), ("label", 40)]
 
 
 def register(subparsers, common) -> None:
@@ -19,7 +21,9 @@ def register(subparsers, common) -> None:
     p.add_argument("symbols", nargs="+", metavar="SYMBOL")
     p.add_argument("--start", required=True, help="first day (YYYY-MM-DD) or UTC time")
     p.add_argument("--end", required=True, help="last day, inclusive (YYYY-MM-DD) or UTC time")
-    p.add_argument("--interval", default="auto", choices=["auto"] + policy.INTERVALS)
+    p.add_argument("--interval", default="auto", metavar="INTERVAL",
+                   choices=LazyChoices("dashboard.prices.policy", "INTERVALS", first=("auto",)),
+                   help="bar interval: %(choices)s (default auto)")
     p.set_defaults(func=run_fetch)
 
     p = sub.add_parser("import", parents=[common], help="import a vendor CSV/Parquet file of bars")
@@ -36,7 +40,7 @@ def register(subparsers, common) -> None:
     p.set_defaults(func=run_sample)
 
     p = sub.add_parser("list", parents=[common], help="what is cached, per symbol/interval/source")
-    p.add_argument("--format", choices=["table", "json"], default="table")
+    add_format(p)
     p.set_defaults(func=run_list)
 
     p = sub.add_parser("refresh", parents=[common], help="fetch uncached windows around stored events")
@@ -46,6 +50,8 @@ def register(subparsers, common) -> None:
 
 
 def run_fetch(args) -> int:
+    from dashboard.prices import yahoo
+
     result = yahoo.fetch(args.symbols, args.start, args.end, args.interval, db=args.db,
                          progress=lambda line: print(line, flush=True))
     for line in result.lines():
@@ -54,6 +60,9 @@ def run_fetch(args) -> int:
 
 
 def run_import(args) -> int:
+    from dashboard import store
+    from dashboard.prices import importer
+
     try:
         with store.writer(config.resolve_db_path(args.db)) as con, store.transaction(con):
             result = importer.import_file(con, args.file, args.symbol, args.interval, args.tz)
@@ -68,6 +77,9 @@ def run_import(args) -> int:
 
 
 def run_sample(args) -> int:
+    from dashboard import store
+    from dashboard.prices import sample
+
     if args.regenerate:
         for path in sample.write(config.SAMPLE_DIR):
             print(f"wrote {path.relative_to(config.PROJECT_ROOT) if path.is_relative_to(config.PROJECT_ROOT) else path}")
@@ -79,32 +91,29 @@ def run_sample(args) -> int:
 
 
 def run_list(args) -> int:
+    from dashboard import store
+    from dashboard.store import bars as bar_store
+
     db = config.resolve_db_path(args.db)
     if not db.exists():
         print(f"{db}: no database yet (run `python -m dashboard prices sample`)", file=sys.stderr)
         return 1
     with store.reader(db) as con:
-        cov = bar_store.coverage(con)
-    records = [{
-        "symbol": r.symbol, "interval": r.interval, "source": r.source,
-        "first_bar": r.first_ts.isoformat(), "last_bar": r.last_ts.isoformat(), "rows": int(r.rows),
-        "label": config.SYNTHETIC_LABEL if r.source == bar_store.SYNTHETIC else "",
-    } for r in cov.itertuples()]
-    if args.format == "json":
-        print(json.dumps(records, indent=2, ensure_ascii=False))
-        return 0
-    if not records:
+        coverage = bar_store.coverage(con)
+    frame = coverage.rename(columns={"first_ts": "first_bar", "last_ts": "last_bar"})
+    frame["label"] = [config.SYNTHETIC_LABEL if source == bar_store.SYNTHETIC else ""
+                      for source in frame["source"]]
+    if frame.empty and args.format == "table":
         print("no bars cached")
         return 0
-    headers = ["symbol", "interval", "source", "first_bar", "last_bar", "rows", "label"]
-    rows = [[str(rec[h]) for h in headers] for rec in records]
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    for line in [headers] + rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip())
+    emit(frame[[name for name, _ in COVERAGE_TABLE]], args.format, table_columns=COVERAGE_TABLE,
+         what="cached series", time_columns=("first_bar", "last_bar"))
     return 0
 
 
 def run_refresh(args) -> int:
+    from dashboard.prices import refresh
+
     result = refresh.refresh(args.db, echo=lambda line: print(line, flush=True))
     if result.offline:
         if args.offline_ok:
