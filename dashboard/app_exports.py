@@ -8,14 +8,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
+import pandas as pd
+
 from dashboard import export
 
-TABLES = {"bars": "Price bars", "events": "Events", "articles": "Articles"}
+TABLES = {"bars": "Price bars", "events": "Events", "articles": "Articles",
+          "reactions": "Reactions", "claims": "Reported vs computed moves", "parity": "ADR parity"}
 
 
-def _table(view: Any, name: str):
+def _table(view: Any, name: str, db_path: str | Path | None):
     if name == "bars":
         return export.bars_frame(view)
+    if name in export.ANALYSIS_TABLES:
+        if db_path is None:
+            raise ValueError(f"the {TABLES[name]} table is computed from the database")
+        frame = export.analysis_table_for(db_path, view, name)
+        return frame if frame is not None else pd.DataFrame()
     return getattr(view, name)
 
 
@@ -66,14 +74,15 @@ def render_export_buttons(st, fig, view, filters, *, db_path: str | Path | None 
     button(columns[2], "HTML", lambda: export.figure_to_html(fig, filename_stem=stem, title=stem),
            name("chart", "html"), "text/html",
            "Interactive chart in one file; opens offline (plotly.js inside).")
-    button(columns[3], "CSV", lambda: export.frame_to_csv(_table(data_view(), table), bom=bom),
+    button(columns[3], "CSV", lambda: export.frame_to_csv(_table(data_view(), table, db_path), bom=bom),
            name(table, "csv"), "text/csv",
            "UTF-8 CSV; cells that a spreadsheet would run as a formula are quoted with '.")
-    button(columns[4], "Parquet", lambda: export.frame_to_parquet(_table(data_view(), table)),
+    button(columns[4], "Parquet", lambda: export.frame_to_parquet(_table(data_view(), table, db_path)),
            name(table, "parquet"), "application/vnd.apache.parquet",
            "Parquet with types kept (UTC timestamps, tag lists).")
     button(columns[5], "Report ZIP", report,
            name("report", "zip"), "application/zip",
-           "Chart (PNG, SVG, HTML), events, bars and articles (CSV, Parquet), manifest.json and README.txt.")
+           "Chart (PNG, SVG, HTML); events, bars, articles, reactions, claims and ADR parity "
+           "(CSV, Parquet); manifest.json and README.txt.")
     if problem:
         st.caption(f"{problem}. HTML, CSV, Parquet and the report (without images) still work.")

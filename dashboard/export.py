@@ -465,8 +465,12 @@ _FILE_DESCRIPTIONS = {
     "bars.parquet": "the price bars of every listing in the window (Parquet)",
     "articles.csv": "the articles in the window",
     "articles.parquet": "the articles in the window (Parquet)",
-    "reactions.csv": "the event reaction table",
-    "reactions.parquet": "the event reaction table (Parquet)",
+    "reactions.csv": "how each listing moved after each event (docs/analysis.md)",
+    "reactions.parquet": "how each listing moved after each event (Parquet)",
+    "claims.csv": "moves reported in articles and events, checked against the bars",
+    "claims.parquet": "moves reported in articles and events, checked against the bars (Parquet)",
+    "parity.csv": "ADR price vs the home-listing parity and the premium, per ADR bar",
+    "parity.parquet": "ADR price vs the home-listing parity and the premium (Parquet)",
     "README.txt": "this explanation",
     "manifest.json": "filters, zone, sources with coverage, source URLs, file list",
 }
@@ -480,14 +484,14 @@ def report_zip(
     width: int | None = None,
     height: int | None = None,
     scale: float = 1,
-    reactions: pd.DataFrame | None = None,
+    analysis_tables: Mapping[str, pd.DataFrame] | None = None,
     store_coverage: pd.DataFrame | None = None,
     include_static: bool = True,
     generated_at: dt.datetime | None = None,
     notes: list[str] | None = None,
 ) -> bytes:
     """The report bundle: figure (PNG, SVG, HTML), events/bars/articles (CSV, Parquet),
-    the reaction table when given, manifest.json and README.txt.
+    the analysis tables when given (reactions, claims, parity), manifest.json and README.txt.
 
     `view` is what the chart shows; `data_view` (default: `view`) supplies the tables, e.g. the
     same filters loaded at full resolution. Without a browser the PNG/SVG are left out and the
@@ -516,8 +520,7 @@ def report_zip(
         static_note = "left out on request"
     files["chart.html"] = figure_to_html(fig, filename_stem=stem, title=stem).encode("utf-8")
     tables = [("events", events), ("bars", bars), ("articles", articles)]
-    if reactions is not None:
-        tables.append(("reactions", reactions))
+    tables += [(name, frame) for name, frame in (analysis_tables or {}).items() if frame is not None]
     for name, frame in tables:
         files[f"{name}.csv"] = frame_to_csv(frame)
         files[f"{name}.parquet"] = frame_to_parquet(frame)
@@ -603,27 +606,33 @@ def full_resolution_view(db_path: Any, filters: Any) -> Any:
     return load_view(db_path, filters, max_points=FULL_RESOLUTION)
 
 
-def reaction_table_for(db_path: Any, view: Any) -> pd.DataFrame | None:
-    """The reaction table (dashboard.analysis) for the view's company, filters and window, or
-    None when the analysis package is not installed."""
-    try:
-        from dashboard.analysis import load as analysis_load
-    except ImportError:
-        return None
-    from dashboard import store
+ANALYSIS_TABLES = ("reactions", "claims", "parity")
 
+
+def analysis_table_for(db_path: Any, view: Any, name: str) -> pd.DataFrame | None:
+    """One analysis table (dashboard.analysis) for the view's company, filters and window:
+    ``reactions``, ``claims`` or ``parity`` (None when the company has no ADR pair)."""
+    from dashboard import store
+    from dashboard.analysis import load as analysis_load
+
+    if name not in ANALYSIS_TABLES:
+        raise ValueError(f"unknown analysis table {name!r} (one of {', '.join(ANALYSIS_TABLES)})")
     filters = view.filters
     wanted = analysis_load.Filters(
         tags=list(filters.tags), companies=[view.company_id], sources=list(filters.sources),
         kinds=list(filters.kinds), since=view.start, until=view.end - pd.Timedelta(microseconds=1),
     )
     with store.reader(db_path) as con:
-        return analysis_load.reactions(con, wanted)
+        if name == "reactions":
+            return analysis_load.reactions(con, wanted)
+        if name == "claims":
+            return analysis_load.claims(con, wanted)
+        return analysis_load.company_parity(con, view.company_id, view.start, view.end)
 
 
 def report_for(db_path: Any, view: Any, fig: go.Figure, **options: Any) -> bytes:
     """report_zip with the tables re-read at full resolution, the store's coverage of the view's
-    listings, and the reaction table when available."""
+    listings, and the analysis tables (reactions, claims, ADR parity)."""
     from dashboard import store
     from dashboard.store import bars as store_bars
 
@@ -633,9 +642,12 @@ def report_for(db_path: Any, view: Any, fig: go.Figure, **options: Any) -> bytes
     symbols = {lv.symbol for lv in view.listings}
     coverage = coverage[coverage["symbol"].isin(symbols)].reset_index(drop=True)
     notes = list(options.pop("notes", []))
-    if "reactions" not in options:
-        try:
-            options["reactions"] = reaction_table_for(db_path, data_view)
-        except Exception as exc:  # the table is an optional extra: the bundle goes out without it
-            notes.append(f"reaction table left out: {type(exc).__name__}: {exc}")
+    if "analysis_tables" not in options:
+        tables = {}
+        for name in ANALYSIS_TABLES:
+            try:
+                tables[name] = analysis_table_for(db_path, data_view, name)
+            except Exception as exc:  # an extra: the bundle goes out without it, and says why
+                notes.append(f"{name} table left out: {type(exc).__name__}: {exc}")
+        options["analysis_tables"] = tables
     return report_zip(view, fig, data_view=data_view, store_coverage=coverage, notes=notes, **options)

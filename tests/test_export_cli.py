@@ -132,6 +132,15 @@ def test_report_zip(case_db, tmp_path):
     reactions = pd.read_csv(bundle.open("reactions.csv"))
     assert len(reactions) == manifest["rows"]["reactions"] > 0
     assert set(reactions["event_id"]) <= set(events["event_id"])
+    claims = pd.read_csv(bundle.open("claims.csv"))
+    assert len(claims) == manifest["rows"]["claims"] > 0
+    close_claims = claims[(claims["listing"] == "BABA") & (claims["session"] == "2025-11-14")
+                          & (claims["measure"] == "close")]
+    assert not close_claims.empty and set(close_claims["verdict"]) == {"agrees"}
+    parity = pd.read_parquet(io.BytesIO(bundle.read("parity.parquet")))
+    assert len(parity) == manifest["rows"]["parity"] > 0
+    friday_close = parity[parity["ts"] == pd.Timestamp("2025-11-14 20:59", tz="UTC")]
+    assert float(friday_close["premium"].iloc[0]) < 0  # the ADR priced the news while HK was shut
 
 
 def test_report_with_images(chromium, case_db, tmp_path):

@@ -6,80 +6,33 @@ same filters give the same figure; tables are the same filters at full resolutio
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from pathlib import Path
 
-from dashboard import export
+from dashboard.commands._args import LazyChoices, add_filters, date, positive_float, positive_int, zone
 from dashboard.config import resolve_db_path
 
-ZONE_ALIASES = {
-    "utc": "UTC",
-    "ny": "America/New_York",
-    "america/new_york": "America/New_York",
-    "hk": "Asia/Hong_Kong",
-    "asia/hong_kong": "Asia/Hong_Kong",
-}
 CHART_FORMATS = ("png", "svg", "html")
 DATA_FORMATS = ("csv", "parquet")
-TABLES = ("bars", "events", "articles", "reactions")
-
-
-def zone_argument(text: str) -> str:
-    zone = ZONE_ALIASES.get(text.strip().lower())
-    if zone is None:
-        raise argparse.ArgumentTypeError(
-            f"--zone {text!r}: use UTC, America/New_York or Asia/Hong_Kong (or utc, ny, hk)"
-        )
-    return zone
-
-
-def date_argument(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
-    return value
-
-
-def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number")
-    return value
+TABLES = ("bars", "events", "articles", "reactions", "claims", "parity")
+# The help names dashboard.export.DEFAULT_WIDTH without importing it (plotly, pandas);
+# tests/test_cli_output.py checks the two agree.
+WIDTH_HELP = "pixels (default 1400)"
 
 
 def filter_options() -> argparse.ArgumentParser:
     """The screen's filters, with the same meaning as in the app."""
-    from dashboard.view import INTERVALS, PRICE_MODES
-
     parent = argparse.ArgumentParser(add_help=False)
     group = parent.add_argument_group("filters (as in the app)")
-    group.add_argument("--company", help="company id or name (default: alibaba)")
-    group.add_argument("--tag", action="append", default=[], metavar="TAG",
-                       help="keep articles/events with any of these tags (repeatable)")
-    group.add_argument("--source", action="append", default=[], metavar="SOURCE",
-                       help="keep articles/events from these sources (repeatable)")
-    group.add_argument("--kind", action="append", default=[], metavar="KIND",
-                       help="keep events of these kinds (repeatable)")
-    group.add_argument("--start", type=date_argument, metavar="YYYY-MM-DD", help="first day shown")
-    group.add_argument("--end", type=date_argument, metavar="YYYY-MM-DD", help="last day shown (inclusive)")
-    group.add_argument("--zone", type=zone_argument, default="UTC",
+    add_filters(group, one_company=True, since_until=False)
+    group.add_argument("--start", type=date, metavar="YYYY-MM-DD", help="first day shown")
+    group.add_argument("--end", type=date, metavar="YYYY-MM-DD", help="last day shown (inclusive)")
+    group.add_argument("--zone", type=zone, default="UTC",
                        help="display zone: UTC, America/New_York, Asia/Hong_Kong (or utc, ny, hk)")
-    group.add_argument("--interval", choices=INTERVALS, default="auto", help="bar interval (default auto)")
-    group.add_argument("--price-mode", choices=PRICE_MODES, default="price",
+    group.add_argument("--interval", choices=LazyChoices("dashboard.view", "INTERVALS"), default="auto",
+                       metavar="INTERVAL", help="bar interval: %(choices)s (default auto)")
+    group.add_argument("--price-mode", choices=LazyChoices("dashboard.view", "PRICE_MODES"),
+                       default="price", metavar="MODE",
                        help="price (listing currency), pct (%% change) or usd (USD per ADS)")
     return parent
 
@@ -87,7 +40,7 @@ def filter_options() -> argparse.ArgumentParser:
 def image_options() -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
     group = parent.add_argument_group("image size")
-    group.add_argument("--width", type=positive_int, default=export.DEFAULT_WIDTH, help="pixels (default %(default)s)")
+    group.add_argument("--width", type=positive_int, default=None, help=WIDTH_HELP)
     group.add_argument("--height", type=positive_int, default=None,
                        help="pixels (default: the figure's own height)")
     group.add_argument("--scale", type=positive_float, default=1.0, help="pixel multiplier (default 1)")
@@ -190,6 +143,8 @@ def _guarded(handler):
     """Turn the errors a user can act on into a message and an exit code."""
 
     def run(args) -> int:
+        from dashboard import export
+
         try:
             return handler(args)
         except UsageError as exc:
@@ -204,7 +159,10 @@ def _guarded(handler):
 
 @_guarded
 def run_chart(args) -> int:
+    from dashboard import export
+
     fmt = _format_for(args.out, args.format, CHART_FORMATS, "png")
+    width = args.width or export.DEFAULT_WIDTH
     filters = filters_from_args(args)
     db_path = resolve_db_path(args.db)
     view, fig = _chart_view_and_figure(db_path, filters)
@@ -215,9 +173,9 @@ def run_chart(args) -> int:
         stem = export.export_filename(filters, "chart", "x", view=view).rsplit(".", 1)[0]
         data = export.figure_to_html(fig, filename_stem=stem, title=stem).encode("utf-8")
     elif fmt == "svg":
-        data = export.figure_to_svg(fig, width=args.width, height=args.height, scale=args.scale)
+        data = export.figure_to_svg(fig, width=width, height=args.height, scale=args.scale)
     else:
-        data = export.figure_to_png(fig, width=args.width, height=args.height, scale=args.scale)
+        data = export.figure_to_png(fig, width=width, height=args.height, scale=args.scale)
     _write(target, data)
     print(f"wrote {target} ({len(data):,} bytes{', synthetic prices labelled' if view.synthetic else ''})")
     return 0
@@ -225,6 +183,8 @@ def run_chart(args) -> int:
 
 @_guarded
 def run_data(args) -> int:
+    from dashboard import export
+
     fmt = _format_for(args.out, args.format, DATA_FORMATS, "csv")
     if args.bom and fmt != "csv":
         raise UsageError("--bom applies to CSV only")
@@ -238,10 +198,11 @@ def run_data(args) -> int:
         frame = view.events
     elif args.table == "articles":
         frame = view.articles
-    else:
-        frame = export.reaction_table_for(db_path, view)
+    else:  # reactions, claims, parity: computed from the stored bars by dashboard.analysis
+        frame = export.analysis_table_for(db_path, view, args.table)
         if frame is None:
-            print("error: the reaction table is not available in this build (dashboard.analysis)", file=sys.stderr)
+            print(f"error: no {args.table} table for {view.company_name}: it has no ADR and home-listing pair",
+                  file=sys.stderr)
             return 1
     data = export.frame_to_csv(frame, bom=args.bom) if fmt == "csv" else export.frame_to_parquet(frame)
     target = _target(args.out, export.export_filename(filters, args.table, fmt, view=view))
@@ -253,6 +214,8 @@ def run_data(args) -> int:
 
 @_guarded
 def run_report(args) -> int:
+    from dashboard import export
+
     filters = filters_from_args(args)
     db_path = resolve_db_path(args.db)
     view, fig = _chart_view_and_figure(db_path, filters)
@@ -261,7 +224,7 @@ def run_report(args) -> int:
     if problem:
         print(f"note: the bundle has no PNG/SVG: {problem}", file=sys.stderr)
     bundle = export.report_for(
-        db_path, view, fig, width=args.width, height=args.height, scale=args.scale,
+        db_path, view, fig, width=args.width or export.DEFAULT_WIDTH, height=args.height, scale=args.scale,
         include_static=not args.no_images,
     )
     target = _target(args.out, export.export_filename(filters, "report", "zip", view=view))
