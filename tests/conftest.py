@@ -44,7 +44,7 @@ def session_bars(mic: str, start: pd.Timestamp, end: pd.Timestamp, *, price: flo
             spans = [(row.open, row.break_start), (row.break_end, row.close)]
         for a, b in spans:
             stamps.append(pd.date_range(a, b, freq=freq, inclusive="left"))
-    ts = pd.DatetimeIndex(np.concatenate([s.values for s in stamps])).tz_localize("UTC") if stamps else pd.DatetimeIndex([], tz="UTC")
+    ts = stamps[0].append(stamps[1:]) if stamps else pd.DatetimeIndex([], tz="UTC")
     ts = ts[(ts >= start) & (ts < end)]
     rng = np.random.default_rng(seed)
     close = price * np.exp(np.cumsum(rng.normal(0, 0.0008, len(ts))))
