@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from dashboard.ingest import ParseError
@@ -50,12 +51,11 @@ class Registry:
 
     def resolve(self, name: str) -> str | None:
         """A company id from its id, name or an alias (case-insensitive)."""
-        wanted = name.strip().casefold()
-        for company in self.companies:
-            names = [company.company_id, company.name, *company.aliases]
-            if any(wanted == n.casefold() for n in names):
-                return company.company_id
-        return None
+        return self.matcher.by_name.get(name.strip().casefold())
+
+    @cached_property
+    def matcher(self) -> "AliasMatcher":
+        return AliasMatcher(self.companies)
 
 
 def _require(table: dict, key: str, where: str, kind=str):
@@ -124,11 +124,65 @@ def load_registry(path: str | Path) -> Registry:
     return parse_registry(path.read_text(encoding="utf-8-sig"), origin=str(path))
 
 
-def _alias_pattern(alias: str) -> re.Pattern:
-    if any(ord(ch) > 0x2E80 for ch in alias):  # CJK: no spaces between words
-        return re.compile(re.escape(alias))
-    flags = 0 if alias.isupper() else re.IGNORECASE
-    return re.compile(rf"(?<![\w]){re.escape(alias)}(?![\w])", flags)
+def _is_cjk(alias: str) -> bool:
+    return any(ord(ch) > 0x2E80 for ch in alias)  # scripts written without spaces between words
+
+
+def _alternation(names) -> str:
+    # Longest first, so "Alibaba Group" is preferred to "Alibaba" at the same position.
+    return "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
+
+
+class AliasMatcher:
+    """All aliases of a registry compiled once (an ingest of 1M articles cannot afford a regex
+    per alias per article): whole-word and case-insensitive, exact case for all-capital aliases
+    (tickers such as BABA), anywhere for CJK aliases."""
+
+    def __init__(self, companies: list[Company]) -> None:
+        self.order = {c.company_id: n for n, c in enumerate(companies)}
+        self.by_name: dict[str, str] = {}
+        folded: dict[str, set[str]] = {}
+        exact: dict[str, set[str]] = {}
+        cjk: dict[str, set[str]] = {}
+        for company in companies:
+            for name in (company.company_id, company.name, *company.aliases):
+                self.by_name.setdefault(name.strip().casefold(), company.company_id)
+            for name in (company.name, *company.aliases):
+                if not name.strip():
+                    continue
+                if _is_cjk(name):
+                    cjk.setdefault(name, set()).add(company.company_id)
+                elif name.isupper():
+                    exact.setdefault(name, set()).add(company.company_id)
+                else:
+                    folded.setdefault(name.casefold(), set()).add(company.company_id)
+        self.tag_names = {name: ids for name, ids in folded.items()}
+        for name, ids in {**exact, **cjk}.items():
+            self.tag_names.setdefault(name.casefold(), set()).update(ids)
+        self._folded, self._exact, self._cjk = folded, exact, cjk
+        word = r"(?<![\w])(?:{})(?![\w])"
+        self._folded_re = re.compile(word.format(_alternation(folded)), re.IGNORECASE) if folded else None
+        self._exact_re = re.compile(word.format(_alternation(exact))) if exact else None
+        self._cjk_re = re.compile(_alternation(cjk)) if cjk else None
+
+    def in_tags(self, tags: list[str]) -> set[str]:
+        found: set[str] = set()
+        for tag in tags:
+            found |= self.tag_names.get(tag.casefold(), set())
+        return found
+
+    def in_text(self, text: str) -> set[str]:
+        found: set[str] = set()
+        if self._folded_re:
+            for match in self._folded_re.finditer(text):
+                found |= self._folded.get(match.group(0).casefold(), set())
+        if self._exact_re:
+            for match in self._exact_re.finditer(text):
+                found |= self._exact[match.group(0)]
+        if self._cjk_re:
+            for match in self._cjk_re.finditer(text):
+                found |= self._cjk[match.group(0)]
+        return found
 
 
 def link_companies(registry: Registry, *, tags: list[str], texts: list[str | None],
@@ -147,12 +201,13 @@ def link_companies(registry: Registry, *, tags: list[str], texts: list[str | Non
             add(company_id, "explicit")
         else:
             warnings.append(f"companies: {name!r} is not in the companies registry; ignored")
-    folded_tags = {t.casefold() for t in tags}
+    matcher = registry.matcher
+    by_tag = matcher.in_tags(tags)
     body = "\n".join(t for t in texts if t)
-    for company in registry.companies:
-        names = [company.name, *company.aliases]
-        if any(n.casefold() in folded_tags for n in names):
-            add(company.company_id, "tag")
-        if body and any(_alias_pattern(n).search(body) for n in names):
-            add(company.company_id, "alias")
+    by_alias = matcher.in_text(body) if body else set()
+    for company_id in sorted(by_tag | by_alias, key=matcher.order.get):
+        if company_id in by_tag:
+            add(company_id, "tag")
+        if company_id in by_alias:
+            add(company_id, "alias")
     return links, warnings

@@ -36,8 +36,9 @@ DENIAL_PHRASES = (
     r"malicious PR",
 )
 
-_ALLEGATION = [re.compile(rf"\b{p}\b", re.IGNORECASE) for p in ALLEGATION_PHRASES]
-_DENIAL = [re.compile(rf"\b{p}\b", re.IGNORECASE) for p in DENIAL_PHRASES]
+# One pattern per side: a single scan of the text each (ingest runs this on every article).
+_ALLEGATION = re.compile(rf"\b(?:{'|'.join(ALLEGATION_PHRASES)})\b", re.IGNORECASE)
+_DENIAL = re.compile(rf"\b(?:{'|'.join(DENIAL_PHRASES)})\b", re.IGNORECASE)
 
 
 @dataclass
@@ -47,13 +48,12 @@ class StanceResult:
     denial_phrases: list[str]
 
 
-def _found(patterns: list[re.Pattern], text: str) -> list[str]:
+def _found(pattern: re.Pattern, text: str) -> list[str]:
     found: list[str] = []
-    for pattern in patterns:
-        for match in pattern.finditer(text):
-            phrase = match.group(0).lower()
-            if phrase not in found:
-                found.append(phrase)
+    for match in pattern.finditer(text):
+        phrase = match.group(0).lower()
+        if phrase not in found:
+            found.append(phrase)
     return found
 
 
