@@ -1,0 +1,218 @@
+"""One benchmark run: every measurement beside its baseline, as result records.
+
+Ratios always read "how many times the baseline's cost ours is" (time, or the inverse of
+throughput): 1.0 is parity, below 1 is faster than the baseline, above 1 slower.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dashboard.bench import run
+from dashboard.bench.generate import Dataset, Sizes, text_paths
+
+CHART_WINDOWS = ("1d", "1mo", "1y")
+CHART_SYMBOL = "BABA"
+TARGET_INGEST_PER_S = 20_000
+TARGET_FILTER_P50_MS = 50.0
+TARGET_CHART_RATIO = 2.0
+TARGET_PAYLOAD_BYTES = 1_000_000
+TARGET_WARM_MS = 500.0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much to repeat each measurement."""
+
+    ingest_articles: int
+    filter_specs: int
+    filter_repeats: int
+    chart_repeats: int
+    app_reruns: int
+    timeout_s: float
+    app_window_timeout_s: float
+
+    @classmethod
+    def for_run(cls, sizes: Sizes, *, quick: bool, ingest_articles: int | None = None) -> "Plan":
+        wanted = ingest_articles or min(sizes.articles, 200 if quick else 20_000)
+        if quick:
+            return cls(min(wanted, sizes.articles), 6, 2, 3, 2, 180.0, 60.0)
+        return cls(min(wanted, sizes.articles), 12, 5, 20, 5, 3600.0, 300.0)
+
+
+def measure_all(data: Dataset, sizes: Sizes, plan: Plan, *, log=print) -> list[dict]:
+    records: list[dict] = []
+    for step in (_ingest_rows, _filter_row, _chart_rows, _app_rows):
+        records.extend(step(data, sizes, plan, log))
+    return records
+
+
+def _record(name: str, what: str, size: str, unit: str, **fields) -> dict:
+    base = {"name": name, "what": what, "size": size, "value": None, "unit": unit,
+            "baseline": None, "baseline_name": None, "ratio": None, "p50": None, "p95": None,
+            "timing_unit": "ms", "peak_mb": None, "baseline_peak_mb": None, "target": None,
+            "met": None, "details": {}, "error": None}
+    base.update(fields)
+    return base
+
+
+def _attempt(log, label: str, name: str, params: dict, timeout: float) -> tuple[dict | None, str | None]:
+    log(f"  {label} …")
+    try:
+        result = run.run_child(name, params, timeout=timeout)
+    except run.MeasurementFailed as exc:
+        log(f"  {label}: FAILED ({str(exc).splitlines()[0]})")
+        return None, str(exc)
+    log(f"  {label}: done in {result['wall_s']:.1f} s, peak {result['peak_mb']:.0f} MB")
+    return result, None
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _ingest_rows(data: Dataset, sizes: Sizes, plan: Plan, log) -> list[dict]:
+    n = plan.ingest_articles
+    jsonl, n_jsonl = [], 0
+    for path in data.jsonl_paths():  # whole files, until the sample is reached
+        if n_jsonl >= n:
+            break
+        jsonl.append(path)
+        with path.open("rb") as handle:
+            n_jsonl += sum(1 for _ in handle)
+    scratch = data.root / "scratch"
+    scratch.mkdir(exist_ok=True)
+    log("ingest")
+    floor, floor_error = _attempt(log, "DuckDB read_json (floor)", "read_json",
+                                  {"db": str(scratch / "read_json.duckdb"), "paths": [str(p) for p in jsonl]},
+                                  plan.timeout_s)
+    floor_rate = floor["articles"] / floor["seconds"] if floor else None
+    rows = []
+    registry = [str(data.companies_toml)]  # the synthetic companies, linked like real ones
+    for fmt, paths, count in (
+        ("jsonl", registry + [str(p) for p in jsonl], n_jsonl),
+        ("text", registry + [str(p) for p in text_paths(data.text_dir, n)], n),
+    ):
+        result, error = _attempt(log, f"ingest_paths ({fmt})", "ingest",
+                                 {"db": str(scratch / f"ingest_{fmt}.duckdb"), "paths": paths},
+                                 plan.timeout_s)
+        row = _record(
+            f"ingest_{fmt}", f"ingest_paths on generated {'JSONL' if fmt == 'jsonl' else 'aggregator text'} files",
+            f"{count:,} articles", "articles/s",
+            baseline=floor_rate, baseline_name="DuckDB read_json of the same articles as JSONL",
+            baseline_peak_mb=floor["peak_mb"] if floor else None,
+            target=f">= {TARGET_INGEST_PER_S:,} articles/s" if fmt == "jsonl" else None,
+            error=error or floor_error,
+        )
+        if result:
+            rate = result["articles"] / result["seconds"]
+            row.update(value=rate, p50=result["seconds"] * 1000, p95=result["seconds"] * 1000,
+                       peak_mb=result["peak_mb"],
+                       details={"stored": result["articles"], "seconds": result["seconds"],
+                                "files": len(paths) - 1, "report": result.get("report")})
+            if floor_rate:
+                row["ratio"] = floor_rate / rate
+            if fmt == "jsonl":
+                row["met"] = rate >= TARGET_INGEST_PER_S
+        rows.append(row)
+    return rows
+
+
+def _filter_row(data: Dataset, sizes: Sizes, plan: Plan, log) -> list[dict]:
+    log("filter")
+    specs = run.filter_specs(plan.filter_specs)
+    common = {"specs": specs, "repeats": plan.filter_repeats}
+    ours, error = _attempt(log, "query_articles + count_articles", "filter_store",
+                           {**common, "db": str(data.db)}, plan.timeout_s)
+    pandas_result, pandas_error = _attempt(log, "pandas in memory", "filter_pandas",
+                                           {**common, "parquet": str(data.parquet)}, plan.timeout_s)
+    row = _record(
+        "filter", "any-of tags + company + date window: count + newest 50",
+        f"{sizes.articles:,} articles", "ms (p50)",
+        baseline_name="pandas/numpy on the same articles in memory (sorted, exploded categorical tags)",
+        target=f"p50 <= {TARGET_FILTER_P50_MS:g} ms and faster than pandas",
+        error=error or pandas_error,
+    )
+    if ours:
+        stats = run.percentiles(ours["samples_ms"])
+        row.update(value=stats["p50"], p50=stats["p50"], p95=stats["p95"], peak_mb=ours["peak_mb"],
+                   details={"samples": stats["n"], "filters": len(specs), "counts": ours["counts"]})
+    if pandas_result:
+        base = run.percentiles(pandas_result["samples_ms"])
+        row.update(baseline=base["p50"], baseline_peak_mb=pandas_result["peak_mb"])
+        row["details"]["baseline_p95"] = base["p95"]
+        row["details"]["baseline_counts"] = pandas_result["counts"]
+    if ours and pandas_result:
+        row["ratio"] = row["value"] / row["baseline"]
+        row["met"] = row["value"] <= TARGET_FILTER_P50_MS and row["ratio"] < 1
+        # Both sides must find the same articles, or the comparison means nothing.
+        agree = [a[0] == b[0] for a, b in zip(ours["counts"], pandas_result["counts"])]
+        row["details"]["counts_agree"] = all(agree)
+        if not all(agree):
+            row["error"] = "store and pandas counts differ for some filters (see details)"
+    return [row]
+
+
+def _chart_rows(data: Dataset, sizes: Sizes, plan: Plan, log) -> list[dict]:
+    log("chart data path")
+    rows = []
+    for window in CHART_WINDOWS:
+        params = {"db": str(data.db), "symbol": CHART_SYMBOL, "window": window, "repeats": plan.chart_repeats}
+        ours, error = _attempt(log, f"query_bars + downsample_bars ({window})", "chart_store", params, plan.timeout_s)
+        limit, limit_error = _attempt(log, f"tsdownsample in memory ({window})", "chart_tsdownsample",
+                                      params, plan.timeout_s)
+        row = _record(
+            f"chart_{window}", f"{CHART_SYMBOL} 1-minute bars, last {window}: window query + downsampling",
+            f"{sizes.bars:,} bars stored", "ms (p50)",
+            baseline_name="tsdownsample MinMaxLTTB on the same arrays in memory",
+            target=f"<= {TARGET_CHART_RATIO:g}x tsdownsample", error=error or limit_error,
+        )
+        if ours:
+            stats = run.percentiles(ours["samples_ms"])
+            row.update(value=stats["p50"], p50=stats["p50"], p95=stats["p95"], peak_mb=ours["peak_mb"],
+                       size=f"{ours['bars_in']:,} of {sizes.bars:,} bars",
+                       details={k: ours[k] for k in ("bars_in", "bars_out", "budget", "start", "end")})
+        if limit:
+            base = run.percentiles(limit["samples_ms"])
+            row.update(baseline=base["p50"], baseline_peak_mb=limit["peak_mb"])
+        if ours and limit and row["baseline"] > 0:
+            row["ratio"] = row["value"] / row["baseline"]
+            if ours["bars_in"] > ours["budget"]:
+                row["met"] = row["ratio"] <= TARGET_CHART_RATIO
+            else:  # under budget there is nothing to downsample: the limit is ~0 and the ratio moot
+                row["details"]["note"] = "window under the point budget: nothing to downsample"
+        rows.append(row)
+    return rows
+
+
+def _app_rows(data: Dataset, sizes: Sizes, plan: Plan, log) -> list[dict]:
+    log("app (AppTest)")
+    params = {"db": str(data.db), "symbol": CHART_SYMBOL, "windows": list(CHART_WINDOWS),
+              "repeats": plan.app_reruns, "timeout": plan.timeout_s,
+              "window_timeout": plan.app_window_timeout_s}
+    result, error = _attempt(log, "AppTest cold run, warm reruns, windows", "app", params, plan.timeout_s)
+    size = f"{sizes.articles:,} articles, {sizes.bars:,} bars"
+    peak = result["peak_mb"] if result else None
+    cold = _record("app_cold", "AppTest first run in a fresh process (default view)", size, "ms",
+                   peak_mb=peak, error=error)
+    warm = _record("app_warm", "AppTest rerun, nothing changed (caches warm)", size, "ms (p50)",
+                   peak_mb=peak, target=f"<= {TARGET_WARM_MS:g} ms", error=error)
+    rows = [cold, warm]
+    payloads = []
+    for window in CHART_WINDOWS:
+        payloads.append(_record(f"payload_{window}", f"figure JSON sent to the browser, last {window}",
+                                size, "bytes", peak_mb=peak,
+                                target=f"<= {TARGET_PAYLOAD_BYTES / 1e6:g} MB", error=error))
+    if result:
+        cold.update(value=result["cold_ms"], p50=result["cold_ms"], p95=result["cold_ms"])
+        stats = run.percentiles(result["warm_samples_ms"])
+        warm.update(value=stats["p50"], p50=stats["p50"], p95=stats["p95"], met=stats["p50"] <= TARGET_WARM_MS,
+                    details={"reruns": stats["n"]})
+        cold["details"] = {"default_payload_bytes": result["default_payload_bytes"]}
+        for row, window in zip(payloads, CHART_WINDOWS):
+            measured = result["windows"][window]
+            if "error" in measured:
+                row["error"] = f"{measured['error']} (after {measured['elapsed_ms'] / 1000:.0f} s)"
+                continue
+            row.update(value=measured["payload_bytes"], met=measured["payload_bytes"] <= TARGET_PAYLOAD_BYTES,
+                       details={"first_run_ms": measured["first_run_ms"], "start": measured["start"],
+                                "end": measured["end"]})
+    return rows + payloads
