@@ -84,6 +84,17 @@ def test_chart_html_is_offline(case_db, tmp_path):
     assert not re.search(r"<script[^>]*\bsrc\s*=", html, re.I)
 
 
+def test_chart_parity_flag_adds_the_parity_rows(case_db, tmp_path):
+    pages = {}
+    for flag in ([], ["--parity"]):
+        out = tmp_path / f"chart{len(flag)}.html"
+        done = run_cli("export", "chart", "--db", str(case_db), *WINDOW, *flag, "--format", "html",
+                       "--out", str(out), cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        pages[bool(flag)] = out.read_text(encoding="utf-8")
+    assert "ADR parity" in pages[True] and "ADR parity" not in pages[False]
+
+
 def test_data_csv_with_bom_round_trips(case_db, tmp_path):
     done = run_cli("export", "data", "--db", str(case_db), *WINDOW, "--table", "bars", "--bom", cwd=tmp_path)
     assert done.returncode == 0, done.stderr

@@ -34,6 +34,8 @@ def filter_options() -> argparse.ArgumentParser:
     group.add_argument("--price-mode", choices=LazyChoices("dashboard.view", "PRICE_MODES"),
                        default="price", metavar="MODE",
                        help="price (listing currency), pct (%% change) or usd (USD per ADS)")
+    group.add_argument("--parity", action="store_true",
+                       help="add the ADR parity rows (ADR vs home listing × shares per ADS ÷ FX, and the premium)")
     return parent
 
 
@@ -96,6 +98,7 @@ def filters_from_args(args):
         zone=args.zone,
         interval=args.interval,
         price_mode=args.price_mode,
+        parity=args.parity,
     )
 
 
