@@ -112,3 +112,46 @@ def test_upsert_rejects_naive_timestamps_and_unknown_intervals(con):
     with pytest.raises(KeyError, match="interval"):
         bars.upsert_bars(con, session_bars("XNYS", "2025-11-14"), symbol="BABA", interval="7x", source="yahoo")
     assert bars.count_bars(con) == 0
+
+
+def _force_mixed_source_path(monkeypatch):
+    """Make query_bars believe the window has several real sources, so it takes the generic path."""
+    real = bars._stored_intervals
+
+    def several_sources(*args):
+        stored = real(*args)
+        stored["real_sources"] = stored["real_sources"].where(~stored["has_real"], 2)
+        return stored
+
+    monkeypatch.setattr(bars, "_stored_intervals", several_sources)
+
+
+@pytest.mark.parametrize("source", ["yahoo", "synthetic"])
+def test_one_source_window_gives_the_same_frame_as_the_generic_path(con, monkeypatch, source):
+    day = session_bars("XNYS", "2025-11-14")
+    day.loc[3, "volume"] = float("nan")  # a bar without volume stays NaN on both paths
+    bars.upsert_bars(con, day, symbol="BABA", interval="1m", source=source)
+    fast = bars.query_bars(con, "BABA", "2025-11-14", "2025-11-14")
+    _force_mixed_source_path(monkeypatch)
+    generic = bars.query_bars(con, "BABA", "2025-11-14", "2025-11-14")
+    assert len(fast) == len(day) and set(fast["source"]) == {source}
+    assert set(fast["interval"]) == {"1m"} and str(fast["ts"].dt.tz) == "UTC"
+    assert pd.isna(fast.loc[3, "volume"])
+    pd.testing.assert_frame_equal(fast, generic)
+
+
+def test_window_with_two_real_sources_keeps_each_bars_source(con):
+    day = session_bars("XNYS", "2025-11-14")
+    bars.upsert_bars(con, day.iloc[:100], symbol="BABA", interval="1m", source="yahoo")
+    bars.upsert_bars(con, day.iloc[100:150], symbol="BABA", interval="1m", source="import:v.csv")
+    frame = bars.query_bars(con, "BABA", "2025-11-14", "2025-11-14")
+    assert list(frame.columns) == bars.BAR_COLUMNS and len(frame) == 150
+    assert list(frame["source"]) == ["yahoo"] * 100 + ["import:v.csv"] * 50
+    assert frame["ts"].is_monotonic_increasing and str(frame["ts"].dt.tz) == "UTC"
+
+
+def test_empty_one_source_window_has_the_frame_columns(con):
+    day = session_bars("XNYS", "2025-11-14")
+    bars.upsert_bars(con, day, symbol="BABA", interval="1m", source="yahoo")
+    frame = bars.query_bars(con, "BABA", "2025-11-14T01:00Z", "2025-11-14T02:00Z")
+    assert frame.empty and list(frame.columns) == bars.BAR_COLUMNS

@@ -364,6 +364,12 @@ def write_database(db_path: Path, frame: pd.DataFrame, raw: np.ndarray, corpus: 
                                       ("article_companies", article_companies),
                                       ("events", events), ("event_tags", event_tags)]:
                 _bulk_insert(con, table_name, table)
+            # The bulk insert bypasses save_articles/save_events: derive the list columns the
+            # filters read (and the time order they rely on) from the record tables, as they would.
+            from dashboard.store.articles import rebuild_article_lists
+            from dashboard.store.events import rebuild_event_lists
+            rebuild_article_lists(con)
+            rebuild_event_lists(con)
         log(f"  articles stored ({len(frame)} rows, {article_tags.num_rows} tags)")
         rng = np.random.default_rng(sizes.seed + 1)
         per_symbol = sizes.bars // len(plan)

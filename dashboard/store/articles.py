@@ -98,11 +98,24 @@ def bulk_insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame)
         con.unregister("new_rows")
 
 
+def _company_ids(article: Article) -> list[str]:
+    """The article's distinct company ids, sorted (as the row's ``company_ids`` list holds them)."""
+    return sorted({company_id for company_id, _ in article.company_links})
+
+
+# The row's key lists are lower-cased by DuckDB's lower(), as the filters always compared them, so
+# a stored key and a migrated one (011) are the same for every spelling.
+# Each takes the SQL of the list it derives from (a column or a ``?``).
+TAG_KEYS_SQL = "[lower(t) for t in CAST({} AS VARCHAR[])]"
+COMPANY_KEYS_SQL = "list_sort(list_distinct([lower(c) for c in CAST({} AS VARCHAR[])]))"
+
+
 def save_articles(con: duckdb.DuckDBPyConnection, articles: list[Article], now: datetime) -> list[str]:
     """Store articles; returns 'added', 'updated' or 'unchanged' for each (by content hash).
 
-    New rows go in as one bulk insert (a batch may hold thousands); changed rows are updated one
-    by one, keeping their first ``ingested_at``.
+    New rows go in as one bulk insert in published_at order (a batch may hold thousands; time
+    order keeps date windows cheap to filter); changed rows are updated one by one, keeping
+    their first ``ingested_at``. The row's tag/company lists follow article_tags/article_companies.
     """
     previous = stored_hashes(con, "articles", "article_id", [a.article_id for a in articles])
     statuses, added, changed = [], [], []
@@ -120,13 +133,16 @@ def save_articles(con: duckdb.DuckDBPyConnection, articles: list[Article], now: 
         values = [getattr(article, c) for c in _STORED]
         values[ARTICLE_COLUMNS.index("published_at")] = article.published_at.to_pydatetime()
         assignments = ", ".join(f"{c} = ?" for c in _STORED if c != "article_id")
-        con.execute(f"UPDATE articles SET {assignments}, updated_at = ? WHERE article_id = ?",
-                    values[1:] + [now, article.article_id])
+        tags, company_ids = list(article.tags), _company_ids(article)
+        con.execute(
+            f"UPDATE articles SET {assignments}, updated_at = ?, "
+            f" tags = CAST(? AS VARCHAR[]), tag_keys = {TAG_KEYS_SQL.format('?')}, "
+            f" company_ids = CAST(? AS VARCHAR[]), company_keys = {COMPANY_KEYS_SQL.format('?')} "
+            "WHERE article_id = ?",
+            values[1:] + [now, tags, tags, company_ids, company_ids, article.article_id])
         con.execute("DELETE FROM article_tags WHERE article_id = ?", [article.article_id])
         con.execute("DELETE FROM article_companies WHERE article_id = ?", [article.article_id])
-    rows = pd.DataFrame([{c: getattr(a, c) for c in _STORED} for a in added], columns=_STORED)
-    rows["ingested_at"] = pd.Timestamp(now)
-    bulk_insert(con, "articles", rows)
+    _insert_articles(con, added, now)
     written = added + changed
     bulk_insert(con, "article_tags", pd.DataFrame(
         [(a.article_id, tag, n) for a in written for n, tag in enumerate(a.tags)],
@@ -137,18 +153,40 @@ def save_articles(con: duckdb.DuckDBPyConnection, articles: list[Article], now: 
     return statuses
 
 
+def _insert_articles(con: duckdb.DuckDBPyConnection, added: list[Article], now: datetime) -> None:
+    if not added:
+        return
+    rows = pd.DataFrame([{c: getattr(a, c) for c in _STORED} for a in added], columns=_STORED)
+    rows["ingested_at"] = pd.Timestamp(now)
+    rows["tags"] = pd.Series([list(a.tags) for a in added], dtype=object)
+    rows["company_ids"] = pd.Series([_company_ids(a) for a in added], dtype=object)
+    rows["arrival"] = range(len(rows))
+    columns = ", ".join(_STORED + ["ingested_at"])
+    con.register("new_articles", rows)
+    try:
+        # CAST: a batch whose lists are all empty would otherwise arrive as a list of NULL type.
+        con.execute(
+            f"INSERT INTO articles ({columns}, tags, tag_keys, company_ids, company_keys) "
+            f"SELECT {columns}, CAST(tags AS VARCHAR[]), {TAG_KEYS_SQL.format('tags')}, "
+            f" CAST(company_ids AS VARCHAR[]), {COMPANY_KEYS_SQL.format('company_ids')} "
+            "FROM new_articles ORDER BY published_at, arrival"
+        )
+    finally:
+        con.unregister("new_articles")
+
+
 # --- reads ---------------------------------------------------------------------------------------
 
 def _where(con, *, tags=(), companies=(), sources=(), since=None, until=None) -> tuple[str, list]:
     clauses, params = [], []
     wanted_tags = lower_list(tags)
+    # The row's key lists (011) mirror article_tags/article_companies, lower-cased: one table
+    # to scan, and the date clause below prunes row groups since rows are kept in time order.
     if wanted_tags:
-        clauses.append("a.article_id IN (SELECT article_id FROM article_tags "
-                       "WHERE list_contains(?, lower(tag)))")
+        clauses.append("list_has_any(a.tag_keys, ?)")
         params.append(wanted_tags)
     if lower_list(companies):
-        clauses.append("a.article_id IN (SELECT article_id FROM article_companies "
-                       "WHERE list_contains(?, lower(company_id)))")
+        clauses.append("list_has_any(a.company_keys, ?)")
         params.append(lower_list(company_ids_matching(con, companies)))
     wanted_sources = lower_list(sources)
     if wanted_sources:
@@ -161,11 +199,7 @@ def _where(con, *, tags=(), companies=(), sources=(), since=None, until=None) ->
 
 
 _SELECT = (
-    f"SELECT {', '.join('a.' + c for c in ARTICLE_COLUMNS)}, "
-    " (SELECT list(t.tag ORDER BY t.position, t.tag) FROM article_tags t "
-    "   WHERE t.article_id = a.article_id) AS tags, "
-    " (SELECT list(DISTINCT c.company_id ORDER BY c.company_id) FROM article_companies c "
-    "   WHERE c.article_id = a.article_id) AS companies "
+    f"SELECT {', '.join('a.' + c for c in ARTICLE_COLUMNS)}, a.tags, a.company_ids AS companies "
     "FROM articles a "
 )
 
@@ -229,3 +263,37 @@ def get_article(con: duckdb.DuckDBPyConnection, article_id: str) -> dict | None:
         ).fetchall()
     ]
     return record
+
+
+def rebuild_article_lists(con: duckdb.DuckDBPyConnection) -> None:
+    """Recompute every row's tag/company lists from article_tags/article_companies and rewrite
+    the table in published_at order.
+
+    For writers that bulk-load the record tables directly (the benchmark generator) and after a
+    large back-fill ingested out of time order. Run it inside a transaction.
+    """
+    con.execute(
+        f"""
+        CREATE TEMP TABLE articles_rebuilt AS
+        SELECT a.* REPLACE (
+                   coalesce(t.tags, []) AS tags, coalesce(t.tag_keys, []) AS tag_keys,
+                   coalesce(c.company_ids, []) AS company_ids, coalesce(c.company_keys, []) AS company_keys)
+        FROM articles a
+        LEFT JOIN (
+            SELECT article_id, list(tag ORDER BY position, tag) AS tags,
+                   list(lower(tag) ORDER BY position, tag) AS tag_keys
+            FROM article_tags GROUP BY article_id
+        ) t ON t.article_id = a.article_id
+        LEFT JOIN (
+            SELECT article_id, list(DISTINCT company_id ORDER BY company_id) AS company_ids,
+                   {COMPANY_KEYS_SQL.format('list(company_id)')} AS company_keys
+            FROM article_companies GROUP BY article_id
+        ) c ON c.article_id = a.article_id
+        ORDER BY a.published_at, a.article_id
+        """
+    )
+    try:
+        con.execute("DELETE FROM articles")
+        con.execute("INSERT INTO articles SELECT * FROM articles_rebuilt ORDER BY published_at, article_id")
+    finally:
+        con.execute("DROP TABLE articles_rebuilt")
