@@ -285,3 +285,33 @@ def test_non_http_urls_are_dropped_with_a_warning(db, tmp_path):
     assert report.ok
     assert any("url: only http(s) links are kept" in w for w in report.warnings)
     assert articles(db).iloc[0].url is None
+
+
+def test_a_batch_of_many_files_gives_the_same_result_in_workers_as_in_one_process(tmp_path, monkeypatch):
+    """Many article files are parsed in worker processes; the outcome must not depend on it."""
+    import json
+
+    from dashboard.ingest import pipeline
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n in range(6):
+        lines = [json.dumps({"title": f"Alibaba note {n}-{k}", "source": "Wire",
+                             "published": f"2025-11-{10 + n:02d}T0{k}:00:00Z", "tags": ["Alibaba"],
+                             "summary": "Alibaba shares fell 1%."}) for k in range(5)]
+        lines.append("{not json")  # one bad line per file: reported with its file and line
+        lines.append(lines[0])     # and one repeat: counted unchanged, never duplicated
+        (folder / f"part-{n}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def run(db, min_files):
+        monkeypatch.setattr(pipeline, "PARALLEL_MIN_FILES", min_files)
+        report = pipeline.ingest_paths(db, [folder])
+        with store.reader(db) as con:
+            rows = con.execute("SELECT article_id, title, stance, tags FROM articles ORDER BY 1").fetchall()
+        return report, rows
+
+    parallel, parallel_rows = run(tmp_path / "p.duckdb", 2)
+    serial, serial_rows = run(tmp_path / "s.duckdb", 10**9)
+    assert parallel_rows == serial_rows and len(serial_rows) == 30
+    assert parallel.rejections == serial.rejections and len(serial.rejections) == 6
+    assert (parallel.articles.added, parallel.articles.unchanged) == (30, 6)

@@ -34,10 +34,18 @@ class ParseError(ValueError):
             where = f"{where}:{self.line}"
         return f"{where}: {self.field}: {self.reason}"
 
+    def __reduce__(self):
+        # Rebuilt from its fields, so it crosses a process boundary (parallel parsing) intact.
+        return _rebuild_parse_error, (self.field, self.reason, self.origin, self.line)
+
     def located(self, origin: str, line: int | None = None) -> "ParseError":
         """The same error, naming the file (and line) it came from."""
         return ParseError(self.field, self.reason, origin=origin,
                           line=self.line if line is None else line)
+
+
+def _rebuild_parse_error(field_name: str, reason: str, origin: str, line: int | None) -> ParseError:
+    return ParseError(field_name, reason, origin=origin, line=line)
 
 
 @dataclass

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
 import re
+import threading
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field, fields, replace
@@ -27,6 +30,9 @@ from dashboard.ingest.text import decode, parse_text
 from dashboard.ingest.zones import resolve_time, zone_info
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+# Article files are parsed in worker processes when a batch has at least this many of them (a
+# small batch is faster in one process than the cost of starting workers).
+PARALLEL_MIN_FILES = 4
 _SNIFF_BYTES = 64 * 1024
 
 Progress = Callable[[str, int], None]
@@ -354,6 +360,7 @@ def parse_batch(found: list[Found], report: IngestReport, *, companies_file, sou
             except ParseError as exc:
                 report.reject(exc)
 
+    article_files = []
     for index, item in enumerate(found):
         if index not in texts or item.kind == "companies":
             continue
@@ -365,17 +372,19 @@ def parse_batch(found: list[Found], report: IngestReport, *, companies_file, sou
             for error in events_file.rejected:
                 report.reject(error, report.events)
             continue
-        if item.kind in ("json", "jsonl"):
-            _warn_unknown_fields(item, text, report)
-        for record in _parse_articles(item, text):
-            if isinstance(record, ParseError):
-                report.reject(record, report.articles)
+        article_files.append((item, text))
+
+    # Results come back in file order whichever way they were made, so "first seen wins" and the
+    # report read the same as a run in one process.
+    for outcomes in _articles_of_files(article_files, parsed.registry, source_zones):
+        for outcome in outcomes:
+            if isinstance(outcome, ParseError):
+                report.reject(outcome, report.articles)
                 continue
-            try:
-                article, warnings = build_article(record, parsed.registry, source_zones)
-            except ParseError as exc:
-                report.reject(exc, report.articles)
+            if isinstance(outcome, str):  # a file-level warning
+                report.warnings.append(outcome)
                 continue
+            article, warnings = outcome
             report.warnings.extend(warnings)
             first = parsed.articles.get(article.article_id)
             if first is None:
@@ -388,7 +397,54 @@ def parse_batch(found: list[Found], report: IngestReport, *, companies_file, sou
     return parsed
 
 
-def _warn_unknown_fields(item: Found, text: str, report: IngestReport) -> None:
+def _articles_of_file(item: Found, text: str, registry: Registry, source_zones) -> list:
+    """Everything one article file yields, in order: (Article, warnings), ParseError, or a
+    file-level warning (str). Pure, so it can run in a worker process."""
+    outcomes: list = []
+    if item.kind in ("json", "jsonl"):
+        outcomes.extend(_unknown_field_warnings(item, text))
+    for record in _parse_articles(item, text):
+        if isinstance(record, ParseError):
+            outcomes.append(record)
+            continue
+        try:
+            outcomes.append(build_article(record, registry, source_zones))
+        except ParseError as exc:
+            outcomes.append(exc)
+    return outcomes
+
+
+_WORKER_CONTEXT: tuple[Registry, object] | None = None
+
+
+def _init_worker(registry: Registry, source_zones) -> None:
+    global _WORKER_CONTEXT
+    _WORKER_CONTEXT = (registry, source_zones)
+
+
+def _articles_of_file_in_worker(item_and_text) -> list:
+    registry, source_zones = _WORKER_CONTEXT
+    return _articles_of_file(*item_and_text, registry, source_zones)
+
+
+def _articles_of_files(article_files, registry: Registry, source_zones):
+    """Per-file outcomes, in file order: in worker processes for a batch of many files (parsing
+    is pure Python and CPU-bound; one core per worker), else here."""
+    workers = min(len(article_files), os.cpu_count() or 1)
+    # fork is only safe in a process with no other threads (a lock held by one would stay held
+    # in the child), e.g. the CLI; an embedding app with threads parses here, in one process.
+    can_fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    if len(article_files) < PARALLEL_MIN_FILES or workers < 2 or not can_fork:
+        return [_articles_of_file(item, text, registry, source_zones) for item, text in article_files]
+    from concurrent.futures import ProcessPoolExecutor
+
+    # fork: the workers start with this process's imports, nothing to re-import.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                             initializer=_init_worker, initargs=(registry, source_zones)) as pool:
+        return list(pool.map(_articles_of_file_in_worker, article_files, chunksize=1))
+
+
+def _unknown_field_warnings(item: Found, text: str) -> list[str]:
     names: set[str] = set()
     try:
         if item.kind == "jsonl":
@@ -400,9 +456,8 @@ def _warn_unknown_fields(item: Found, text: str, report: IngestReport) -> None:
             for obj in document if isinstance(document, list) else [document]:
                 names |= unknown_fields(obj)
     except (json.JSONDecodeError, RecursionError):
-        return  # the parser reports syntax errors
-    if names:
-        report.warnings.append(f"{item.path}: fields ignored: {', '.join(sorted(names))}")
+        return []  # the parser reports syntax errors
+    return [f"{item.path}: fields ignored: {', '.join(sorted(names))}"] if names else []
 
 
 def ingest_paths(db_path: str | Path, paths: Iterable[str | Path], *,
