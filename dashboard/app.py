@@ -47,8 +47,19 @@ def cached_options(db_path: str, stamp: float, company: str, zone: str) -> scree
 
 
 @st.cache_data(show_spinner="Loading prices and events…", max_entries=64)
-def cached_view(db_path: str, stamp: float, filters: Filters) -> screen.ViewData:
-    return screen.load_view(db_path, filters)
+def cached_view(db_path: str, stamp: float, filters: Filters, max_articles: int) -> screen.ViewData:
+    # The article table shows the newest rows only; the rest are counted, not loaded.
+    return screen.load_view(db_path, filters, max_articles=max_articles)
+
+
+# Building the figure is most of a rerun (plotly validates every trace and shape), so the built
+# figure is kept on the same key as the view it draws, plus theme and highlight. A resource, not
+# data: nothing mutates it (st.plotly_chart and the exports copy it), and unpickling a copy per
+# rerun would cost as much as building it.
+@st.cache_resource(show_spinner="Drawing the chart…", max_entries=16)
+def cached_figure(db_path: str, stamp: float, filters: Filters, theme: str, highlight: str | None,
+                  _view: screen.ViewData):
+    return charts.overlay_figure(_view, theme=theme, highlight=highlight)
 
 
 @st.cache_data(show_spinner="Computing reactions…", max_entries=64)
@@ -79,18 +90,24 @@ def render_exports(fig, view: screen.ViewData) -> None:
     render_export_buttons(st, fig, view, view.filters, db_path=DB_PATH)
 
 
-def reaction_frame(view: screen.ViewData, stamp: float) -> pd.DataFrame:
-    """The reaction rows of the screen's events (empty when there are none or no listings)."""
+def reaction_frame(view: screen.ViewData, stamp: float) -> tuple[pd.DataFrame, str]:
+    """The reaction rows of the screen's events (empty when there are none or no listings), and
+    a note when a large window measures only some of them."""
     if view.events.empty or not view.listings:
-        return screen.reaction_rows(None, view.zone)
-    table = cached_reactions(str(DB_PATH), stamp, screen.analysis_scope(view))
-    return screen.reaction_rows(table, view.zone, view.events["event_id"])
+        return screen.reaction_rows(None, view.zone), ""
+    scope, note = screen.reaction_scope(view, screen.MAX_REACTION_EVENTS)
+    if scope is None:
+        return screen.reaction_rows(None, view.zone), note
+    table = cached_reactions(str(DB_PATH), stamp, scope)
+    return screen.reaction_rows(table, view.zone, view.events["event_id"]), note
 
 
-def render_reactions(view: screen.ViewData, stamp: float, rows: pd.DataFrame) -> None:
+def render_reactions(view: screen.ViewData, stamp: float, rows: pd.DataFrame, note: str = "") -> None:
     """Reaction table (a picked row highlights its event and opens it in the reader) and the
     reported-vs-computed claims."""
     st.subheader("How each listing reacted")
+    if note:
+        st.info(md(note))
     if rows.empty:
         st.caption("No events to measure in this window.")
     else:
@@ -111,7 +128,10 @@ def render_reactions(view: screen.ViewData, stamp: float, rows: pd.DataFrame) ->
         _take_new_selection("reaction_table", _selection_ids(state, rows, "event_id"), "selected_event")
 
     st.subheader("Reported vs computed")
-    claims = cached_claims(str(DB_PATH), stamp, screen.analysis_scope(view))
+    scope, claims_note = screen.claims_scope(view, screen.MAX_CLAIM_TEXTS)
+    if claims_note:
+        st.info(md(claims_note))
+    claims = cached_claims(str(DB_PATH), stamp, scope) if scope is not None else None
     claim_table = screen.claim_rows(claims, view.zone)
     if claim_table.empty:
         st.caption("No price-move claims in the filtered articles and events.")
@@ -274,6 +294,18 @@ def mirror_to_url(filters: Filters) -> None:
 # Tables and the reader
 
 
+def table_events(view: screen.ViewData) -> pd.DataFrame:
+    """The events the Events table lists: the newest MAX_TABLE_ROWS, in time order."""
+    return view.events.tail(screen.MAX_TABLE_ROWS) if len(view.events) > screen.MAX_TABLE_ROWS else view.events
+
+
+def _shown_note(shown: int, total: int, noun: str) -> str | None:
+    if total <= shown:
+        return None
+    return (f"Showing the newest {shown:,} of {total:,} {noun}. Narrow the dates or pick tags, sources or "
+            "event kinds to list others (exports hold them all).")
+
+
 def _fmt_time(ts: pd.Timestamp, precision: str, zone: str) -> str:
     local = pd.Timestamp(ts).tz_convert(zone)
     if precision == "day":
@@ -424,8 +456,8 @@ def apply_pending_selections(view: screen.ViewData, reactions: pd.DataFrame) -> 
     _take_new_selection("reaction_table", _selection_ids(st.session_state.get("reaction_table"), reactions, "event_id"),
                         "selected_event")
     if len(view.events):
-        _take_new_selection("event_table", _selection_ids(st.session_state.get("event_table"), view.events, "event_id"),
-                            "selected_event")
+        _take_new_selection("event_table", _selection_ids(st.session_state.get("event_table"), table_events(view),
+                                                          "event_id"), "selected_event")
     if len(view.articles):
         _take_new_selection("article_table", _selection_ids(st.session_state.get("article_table"), view.articles,
                                                             "article_id"), "selected_article")
@@ -453,7 +485,7 @@ def main() -> None:
         if not Path(DB_PATH).exists():
             raise store.DatabaseMissing(f"{DB_PATH}: no database here yet")
         filters = sidebar(stamp)
-        view = cached_view(str(DB_PATH), stamp, filters)
+        view = cached_view(str(DB_PATH), stamp, filters, screen.MAX_TABLE_ROWS)
     except store.DatabaseMissing as exc:
         st.title("Event overlay")
         st.error(
@@ -469,13 +501,13 @@ def main() -> None:
         st.button("Try again")
         return
 
-    reactions = reaction_frame(view, stamp)
+    reactions, reactions_note = reaction_frame(view, stamp)
     apply_pending_selections(view, reactions)
     mirror_to_url(filters)
     zone_label = screen.ZONE_LABELS[view.zone]
     st.title(f"{md(view.company_name)}: news vs. prices")
     summary = [f"{view.start_day:%a %Y-%m-%d} → {view.end_day:%a %Y-%m-%d}, times in {zone_label}",
-               f"{len(view.events)} events", f"{len(view.articles)} articles"]
+               f"{len(view.events):,} events", f"{view.total_articles:,} articles"]
     summary += [f"{lv.symbol}: {lv.total_bars:,} {lv.interval} bars" for lv in view.listings]
     st.caption(" · ".join(md(part) for part in summary))
     for notice in st.session_state.get("_notices", []):
@@ -498,7 +530,7 @@ def main() -> None:
         st.info("Nothing to draw: no prices and no events for these filters.")
     else:
         theme = _theme_type()
-        fig = charts.overlay_figure(view, theme=theme, highlight=st.session_state.get("selected_event"))
+        fig = cached_figure(str(DB_PATH), stamp, filters, theme, st.session_state.get("selected_event"), view)
         chart_state = st.plotly_chart(
             # theme=None: the app shows exactly the figure that `export chart` writes.
             fig, key="overlay_chart", on_select="rerun", selection_mode="points", theme=None,
@@ -507,22 +539,29 @@ def main() -> None:
         _take_new_selection("chart", _chart_selection(chart_state), "selected_event")
         render_exports(fig, view)
 
-    render_reactions(view, stamp, reactions)
+    render_reactions(view, stamp, reactions, reactions_note)
 
-    events_tab, articles_tab = st.tabs([f"Events ({len(view.events)})", f"Articles ({len(view.articles)})"])
+    events_tab, articles_tab = st.tabs([f"Events ({len(view.events):,})", f"Articles ({view.total_articles:,})"])
     with events_tab:
         if view.events.empty:
             st.caption("No matching events.")
         else:
+            listed = table_events(view)
+            note = _shown_note(len(listed), len(view.events), "events")
+            if note:
+                st.caption(md(note))
             table_state = st.dataframe(
-                event_table(view.events, view.zone), key="event_table", on_select="rerun",
+                event_table(listed, view.zone), key="event_table", on_select="rerun",
                 selection_mode="single-row", hide_index=True, width="stretch",
             )
-            _take_new_selection("event_table", _selection_ids(table_state, view.events, "event_id"), "selected_event")
+            _take_new_selection("event_table", _selection_ids(table_state, listed, "event_id"), "selected_event")
     with articles_tab:
         if view.articles.empty:
             st.caption("No matching articles.")
         else:
+            note = _shown_note(len(view.articles), view.total_articles, "articles")
+            if note:
+                st.caption(md(note))
             article_state = st.dataframe(
                 article_table(view.articles, view.zone), key="article_table", on_select="rerun",
                 selection_mode="single-row", hide_index=True, width="stretch",

@@ -49,6 +49,18 @@ MAX_LABELS, MAX_LABEL_LEVELS, LABEL_LEVEL_PX = 6, 3, 19
 LABEL_PLOT_WIDTH_PX = 880  # the plot area in the app at a 1500 px wide window, with the sidebar
 LABEL_CHAR_PX = 6.6  # a generous average for 11 px text
 MAX_BAND_HEADLINES = 12
+# A large archive puts thousands of events in a window; one marker (and one line) each would make
+# the figure tens of MB and slow to build. Above this many timed publications — or timed curated
+# events of one lane — they are drawn as one count-per-time-bucket trace instead.
+EVENT_MARKER_BUDGET = 250
+# Dotted event lines are layout shapes, costly to build and send: at most this many, most telling first.
+MAX_EVENT_LINES = 120
+# Label candidates considered (in priority order); only MAX_LABELS are ever placed.
+MAX_LABEL_CANDIDATES = 200
+MAX_COUNT_BUCKETS = 400
+COUNT_BUCKETS = (("5min", "5 minutes"), ("15min", "15 minutes"), ("30min", "half hour"), ("1h", "hour"),
+                 ("3h", "3 hours"), ("6h", "6 hours"), ("12h", "12 hours"), ("1D", "day"), ("7D", "week"))
+COUNT_EXAMPLES = 3
 ZONE_ABBR = {"UTC": "UTC", "America/New_York": "ET", "Asia/Hong_Kong": "HKT"}
 OUTLETS = (
     ("FT", re.compile(r"\bFT\b|Financial Times")),
@@ -144,6 +156,17 @@ def wall_time(values, zone: str):
         return stamp.tz_convert(zone).tz_localize(None)
     series = pd.to_datetime(pd.Series(values), utc=True)
     return series.dt.tz_convert(zone).dt.tz_localize(None)
+
+
+def compact_times(values) -> np.ndarray:
+    """Naive wall times as 'YYYY-MM-DDTHH:MM:SS' strings: plotly writes datetimes with nine
+    fraction digits, which is most of a long line trace's JSON."""
+    return pd.Series(values).to_numpy(dtype="datetime64[ns]").astype("datetime64[s]").astype(str)
+
+
+def compact_values(values) -> np.ndarray:
+    """Line values as float32 (7 significant digits, more than a price or % needs): half the bytes."""
+    return pd.Series(values).to_numpy(dtype="float64").astype("float32")
 
 
 def _when_all_zones(ts: pd.Timestamp) -> str:
@@ -367,6 +390,62 @@ def _breaks(ts: pd.Series, values: pd.Series, max_gap: pd.Timedelta) -> tuple[pd
     return pd.Series(pd.to_datetime(merged["ts"], utc=True).to_numpy()), merged["v"].reset_index(drop=True)
 
 
+def crowded_events(events: pd.DataFrame, highlight: str | None = None) -> pd.Series:
+    """True for the timed events drawn as counts rather than one marker each: every timed
+    publication when more than EVENT_MARKER_BUDGET are in view, and a lane's timed curated
+    events when that lane alone holds more than the budget. The picked event stays a marker."""
+    crowded = pd.Series(False, index=events.index)
+    if events.empty:
+        return crowded
+    timed = events["precision"] != "day"
+    publication = events["kind"].astype(str).str.lower() == "publication"
+    if int((timed & publication).sum()) > EVENT_MARKER_BUDGET:
+        crowded |= timed & publication
+    curated = events[timed & ~publication]
+    for _, index in curated.groupby("group").groups.items():
+        if len(index) > EVENT_MARKER_BUDGET:
+            crowded.loc[index] = True
+    if highlight:
+        crowded &= events["event_id"] != highlight
+    return crowded
+
+
+def count_bucket(span: pd.Timedelta) -> tuple[str, str]:
+    """(pandas frequency, words) of the finest bucket giving at most MAX_COUNT_BUCKETS over ``span``."""
+    for freq, words in COUNT_BUCKETS:
+        if span / pd.Timedelta(freq) <= MAX_COUNT_BUCKETS:
+            return freq, words
+    return COUNT_BUCKETS[-1]
+
+
+def _count_hover(style: StanceStyle, start: pd.Timestamp, words: str, zone_label: str, rows: pd.DataFrame) -> str:
+    nouns = "articles" if (rows["kind"].astype(str).str.lower() == "publication").all() else "events"
+    lines = [f"<b>{plain(style.label)}</b> · {len(rows):,} {nouns} in the {plain(words)} from "
+             f"{start:%a %Y-%m-%d %H:%M} ({plain(zone_label)})"]
+    examples = rows.head(COUNT_EXAMPLES)
+    if len(examples):
+        lines.append("e.g.")
+    for row in examples.to_dict("records"):
+        who = _short(row.get("source") or row.get("actor"), 22)
+        headline = " ".join(str(row.get("headline") or "").split())
+        headline = headline if len(headline) <= 90 else headline[:89].rstrip() + "…"
+        lines.append(f"• {plain(headline)} <i>({plain(who)})</i>")
+    if len(rows) > COUNT_EXAMPLES:
+        lines.append("(narrow the dates or filter by tag to see each one)")
+    return "<br>".join(lines)
+
+
+def crowd_note(crowded: pd.DataFrame, words: str) -> str:
+    """'3,412 article publications shown as counts per day' (what the chart aggregated)."""
+    publications = int((crowded["kind"].astype(str).str.lower() == "publication").sum())
+    parts = []
+    if publications:
+        parts.append(f"{publications:,} article publications")
+    if len(crowded) - publications:
+        parts.append(f"{len(crowded) - publications:,} other timed events")
+    return f"{' and '.join(parts)} shown as counts per {words} (bars; hover for examples)"
+
+
 def _axis(kind: str, row: int) -> str:
     """Layout key ('yaxis', 'yaxis3') or reference ('y', 'y3') of subplot ``row``."""
     suffix = "" if row == 1 else str(row)
@@ -387,6 +466,13 @@ def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None
         events["ts"] = pd.to_datetime(events["ts"], utc=True)
         events["group"] = [stance_group(k, s) for k, s in zip(events["kind"], events.get("stance", [None] * len(events)))]
     lanes = [g for g in STANCE_GROUPS if len(events) and (events["group"] == g).any()] or ["context"]
+    # Thousands of events (a large archive) are drawn as counts per time bucket, not one by one.
+    crowded = crowded_events(events, highlight) if len(events) else pd.Series(dtype=bool)
+    count_freq, count_words = count_bucket(view.end - view.start)
+    notes: list[str] = []
+    if crowded.any():
+        notes.append(crowd_note(events[crowded], count_words))
+    single = events[~crowded] if len(events) else events
     parity = view.parity if getattr(view, "parity", None) is not None and len(view.parity) else None
     x_start, x_end = wall_time(view.start, zone), wall_time(view.end, zone)
     span_ms = max((x_end - x_start).total_seconds() * 1000, 1.0)
@@ -395,7 +481,7 @@ def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None
         return (wall_time(ts, zone) - x_start).total_seconds() * 1000 / span_ms
 
     # Which timed events get a text label (placed before the layout: the strip's height depends on it).
-    key = key_event(events) if len(events) else None
+    key = key_event(single) if len(single) else None
     focus = None
     if highlight and len(events) and (events["event_id"] == highlight).any():
         picked = events[events["event_id"] == highlight].iloc[0].to_dict()
@@ -403,8 +489,8 @@ def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None
             focus = picked  # first trades follow the picked timed event
     first_trade_event = focus or key
     labels: list[tuple[dict, str, int, float, float]] = []
-    if len(events):
-        candidates = _priority(events[events["group"].isin(LABEL_GROUPS)])
+    if len(single):
+        candidates = _priority(single[single["group"].isin(LABEL_GROUPS)]).head(MAX_LABEL_CANDIDATES)
         items, texts = [], {}
         for row in candidates.to_dict("records"):
             text = f"{event_short_name(row)} · {when_label(row['ts'], zone, row['precision'])}"
@@ -476,7 +562,7 @@ def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None
                 x_line, y_line = _break_at_closures(bars, lv)
                 fig.add_trace(
                     go.Scatter(
-                        x=wall_time(x_line, zone), y=y_line, mode="lines", connectgaps=False, name=name, legendgroup=lv.symbol,
+                        x=compact_times(wall_time(x_line, zone)), y=compact_values(y_line), mode="lines", connectgaps=False, name=name, legendgroup=lv.symbol,
                         line=dict(color=colors.price, width=PRICE_LINE_WIDTH),
                         hovertemplate=f"{plain(lv.symbol)} %{{x|%a %Y-%m-%d %H:%M}} ({plain(zone_label)})"
                         f"<br>%{{y:,.2f}} {plain(lv.y_unit)}<extra></extra>",
@@ -505,9 +591,14 @@ def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None
         for group in lanes:
             style = STANCE_GROUPS[group]
             in_lane = events[events["group"] == group]
-            timed = in_lane[in_lane["precision"] != "day"]
+            lane_crowd = in_lane[crowded.loc[in_lane.index]]
+            timed = in_lane[(in_lane["precision"] != "day") & ~crowded.loc[in_lane.index]]
             days = in_lane[in_lane["precision"] == "day"]
             label = f"{style.label} ({len(in_lane)})"
+            if len(lane_crowd):
+                _add_counts(fig, lane_crowd, style, group, lane_index[group], count_freq, count_words, zone,
+                            zone_label, lane_row, show_legend=not len(timed) and not len(days), label=label,
+                            above_bands=bool(len(days)))
             if len(timed):
                 # Events at the same instant in one lane sit side by side, not on top of each other.
                 rank = timed.groupby("ts").cumcount().to_numpy()
@@ -567,22 +658,30 @@ def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None
     )
 
     # Closed market hours: a quiet tint per exchange on its own rows (HK lunch included).
+    min_closed = (view.end - view.start) / LABEL_PLOT_WIDTH_PX
     for lv in listings:
         y0, y1 = domain(row_of[("volume", id(lv))])[0], domain(row_of[("price", id(lv))])[1]
         for start, end in zip(lv.closed["start"], lv.closed["end"]):
-            if end <= view.start or start >= view.end:
+            # A closure narrower than a pixel cannot be seen (the lunch breaks of a year): not sent.
+            if end <= view.start or start >= view.end or end - start < min_closed:
                 continue
             shapes.append(dict(
                 type="rect", xref="x", yref="paper", layer="below", line=dict(width=0),
                 x0=wall_time(max(start, view.start), zone), x1=wall_time(min(end, view.end), zone),
-                y0=y0, y1=y1, fillcolor=colors.closed, name=f"closed {lv.symbol}",
+                y0=round(y0, 5), y1=round(y1, 5), fillcolor=colors.closed, name=f"closed {lv.symbol}",
             ))
 
     # Event lines through every row; labelled ones run up into their label.
     labelled = {row["event_id"] for row, *_ in labels}
     plot_top = strip[0]
-    if len(events):
-        for row in events[events["precision"] != "day"].itertuples():
+    if len(single):
+        timed_single = _priority(single)
+        lined = timed_single.head(MAX_EVENT_LINES)
+        if highlight and highlight in set(timed_single["event_id"]) and highlight not in set(lined["event_id"]):
+            lined = pd.concat([lined, timed_single[timed_single["event_id"] == highlight]])
+        if len(timed_single) > len(lined):
+            notes.append(f"dotted lines for the {len(lined):,} most telling of {len(timed_single):,} timed events")
+        for row in lined.itertuples():
             selected = row.event_id == highlight
             shapes.append(dict(
                 type="line", xref="x", yref="paper", layer="below",
@@ -632,9 +731,12 @@ def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None
             xanchor="left", yanchor="bottom", showarrow=False, font=dict(size=12, color=colors.text),
             name=f"title {lv.symbol}",
         ))
+    timeline_title = ("<b>Timeline</b> · markers = timed events · bands = events known only to the day "
+                      "(count; hover lists them) · light tint on a listing = its exchange is closed")
+    if notes:  # say what was aggregated or left out, first, where the eye lands
+        timeline_title = "<b>Timeline</b> · " + plain("; ".join(notes)) + " · markers = timed events · bands = day-only events"
     annotations.append(go.layout.Annotation(
-        text="<b>Timeline</b> · markers = timed events · bands = events known only to the day (count; hover lists them)"
-             " · light tint on a listing = its exchange is closed",
+        text=timeline_title,
         xref="paper", yref="paper", x=0, y=domain(lane_row)[1], xanchor="left", yanchor="bottom",
         showarrow=False, font=dict(size=12, color=colors.text), name="title timeline",
     ))
@@ -679,6 +781,34 @@ def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None
     return fig
 
 
+def _add_counts(fig: go.Figure, crowd: pd.DataFrame, style: StanceStyle, group: str, lane_y: float, freq: str,
+                words: str, zone: str, zone_label: str, lane_row: int, *, show_legend: bool, label: str,
+                above_bands: bool = False) -> None:
+    """One bar per time bucket in the lane, its height the number of events in it (tallest =
+    the lane's height, or its upper half when day bands fill the lower); the hover gives the
+    count and a few escaped headlines."""
+    wall = wall_time(crowd["ts"], zone)
+    buckets = wall.dt.floor(freq) if freq != "7D" else wall.dt.floor("7D")
+    frame = crowd.assign(_bucket=buckets.to_numpy()).sort_values("ts", kind="stable")
+    grouped = frame.groupby("_bucket", sort=True)
+    counts = grouped.size()
+    width = pd.Timedelta(freq)
+    bottom, room = (lane_y + 0.02, 0.4) if above_bands else (lane_y - 0.4, 0.8)
+    heights = room * (0.1 + 0.9 * counts.to_numpy() / max(int(counts.max()), 1))
+    fig.add_trace(
+        go.Bar(
+            x=compact_times(counts.index + width / 2), y=heights.round(3).tolist(), base=bottom,
+            width=width.total_seconds() * 1000 * 0.9, orientation="v",
+            name=f"{style.label}: {len(crowd):,} as counts per {words}" if not show_legend else label,
+            legendgroup=group, showlegend=True,
+            marker=dict(color=style.color, opacity=0.55, line=dict(width=0)),
+            hovertext=[_count_hover(style, start, words, zone_label, rows) for start, rows in grouped],
+            hoverinfo="text",
+        ),
+        row=lane_row, col=1,
+    )
+
+
 def _add_volume(fig: go.Figure, lv: "ListingView", colors: Theme, zone: str, row: int) -> None:
     """Volume summed per display bucket, the axis capped so an opening spike leaves the rest visible."""
     volume = lv.volume if lv.volume is not None else volume_buckets(lv.bars, "")
@@ -694,7 +824,7 @@ def _add_volume(fig: go.Figure, lv: "ListingView", colors: Theme, zone: str, row
             bucket = pd.Timedelta(minutes=1)
     starts = pd.to_datetime(volume["ts"], utc=True)
     values = volume["volume"].astype("float64")
-    label = lv.volume_bucket.replace("min", "m") if lv.volume_bucket else lv.interval
+    label = {"1D": "day"}.get(lv.volume_bucket, lv.volume_bucket.replace("min", "m")) if lv.volume_bucket else lv.interval
     fig.add_trace(
         go.Bar(
             x=wall_time(starts + bucket / 2, zone), y=values, width=bucket.total_seconds() * 1000 * 0.86,
@@ -726,7 +856,8 @@ def _add_parity_rows(fig, view, parity, colors, zone, parity_row, premium_row, e
     ts, adr = _breaks(parity["ts"], parity["adr"], max_gap)
     _, implied = _breaks(parity["ts"], parity["parity"], max_gap)
     _, premium = _breaks(parity["ts"], parity["premium"] * 100, max_gap)
-    x = wall_time(ts, zone)
+    x = compact_times(wall_time(ts, zone))
+    adr, implied, premium = compact_values(adr), compact_values(implied), compact_values(premium)
     fig.add_trace(go.Scatter(
         x=x, y=adr, mode="lines", connectgaps=False, name=f"{plain(adr_symbol)} (ADR)", legendgroup="parity",
         line=dict(color=colors.price, width=1.6), showlegend=False,

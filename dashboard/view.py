@@ -35,7 +35,17 @@ DEFAULT_WINDOW_DAYS = 6
 DAYS_BEFORE_PEAK = 1
 # Volume is summed into buckets this wide for display, so one opening spike per session does
 # not flatten every other bar (a window of a few days has hundreds of 1m bars per session).
-VOLUME_BUCKETS = ((pd.Timedelta(days=2), "30min"), (pd.Timedelta(hours=12), "15min"), (pd.Timedelta(0), "5min"))
+# Beyond two months, daily sums: half hours would be thousands of bars, far more than pixels.
+VOLUME_BUCKETS = ((pd.Timedelta(days=62), "1D"), (pd.Timedelta(days=2), "30min"), (pd.Timedelta(hours=12), "15min"),
+                  (pd.Timedelta(0), "5min"))
+# The app's tables show at most this many rows (newest first is what an analyst scans); a large
+# archive holds hundreds of thousands in a long window.
+MAX_TABLE_ROWS = 500
+# Reactions cost a bars query per event and listing: above this many events in the window, only
+# the curated ones (not article publications) are measured, and at most this many of them.
+MAX_REACTION_EVENTS = 200
+# Claims are read from every article body and event text: above this many, curated events only.
+MAX_CLAIM_TEXTS = 600
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off")
 
@@ -257,6 +267,12 @@ class ViewData:
     parity_symbols: tuple[str, str] | None = None  # (ADR, home) symbols
     # store.bars.last_refresh(): how the last `prices refresh` went (None: never run)
     last_refresh: dict | None = None
+    # How many articles match in all when ``articles`` holds only the newest (load_view max_articles)
+    articles_total: int | None = None
+
+    @property
+    def total_articles(self) -> int:
+        return len(self.articles) if self.articles_total is None else max(self.articles_total, len(self.articles))
 
     @property
     def synthetic(self) -> bool:
@@ -416,8 +432,12 @@ def load_view(
     filters: Filters,
     *,
     max_points: int = DEFAULT_MAX_POINTS,
+    max_articles: int | None = None,
 ) -> ViewData:
     """Load everything the screen shows for ``filters`` in one short read-only visit.
+
+    ``max_articles``: keep only the newest that many articles (the total is in
+    ``articles_total``); None keeps them all (exports).
 
     Raises store.DatabaseMissing / store.DatabaseBusy for the caller to explain.
     """
@@ -466,9 +486,11 @@ def load_view(
         # The store's `until` is inclusive; the window's end is exclusive, trimmed below.
         until = end - pd.Timedelta(microseconds=1)
 
-        articles = store_articles.query_articles(
-            con, tags=filters.tags, companies=(company_id,), sources=filters.sources, since=start, until=until
-        )
+        article_filters = dict(tags=filters.tags, companies=(company_id,), sources=filters.sources, since=start, until=until)
+        articles = store_articles.query_articles(con, **article_filters, limit=max_articles)
+        articles_total = None
+        if max_articles is not None and len(articles) >= max_articles:
+            articles_total = int(store_articles.count_articles(con, **article_filters))
         events = store_events.query_events(
             con, kinds=filters.kinds, companies=(company_id,), tags=filters.tags,
             sources=filters.sources, since=start, until=until,
@@ -591,9 +613,12 @@ def load_view(
         events=events,
         listings=listing_views,
         notices=notices,
-        parity=None if parity is None else downsample_frame(parity, "premium", max_points),
+        # Three parity lines (ADR, implied, premium) share these rows: half the budget keeps a
+        # year's figure under 1 MB, still over two points per pixel of the 880 px plot.
+        parity=None if parity is None else downsample_frame(parity, "premium", max(max_points // 2, 1)),
         parity_symbols=parity_symbols,
         last_refresh=last_refresh,
+        articles_total=articles_total,
     )
 
 
@@ -753,6 +778,43 @@ def analysis_scope(view: ViewData) -> AnalysisScope:
                          view.start, view.end - pd.Timedelta(microseconds=1))
 
 
+def reaction_scope(view: ViewData, limit: int = MAX_REACTION_EVENTS) -> tuple[AnalysisScope | None, str]:
+    """What the reaction table measures, and a note when that is not every event on screen.
+
+    Up to ``limit`` events: all of them. Beyond: the curated events only (article publications
+    are the bulk of a large archive), and of those the first ``limit`` in time order. None when
+    nothing is left to measure."""
+    scope = analysis_scope(view)
+    events = view.events
+    if events is None or len(events) <= limit:
+        return scope, ""
+    kinds = events["kind"].astype(str).str.lower()
+    curated_kinds = sorted(set(kinds) - {"publication"})
+    picked_publications = "publication" in {k.lower() for k in view.filters.kinds}
+    if curated_kinds:
+        chosen = events[kinds.isin(curated_kinds)]
+        scope = dataclasses.replace(scope, kinds=tuple(curated_kinds))
+    elif picked_publications:
+        chosen = events
+    else:
+        return None, (f"Reactions are not computed for the {len(events):,} article publications in this window "
+                      f"(more than {limit:,}): narrow the dates, pick a tag or source, or pick the kind "
+                      f"'publication' to measure the first {limit:,}.")
+    candidates = len(chosen)
+    if len(chosen) > limit:
+        last = pd.Timestamp(chosen["ts"].sort_values(kind="stable").iloc[limit - 1])
+        scope = dataclasses.replace(scope, until=min(scope.until, last))
+        chosen = chosen[pd.to_datetime(chosen["ts"], utc=True) <= last]
+    left_out = []
+    if len(events) > candidates:
+        left_out.append(f"{len(events) - candidates:,} article publications")
+    if candidates > len(chosen):
+        left_out.append(f"{candidates - len(chosen):,} events after the first {len(chosen):,} in time order")
+    return scope, (f"Reactions for {len(chosen):,} of the {len(events):,} events in this window; left out to keep "
+                   f"the page quick: {' and '.join(left_out)}. Narrow the dates or pick tags, sources or event "
+                   "kinds to measure others.")
+
+
 def load_reactions(db_path: str | Path, scope: AnalysisScope) -> pd.DataFrame:
     """analysis.load.reactions for the screen's events (every listing of the company)."""
     from dashboard import store
@@ -760,6 +822,23 @@ def load_reactions(db_path: str | Path, scope: AnalysisScope) -> pd.DataFrame:
 
     with store.reader(db_path) as con:
         return analysis_load.reactions(con, scope.analysis_filters())
+
+
+def claims_scope(view: ViewData, limit: int = MAX_CLAIM_TEXTS) -> tuple[AnalysisScope | None, str]:
+    """What the claims panel reads, and a note when that is not every text on screen: above
+    ``limit`` articles and events, the curated events only (no article bodies)."""
+    scope = analysis_scope(view)
+    events = view.events if view.events is not None else pd.DataFrame(columns=["kind"])
+    if view.total_articles + len(events) <= limit:
+        return scope, ""
+    curated_kinds = sorted(set(events["kind"].astype(str).str.lower()) - {"publication"})
+    if not curated_kinds:
+        return None, (f"Claims are not checked for the {view.total_articles:,} articles in this window (more than "
+                      f"{limit:,}): narrow the dates or pick a tag or source.")
+    scope = dataclasses.replace(scope, kinds=tuple(curated_kinds))
+    curated = int(events["kind"].astype(str).str.lower().isin(curated_kinds).sum())
+    return scope, (f"Claims checked in the {curated:,} curated events only; the {view.total_articles:,} articles "
+                   f"in this window (more than {limit:,}) are left out: narrow the dates or pick a tag or source.")
 
 
 def load_claims(db_path: str | Path, scope: AnalysisScope) -> pd.DataFrame:

@@ -255,3 +255,26 @@ def test_the_screen_says_when_yahoo_was_unreachable_and_the_cache_is_served(open
     at = open_app(db=db)
     shown = re.sub(r"\\(.)", r"\1", all_text(at))  # undo the screen's markdown escaping
     assert "Yahoo was unreachable at the last refresh (2026-11-28 08:20 UTC) — serving cached bars" in shown
+
+
+def test_a_crowded_window_lists_the_newest_rows_and_measures_curated_events(open_app, monkeypatch):
+    from dashboard import view as screen
+
+    at = open_app()
+    all_events, all_articles = len(event_rows(at)), len(article_rows(at))
+    monkeypatch.setattr(screen, "MAX_TABLE_ROWS", 5)
+    monkeypatch.setattr(screen, "MAX_REACTION_EVENTS", 10)
+    at = open_app()
+    events, articles = event_rows(at), article_rows(at)
+    assert len(events) == 5 and len(articles) == 5
+    text = all_text(at).replace("\\", "")
+    assert f"Showing the newest 5 of {all_events} events" in text
+    assert f"Showing the newest 5 of {all_articles} articles" in text
+    assert f"Events ({all_events})" in [t.label for t in at.tabs]
+    assert "article publications" in text and f"of the {all_events} events in this window" in text
+    measured = int(re.search(r"Reactions for (\d+) of the", text).group(1))
+    assert measured < all_events
+    reactions = reaction_rows(at)
+    assert reactions["event_id"].nunique() == measured  # ≥ 10: events sharing the 10th's time come along
+    assert not reactions["event_id"].str.startswith("pub-").any()  # publication events: "pub-<article>"
+    assert len(marker_ids(figure(at))) == all_events  # the chart still shows every event

@@ -1,14 +1,16 @@
 """The overlay figure, built from generated bars and the real events file (no Streamlit, no DB)."""
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
 from conftest import build_view, events_from_csv
 
 from dashboard import config
-from dashboard.charts import (LABEL_PLOT_WIDTH_PX, MAX_LABELS, STANCE_GROUPS, chart_config, label_width,
-                              overlay_figure, plain, stance_group)
+from dashboard.charts import (LABEL_PLOT_WIDTH_PX, MAX_COUNT_BUCKETS, MAX_EVENT_LINES, MAX_LABELS, STANCE_GROUPS,
+                              chart_config, label_width, overlay_figure, plain, stance_group)
 
 FT_TWEET = "2025-11-14-ft-report-tweet"
 
@@ -332,3 +334,104 @@ def test_highlighted_event_gets_a_ring_or_an_outlined_band(case_view):
     (outline,) = [s for s in fig.layout.shapes if s.name == "selected event"]
     (band,) = _traces_with_event(fig, denial)
     assert pd.Timestamp(outline.x0) == pd.Timestamp(band.base[_point_of(band, denial)])
+
+
+# ---------------------------------------------------------------------------------------------
+# A large archive: thousands of events in the window
+
+
+def _publications(n: int, start: pd.Timestamp, hours: float, seed: int = 7) -> pd.DataFrame:
+    """``n`` timed article-publication events spread over ``hours`` from ``start``, with hostile headlines."""
+    import numpy as np
+
+    base = events_from_csv().iloc[0]
+    rng = np.random.default_rng(seed)
+    rows = pd.DataFrame([base] * n).reset_index(drop=True)
+    rows["event_id"] = [f"pub-{i}" for i in range(n)]
+    rows["kind"], rows["stance"], rows["precision"], rows["source"] = "publication", "", "minute", "Example Wire"
+    rows["ts"] = start + pd.to_timedelta(np.sort(rng.uniform(0, hours * 3600, n)), unit="s")
+    rows["headline"] = [f"<b>Story</b> {i} & co" for i in range(n)]
+    return rows
+
+
+def _count_traces(fig: go.Figure) -> list:
+    return [t for t in fig.data if t.type == "bar" and t.orientation == "v" and t.legendgroup in STANCE_GROUPS]
+
+
+@pytest.fixture(scope="module")
+def crowd_view():
+    case = events_from_csv()
+    crowd = _publications(5000, pd.Timestamp("2025-11-13", tz="UTC"), 6 * 24)
+    return build_view(events=pd.concat([case, crowd], ignore_index=True))
+
+
+def test_thousands_of_publications_become_counts_under_a_megabyte(crowd_view):
+    fig = overlay_figure(crowd_view)
+    assert len(fig.to_json()) < 1_000_000
+    (counts,) = _count_traces(fig)
+    assert counts.legendgroup == "report"
+    shown = [int(re.search(r"· ([\d,]+) articles in the", h).group(1).replace(",", "")) for h in counts.hovertext]
+    assert sum(shown) == 5000 and len(shown) <= MAX_COUNT_BUCKETS
+    # hover gives a few examples, escaped (the headlines carry markup)
+    assert "&lt;b&gt;Story&lt;/b&gt;" in counts.hovertext[0] and "<b>Story" not in counts.hovertext[0]
+    assert not any(str(c).startswith("pub-") for t in fig.data for c in (t.customdata or ()))
+    title = next(a.text for a in fig.layout.annotations if a.name == "title timeline")
+    assert "5,000 article publications shown as counts per half hour" in title
+
+
+def test_curated_events_stay_markers_among_thousands_of_publications(crowd_view):
+    fig = overlay_figure(crowd_view)
+    curated = crowd_view.events[~crowd_view.events["event_id"].str.startswith("pub-")]
+    drawn = {e for t in fig.data for c in (t.customdata or ()) for e in _ids(c)}
+    assert drawn == set(curated["event_id"])
+    (trace,) = _traces_with_event(fig, FT_TWEET)
+    assert trace.mode == "markers"
+    assert [s for s in fig.layout.shapes if s.name == f"event {FT_TWEET}"]
+    assert not [s for s in fig.layout.shapes if (s.name or "").startswith("event pub-")]
+    assert _annotations(fig, f"label {FT_TWEET}")  # the story's label survives the crowd
+
+
+def test_a_picked_publication_stays_a_ringed_marker_in_the_crowd(crowd_view):
+    fig = overlay_figure(crowd_view, highlight="pub-42")
+    (marker,) = _traces_with_event(fig, "pub-42")
+    (ring,) = [t for t in fig.data if t.name == "selected event"]
+    i = _point_of(marker, "pub-42")
+    assert (ring.x[0], ring.y[0]) == (marker.x[i], marker.y[i])
+    shown = sum(int(re.search(r"· ([\d,]+) articles", h).group(1).replace(",", "")) for h in _count_traces(fig)[0].hovertext)
+    assert shown == 4999
+
+
+def test_a_few_publications_are_still_drawn_one_by_one():
+    few = _publications(40, pd.Timestamp("2025-11-14 12:00", tz="UTC"), 30)
+    fig = overlay_figure(build_view(events=pd.concat([events_from_csv(), few], ignore_index=True)))
+    assert not _count_traces(fig)
+    drawn = {e for t in fig.data for c in (t.customdata or ()) for e in _ids(c)}
+    assert set(few["event_id"]) <= drawn
+    assert len([s for s in fig.layout.shapes if (s.name or "").startswith("event pub-")]) == 40
+
+
+def test_event_lines_are_capped_and_the_chart_says_so():
+    events = events_from_csv()
+    base = events[events["event_id"] == FT_TWEET].iloc[0]
+    many = pd.DataFrame([base] * 2 * (MAX_EVENT_LINES)).reset_index(drop=True)
+    many["event_id"] = [f"curated-{i}" for i in range(len(many))]
+    many["kind"] = ["report" if i % 2 else "denial" for i in range(len(many))]  # two lanes, each under the budget
+    many["stance"] = many["kind"].map({"report": "allegation", "denial": "denial"})
+    many["ts"] = base["ts"] + pd.to_timedelta(range(len(many)), unit="min")
+    fig = overlay_figure(build_view(events=many), highlight="curated-239")
+    lines = [s for s in fig.layout.shapes if (s.name or "").startswith("event ")]
+    assert MAX_EVENT_LINES <= len(lines) <= MAX_EVENT_LINES + 1
+    assert "event curated-239" in {s.name for s in lines}  # the picked event keeps its line
+    assert not _count_traces(fig)  # under the marker budget: every one is a marker
+    title = next(a.text for a in fig.layout.annotations if a.name == "title timeline")
+    assert f"dotted lines for the {len(lines)} most telling of {len(many)} timed events" in title
+
+
+def test_a_year_of_closures_sends_only_what_can_be_seen():
+    view = build_view(start_day=pd.Timestamp("2025-01-02").date(), end_day=pd.Timestamp("2025-12-30").date(),
+                      events=events_from_csv().iloc[0:0], freq="60min")
+    fig = overlay_figure(view)
+    hk = [s for s in fig.layout.shapes if s.name == "closed 9988.HK"]
+    shortest = min(pd.Timestamp(s.x1) - pd.Timestamp(s.x0) for s in hk)
+    assert shortest > pd.Timedelta(hours=2)  # lunch breaks (1 h ≈ a tenth of a pixel) are not sent
+    assert len(fig.to_json()) < 1_000_000

@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 from dashboard import config, store
-from dashboard.view import (Filters, analysis_scope, claim_rows, figure_filename, load_claims, load_options,
-                            load_reactions, load_view, reaction_rows, signed_pct)
+from dashboard.view import (Filters, analysis_scope, claim_rows, claims_scope, figure_filename, load_claims,
+                            load_options, load_reactions, load_view, reaction_rows, reaction_scope, signed_pct,
+                            volume_bucket_for)
 
 FT_TWEET = "2025-11-14-ft-report-tweet"
 
@@ -213,3 +214,57 @@ def test_claim_rows_are_plain_text_with_a_verdict_per_claim(case_db):
     assert all(v.endswith(" pp") for v in differs["verdict"])
     close = rows[rows["quote"].str.contains("3.78% decline")].iloc[0]
     assert close["verdict"] == "agrees" and "close 2025-11-14" in close["computed"]
+
+
+# ---------------------------------------------------------------------------------------------
+# A large archive: the screen loads and measures a bounded amount
+
+
+def test_articles_can_be_capped_to_the_newest_with_the_total_counted(case_db):
+    full = load_view(case_db, Filters())
+    capped = load_view(case_db, Filters(), max_articles=5)
+    assert len(full.articles) > 5 and full.articles_total is None and full.total_articles == len(full.articles)
+    assert len(capped.articles) == 5 and capped.total_articles == len(full.articles)
+    newest = full.articles.sort_values(["published_at", "article_id"], ascending=[False, True]).head(5)
+    assert list(capped.articles["article_id"]) == list(newest["article_id"])
+    assert capped.events.equals(full.events)  # events are not capped: the chart counts them all
+
+
+def test_reactions_measure_every_event_while_few(case_db):
+    view = load_view(case_db, Filters())
+    scope, note = reaction_scope(view, limit=len(view.events))
+    assert scope == analysis_scope(view) and note == ""
+
+
+def test_reactions_leave_publications_out_above_the_limit(case_db):
+    view = load_view(case_db, Filters())
+    kinds = view.events["kind"].str.lower()
+    curated = view.events[kinds != "publication"]
+    assert (kinds == "publication").sum() and len(curated) > 5
+    scope, note = reaction_scope(view, limit=len(curated))
+    assert "publication" not in scope.kinds and set(scope.kinds) == set(curated["kind"].str.lower())
+    assert f"Reactions for {len(curated)} of the {len(view.events)} events" in note
+    assert f"{len(view.events) - len(curated)} article publications" in note
+    table = load_reactions(case_db, scope)
+    assert set(table["event_id"]) == set(curated["event_id"])
+
+    scope, note = reaction_scope(view, limit=5)  # fewer curated allowed than there are: the first 5 in time
+    first = curated.sort_values("ts", kind="stable").head(5)
+    assert scope.until == first["ts"].max()
+    assert set(load_reactions(case_db, scope)["event_id"]) == set(curated[curated["ts"] <= first["ts"].max()]["event_id"])
+    assert "in time order" in note
+
+
+def test_claims_skip_article_bodies_above_the_limit(case_db):
+    view = load_view(case_db, Filters())
+    scope, note = claims_scope(view, limit=10_000)
+    assert scope == analysis_scope(view) and note == ""
+    scope, note = claims_scope(view, limit=3)
+    assert "publication" not in scope.kinds and f"the {view.total_articles} articles" in note
+    claims = load_claims(case_db, scope)
+    assert len(claims) and set(claims["origin"]) == {"event"}
+
+
+def test_a_long_window_sums_volume_per_day():
+    assert volume_bucket_for(pd.Timedelta(days=365), "1m") == "1D"
+    assert volume_bucket_for(pd.Timedelta(days=30), "1m") == "30min"
