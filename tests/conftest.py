@@ -216,14 +216,17 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def run_streamlit(db_path: Path):
+def run_streamlit(db_path: Path | None = None, script: Path = PROJECT_ROOT / "dashboard" / "app.py"):
+    """`streamlit run script` on a free port (the app by default), until it answers /_stcore/health."""
     port = _free_port()
-    env = dict(os.environ, DASHBOARD_DB=str(db_path), PYTHONPATH=str(PROJECT_ROOT))
+    env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT))
+    if db_path is not None:
+        env["DASHBOARD_DB"] = str(db_path)
     log = (TEST_OUTPUT / f"streamlit-{port}.log")
     TEST_OUTPUT.mkdir(exist_ok=True)
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "dashboard" / "app.py"),
+            [sys.executable, "-m", "streamlit", "run", str(script),
              "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
              "--browser.gatherUsageStats", "false"],
             cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
@@ -280,3 +283,15 @@ def browser():
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """PNG/SVG export needs a Chromium-family browser: skip without one, except under CI=true."""
+    from dashboard import export
+
+    problem = export.static_export_problem()
+    if problem:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"static export must work under CI: {problem}")
+        pytest.skip(f"no static export here: {problem}")

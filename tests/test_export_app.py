@@ -2,20 +2,15 @@
 with the how-to when there is no browser, and in a real browser the PNG button delivers a PNG."""
 from __future__ import annotations
 
-import contextlib
 import os
-import socket
 import struct
-import subprocess
-import sys
 import textwrap
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from conftest import run_streamlit
 from dashboard import config
 
 TESTS_DIR = Path(__file__).resolve().parent
@@ -66,46 +61,6 @@ def test_no_browser_disables_images_and_says_how(tmp_path, monkeypatch):
 # In a real browser (Chromium via Playwright; the `browser` fixture lives in conftest.py)
 
 
-def _free_port() -> int:
-    with contextlib.closing(socket.socket()) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def serve(script: Path):
-    port = _free_port()
-    log = script.with_suffix(".log")
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false"],
-            cwd=config.PROJECT_ROOT, stdout=out, stderr=subprocess.STDOUT,
-            env=dict(os.environ, PYTHONPATH=str(config.PROJECT_ROOT)),
-        )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"streamlit exited early; see {log}")
-                with contextlib.suppress(OSError):
-                    with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as resp:
-                        if resp.status == 200:
-                            break
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"streamlit did not become healthy; see {log}")
-                time.sleep(0.2)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
 @pytest.mark.browser
 @pytest.mark.slow
 def test_clicking_png_and_html_delivers_files(browser, tmp_path):
@@ -115,7 +70,7 @@ def test_clicking_png_and_html_delivers_files(browser, tmp_path):
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(export.static_export_problem())
         pytest.skip(export.static_export_problem())
-    with serve(_app(tmp_path)) as url:
+    with run_streamlit(script=_app(tmp_path)) as url:
         page = browser.new_page(accept_downloads=True)
         page.goto(url)
         downloads = page.locator('[data-testid="stDownloadButton"]')

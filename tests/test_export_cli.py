@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard import config, export, store
+from dashboard import config, store
 from dashboard.store import bars as store_bars
 
 # Each case starts a Python process (~3 s with the data libraries).
@@ -45,13 +45,6 @@ def case_db(tmp_path_factory) -> Path:
     return db
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    problem = export.static_export_problem()
-    if problem:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"static export must work under CI: {problem}")
-        pytest.skip(f"no static export here: {problem}")
 
 
 def test_chart_png_offline(chromium, case_db, tmp_path):
