@@ -630,7 +630,7 @@ def price_status_line(last_refresh: dict | None) -> tuple[str, bool]:
     """
     if last_refresh is None:
         return ("Prices: never refreshed from Yahoo here — showing stored bars only "
-                "(`python -m dashboard prices refresh` fetches event windows when online).", False)
+                "(run: python -m dashboard prices refresh — it fetches event windows when online).", False)
     when = pd.Timestamp(last_refresh["checked_at"]).tz_convert("UTC").strftime("%Y-%m-%d %H:%M UTC")
     status = last_refresh["status"]
     if status == "offline":
