@@ -6,7 +6,6 @@ text, never as HTML.
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
 from pathlib import Path
 
@@ -294,56 +293,6 @@ def mirror_to_url(filters: Filters) -> None:
 # Tables and the reader
 
 
-def table_events(view: screen.ViewData) -> pd.DataFrame:
-    """The events the Events table lists: the newest MAX_TABLE_ROWS, in time order."""
-    return view.events.tail(screen.MAX_TABLE_ROWS) if len(view.events) > screen.MAX_TABLE_ROWS else view.events
-
-
-def _shown_note(shown: int, total: int, noun: str) -> str | None:
-    if total <= shown:
-        return None
-    return (f"Showing the newest {shown:,} of {total:,} {noun}. Narrow the dates or pick tags, sources or "
-            "event kinds to list others (exports hold them all).")
-
-
-def _fmt_time(ts: pd.Timestamp, precision: str, zone: str) -> str:
-    local = pd.Timestamp(ts).tz_convert(zone)
-    if precision == "day":
-        return f"{local:%Y-%m-%d} (day)"
-    return f"{local:%Y-%m-%d %H:%M}"
-
-
-def event_table(events: pd.DataFrame, zone: str) -> pd.DataFrame:
-    return pd.DataFrame({
-        "time": [_fmt_time(t, p, zone) for t, p in zip(events["ts"], events["precision"])],
-        "lane": [charts.STANCE_GROUPS[charts.stance_group(k, s)].label for k, s in zip(events["kind"], events["stance"])],
-        "kind": events["kind"],
-        "actor": events["actor"],
-        "headline": events["headline"],
-        "source": events["source"],
-        "tags": ["; ".join(t or []) for t in events["tags"]],
-    })
-
-
-def article_table(articles: pd.DataFrame, zone: str) -> pd.DataFrame:
-    return pd.DataFrame({
-        "published": [_fmt_time(t, p or "minute", zone) for t, p in zip(articles["published_at"], articles["published_precision"])],
-        "title": articles["title"],
-        "source": articles["source"],
-        "tags": ["; ".join(t or []) for t in articles["tags"]],
-    })
-
-
-def _times_line(ts, precision: str, zone_name: str | None) -> str:
-    ts = pd.Timestamp(ts)
-    if precision == "day":
-        zone = zone_name or "UTC"
-        return f"{ts.tz_convert(zone):%a %Y-%m-%d} (a whole day in {zone}; no time of day reported)"
-    parts = [f"{screen.ZONE_LABELS[z]} {ts.tz_convert(z):%a %Y-%m-%d %H:%M}" for z in screen.ZONES]
-    suffix = " (to the hour)" if precision == "hour" else ""
-    return " · ".join(parts) + suffix
-
-
 def _link(url: object, label: str) -> None:
     text = "" if url is None or (isinstance(url, float) and pd.isna(url)) else str(url).strip()
     if not text:
@@ -375,7 +324,7 @@ def render_reader(view: screen.ViewData, stamp: float) -> None:
         if event is not None:
             st.markdown(f"**Event** · {md(event.get('kind'))} · {md(charts.STANCE_GROUPS[charts.stance_group(event.get('kind'), event.get('stance'))].label)}")
             st.markdown(f"#### {md(event.get('headline'))}")
-            st.caption(md(_times_line(event["ts"], event.get("precision") or "minute", event.get("ts_zone"))))
+            st.caption(md(screen.times_line(event["ts"], event.get("precision") or "minute", event.get("ts_zone"))))
             details = [("Actor", event.get("actor")), ("Source", event.get("source")), ("Figure", event.get("value")),
                        ("Tags", "; ".join(event.get("tags") or []))]
             st.markdown("  \n".join(f"**{k}:** {md(v)}" for k, v in details if v and not (isinstance(v, float) and pd.isna(v))))
@@ -393,7 +342,7 @@ def render_reader(view: screen.ViewData, stamp: float) -> None:
             st.markdown(f"### {md(article.get('title'))}")
             st.caption(
                 md(f"{article.get('source') or ''} · {article.get('region') or ''}")
-                + "  \n" + md(_times_line(article["published_at"], article.get("published_precision") or "minute", article.get("published_zone")))
+                + "  \n" + md(screen.times_line(article["published_at"], article.get("published_precision") or "minute", article.get("published_zone")))
             )
             if article.get("tags"):
                 st.markdown("**Tags:** " + md("; ".join(article["tags"])))
@@ -456,7 +405,7 @@ def apply_pending_selections(view: screen.ViewData, reactions: pd.DataFrame) -> 
     _take_new_selection("reaction_table", _selection_ids(st.session_state.get("reaction_table"), reactions, "event_id"),
                         "selected_event")
     if len(view.events):
-        _take_new_selection("event_table", _selection_ids(st.session_state.get("event_table"), table_events(view),
+        _take_new_selection("event_table", _selection_ids(st.session_state.get("event_table"), screen.listed_events(view),
                                                           "event_id"), "selected_event")
     if len(view.articles):
         _take_new_selection("article_table", _selection_ids(st.session_state.get("article_table"), view.articles,
@@ -546,12 +495,12 @@ def main() -> None:
         if view.events.empty:
             st.caption("No matching events.")
         else:
-            listed = table_events(view)
-            note = _shown_note(len(listed), len(view.events), "events")
+            listed = screen.listed_events(view)
+            note = screen.shown_note(len(listed), len(view.events), "events")
             if note:
                 st.caption(md(note))
             table_state = st.dataframe(
-                event_table(listed, view.zone), key="event_table", on_select="rerun",
+                screen.event_table(listed, view.zone), key="event_table", on_select="rerun",
                 selection_mode="single-row", hide_index=True, width="stretch",
             )
             _take_new_selection("event_table", _selection_ids(table_state, listed, "event_id"), "selected_event")
@@ -559,11 +508,11 @@ def main() -> None:
         if view.articles.empty:
             st.caption("No matching articles.")
         else:
-            note = _shown_note(len(view.articles), view.total_articles, "articles")
+            note = screen.shown_note(len(view.articles), view.total_articles, "articles")
             if note:
                 st.caption(md(note))
             article_state = st.dataframe(
-                article_table(view.articles, view.zone), key="article_table", on_select="rerun",
+                screen.article_table(view.articles, view.zone), key="article_table", on_select="rerun",
                 selection_mode="single-row", hide_index=True, width="stretch",
             )
             _take_new_selection("article_table", _selection_ids(article_state, view.articles, "article_id"), "selected_article")

@@ -988,3 +988,69 @@ def claim_rows(claims: pd.DataFrame, zone: str) -> pd.DataFrame:
             "detail": detail,
         })
     return pd.DataFrame(rows, columns=columns)
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables and reader lines as the screen shows them (pure; the app only displays them)
+
+
+def _lane_label(kind: str, stance: str) -> str:
+    from dashboard import charts
+
+    return charts.STANCE_GROUPS[charts.stance_group(kind, stance)].label
+
+
+def listed_events(view: ViewData) -> pd.DataFrame:
+    """The events the Events table lists: the newest MAX_TABLE_ROWS, in time order."""
+    return view.events.tail(MAX_TABLE_ROWS) if len(view.events) > MAX_TABLE_ROWS else view.events
+
+
+def shown_note(shown: int, total: int, noun: str) -> str | None:
+    """The sentence under a table that lists fewer rows than match (None when it lists all)."""
+    if total <= shown:
+        return None
+    return (f"Showing the newest {shown:,} of {total:,} {noun}. Narrow the dates or pick tags, sources or "
+            "event kinds to list others (exports hold them all).")
+
+
+def format_time(ts: pd.Timestamp, precision: str, zone: str) -> str:
+    """A table cell: local time in ``zone``, or the day alone for day-precision times."""
+    local = pd.Timestamp(ts).tz_convert(zone)
+    if precision == "day":
+        return f"{local:%Y-%m-%d} (day)"
+    return f"{local:%Y-%m-%d %H:%M}"
+
+
+def event_table(events: pd.DataFrame, zone: str) -> pd.DataFrame:
+    """The Events table as shown: times in the display zone, the lane each event is drawn in."""
+    return pd.DataFrame({
+        "time": [format_time(t, p, zone) for t, p in zip(events["ts"], events["precision"])],
+        "lane": [_lane_label(k, s) for k, s in zip(events["kind"], events["stance"])],
+        "kind": events["kind"],
+        "actor": events["actor"],
+        "headline": events["headline"],
+        "source": events["source"],
+        "tags": ["; ".join(t or []) for t in events["tags"]],
+    })
+
+
+def article_table(articles: pd.DataFrame, zone: str) -> pd.DataFrame:
+    """The Articles table as shown."""
+    return pd.DataFrame({
+        "published": [format_time(t, p or "minute", zone) for t, p in zip(articles["published_at"], articles["published_precision"])],
+        "title": articles["title"],
+        "source": articles["source"],
+        "tags": ["; ".join(t or []) for t in articles["tags"]],
+    })
+
+
+def times_line(ts, precision: str, zone_name: str | None) -> str:
+    """The reader's time line: the instant in UTC, New York and Hong Kong; a day-precision time
+    as the day in the zone it was reported in (never a made-up minute)."""
+    ts = pd.Timestamp(ts)
+    if precision == "day":
+        zone = zone_name or "UTC"
+        return f"{ts.tz_convert(zone):%a %Y-%m-%d} (a whole day in {zone}; no time of day reported)"
+    parts = [f"{ZONE_LABELS[z]} {ts.tz_convert(z):%a %Y-%m-%d %H:%M}" for z in ZONES]
+    suffix = " (to the hour)" if precision == "hour" else ""
+    return " · ".join(parts) + suffix

@@ -268,3 +268,28 @@ def test_claims_skip_article_bodies_above_the_limit(case_db):
 def test_a_long_window_sums_volume_per_day():
     assert volume_bucket_for(pd.Timedelta(days=365), "1m") == "1D"
     assert volume_bucket_for(pd.Timedelta(days=30), "1m") == "30min"
+
+
+def test_tables_show_times_in_the_display_zone_and_days_as_days():
+    from dashboard.view import article_table, event_table, format_time, shown_note, times_line
+
+    ft = pd.Timestamp("2025-11-14 18:02:11", tz="UTC")
+    day = pd.Timestamp("2025-11-14 05:00", tz="UTC")  # a New York day, stored as its start
+    assert format_time(ft, "minute", "Asia/Hong_Kong") == "2025-11-15 02:02"
+    assert format_time(day, "day", "America/New_York") == "2025-11-14 (day)"
+    events = pd.DataFrame({"ts": [ft, day], "precision": ["minute", "day"], "kind": ["report", "denial"],
+                           "stance": ["allegation", "denial"], "actor": ["FT", "Alibaba"],
+                           "headline": ["memo", "completely false"], "source": ["ZeroHedge", "Reuters"],
+                           "tags": [["Alibaba", "Tech War"], None]})
+    table = event_table(events, "America/New_York")
+    assert list(table["time"]) == ["2025-11-14 13:02", "2025-11-14 (day)"]
+    assert list(table["tags"]) == ["Alibaba; Tech War", ""]
+    assert table["lane"].iloc[1] == "Denial"
+    articles = pd.DataFrame({"published_at": [ft], "published_precision": [None], "title": ["t"],
+                             "source": ["s"], "tags": [["a"]]})
+    assert article_table(articles, "UTC")["published"].iloc[0] == "2025-11-14 18:02"
+    line = times_line(ft, "minute", "America/New_York")
+    assert line == "UTC Fri 2025-11-14 18:02 · New York Fri 2025-11-14 13:02 · Hong Kong Sat 2025-11-15 02:02"
+    assert times_line(day, "day", "America/New_York").startswith("Fri 2025-11-14 (a whole day in America/New_York")
+    assert shown_note(500, 500, "events") is None
+    assert shown_note(500, 1234, "events").startswith("Showing the newest 500 of 1,234 events.")
