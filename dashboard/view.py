@@ -318,28 +318,32 @@ def _as_list(value: Any) -> list:
     return [value]
 
 
+def bar_span(coverage: pd.DataFrame | None, symbols: Iterable[str]) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """(first, last) bar time (UTC) over ``symbols`` in ``store.bars.coverage``; None without bars."""
+    if coverage is None or not len(coverage):
+        return None
+    cov = coverage[coverage["symbol"].isin(set(symbols))]
+    if not len(cov):
+        return None
+    return pd.to_datetime(cov["first_ts"], utc=True).min(), pd.to_datetime(cov["last_ts"], utc=True).max()
+
+
 def default_window(
-    coverage: pd.DataFrame | None, events: pd.DataFrame | None, symbols: Iterable[str], zone: str
+    coverage: pd.DataFrame | None, day_counts: pd.DataFrame | None, symbols: Iterable[str], zone: str
 ) -> tuple[dt.date, dt.date] | None:
     """The company's default dates: DEFAULT_WINDOW_DAYS around the day with the most events
-    (two days before it, the rest after), inside the span its listings have bars."""
-    symbols = set(symbols)
-    first = last = None
-    if coverage is not None and len(coverage):
-        cov = coverage[coverage["symbol"].isin(symbols)]
-        if len(cov):
-            first = pd.to_datetime(cov["first_ts"], utc=True).min()
-            last = pd.to_datetime(cov["last_ts"], utc=True).max()
-    days = pd.Series(dtype="object")
-    if events is not None and len(events):
-        ts = pd.to_datetime(events["ts"], utc=True)
-        if first is not None:
-            ts = ts[(ts >= first.normalize()) & (ts <= last)]
-        days = ts.dt.tz_convert(zone).dt.date
+    (DAYS_BEFORE_PEAK before it, the rest after), inside the span its listings have bars.
+
+    ``day_counts``: events per local day in ``zone`` (``store.events.event_day_counts``), counted
+    only over events from the UTC start of the first bar's day to the last bar (see
+    ``_default_window``) when there are bars.
+    """
+    span_of_bars = bar_span(coverage, symbols)
+    first, last = span_of_bars if span_of_bars else (None, None)
     span = dt.timedelta(days=DEFAULT_WINDOW_DAYS - 1)
-    if len(days):
-        counts = days.value_counts()
-        peak = min(d for d, n in counts.items() if n == counts.max())  # the earliest busiest day
+    if day_counts is not None and len(day_counts):
+        busiest = day_counts[day_counts["events"] == day_counts["events"].max()]
+        peak = min(busiest["day"])  # the earliest busiest day
         start_day = peak - dt.timedelta(days=DAYS_BEFORE_PEAK)
         if first is not None:
             start_day = max(start_day, first.tz_convert(zone).date())
@@ -352,6 +356,21 @@ def default_window(
         last_day = last.tz_convert(zone).date()
         return max(first.tz_convert(zone).date(), last_day - span), last_day
     return None
+
+
+def _default_window(con, companies: Iterable[str], symbols: Iterable[str], zone: str) -> tuple[dt.date, dt.date] | None:
+    """default_window from the store: the events are counted per day in SQL, not loaded."""
+    from dashboard.store import bars as store_bars
+    from dashboard.store import events as store_events
+
+    coverage = store_bars.coverage(con)
+    span_of_bars = bar_span(coverage, symbols)
+    bounds = {}
+    if span_of_bars:
+        # Events from the (UTC) start of the first bar's day through the last bar.
+        bounds = dict(since=span_of_bars[0].normalize(), until=span_of_bars[1])
+    day_counts = store_events.event_day_counts(con, zone=zone, companies=tuple(companies), **bounds)
+    return default_window(coverage, day_counts, symbols, zone)
 
 
 def downsample_bars(bars: pd.DataFrame, max_points: int) -> pd.DataFrame:
@@ -472,9 +491,7 @@ def load_view(
 
         start_day, end_day = filters.start, filters.end
         if start_day is None or end_day is None:
-            coverage = store_bars.coverage(con)
-            company_events = store_events.query_events(con, companies=(company_id,))
-            window = default_window(coverage, company_events, symbols, zone)
+            window = _default_window(con, (company_id,), symbols, zone)
             if window is None:
                 today = pd.Timestamp.now(tz=zone).date()
                 window = (today - dt.timedelta(days=DEFAULT_WINDOW_DAYS - 1), today)
@@ -685,7 +702,6 @@ def load_options(db_path: str | Path, company: str, zone: str = "UTC") -> Screen
     """Companies, tags with counts, sources, event kinds and the default window."""
     from dashboard import store
     from dashboard.store import articles as store_articles
-    from dashboard.store import bars as store_bars
     from dashboard.store import companies as store_companies
     from dashboard.store import events as store_events
 
@@ -697,21 +713,24 @@ def load_options(db_path: str | Path, company: str, zone: str = "UTC") -> Screen
         company_id = found[0] if found else None
         scope = (company_id,) if company_id else ()
         article_tags = store_articles.tag_counts(con, companies=scope)
-        events = store_events.query_events(con, companies=scope)
+        # Counts from SQL: loading the company's events (187k at benchmark size) took over a second.
+        event_facets = store_events.event_facets(con, companies=scope)
         sources = store_articles.list_sources(con)
         symbols = []
         if company_id:
             symbols = store_companies.listings(con, company_id=company_id)["symbol"].tolist()
-        window = default_window(store_bars.coverage(con), events, symbols, zone)
+        window = _default_window(con, scope, symbols, zone)
 
+    # Spellings that differ only in case are one tag, shown as first met: articles' (their
+    # smallest spelling) before events' (in event order).
     counts: dict[str, list] = {}
     for tag, n in zip(article_tags.get("tag", []), article_tags.get("articles", [])):
         counts.setdefault(str(tag).casefold(), [str(tag), 0, 0])[1] += int(n)
-    for tags in events.get("tags", []):
-        for tag in tags or []:
-            counts.setdefault(str(tag).casefold(), [str(tag), 0, 0])[2] += 1
+    event_tags = event_facets["tags"]
+    for tag, n in zip(event_tags["tag"], event_tags["events"]):
+        counts.setdefault(str(tag).casefold(), [str(tag), 0, 0])[2] += int(n)
     tags = sorted((tuple(v) for v in counts.values()), key=lambda t: (-(t[1] + t[2]), t[0].casefold()))
-    kinds = sorted({str(k) for k in events.get("kind", []) if k})
+    kinds = sorted({str(k) for k in event_facets["kinds"]["kind"] if k})
     return ScreenOptions(
         companies=[(str(r["company_id"]), str(r["name"])) for r in companies.to_dict("records")],
         company_id=company_id,

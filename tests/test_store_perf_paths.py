@@ -15,7 +15,8 @@ from dashboard import store
 from dashboard.ingest.pipeline import ingest_paths
 from dashboard.store.articles import count_articles, get_article, query_articles, tag_counts
 from dashboard.store.companies import company_ids_matching
-from dashboard.store.events import query_event_times, query_events
+from dashboard.store.events import event_day_counts, event_facets, query_event_times, query_events
+from dashboard.view import _default_window, bar_span
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 COMPANIES = FIXTURES / "companies.toml"
@@ -309,3 +310,211 @@ def test_rebuild_restores_lists_and_time_order_after_a_direct_bulk_load(db):
         times = [r[0] for r in con.execute("SELECT published_at FROM articles ORDER BY rowid").fetchall()]
         assert times == sorted(times)
         assert set(query_articles(con, tags=["ai"]).title) == {"Alibaba cloud deal", "Both giants in one note"}
+
+
+# --- aggregates for the sidebar and the default window (no events loaded into pandas) ----------
+
+EVENTS_HEADER = ("event_id,ts_local,precision,zone,kind,stance,actor,source,headline,detail,company,"
+                 "symbol,value,tags,source_url")
+# Around New York's fall-back (2025-11-02 02:00 EDT → 01:00 EST) and reported from three zones:
+# the same instant is a different local day in UTC, New York and Hong Kong.
+DST_EVENTS = [
+    ("ny-sat-late", "2025-11-01T23:30:00-04:00", "minute", "America/New_York", "market", "Wire A", "Cloud;AI"),
+    ("ny-midnight", "2025-11-02T00:00:00-04:00", "minute", "America/New_York", "denial", "Wire B", "cloud"),
+    ("ny-first-0130", "2025-11-02T01:30:00-04:00", "minute", "America/New_York", "market", "Wire A", "Tech War"),
+    ("ny-second-0130", "2025-11-02T01:30:00-05:00", "minute", "America/New_York", "market", "", "tech war;AI"),
+    ("ny-sun-last", "2025-11-02T23:59:00-05:00", "minute", "America/New_York", "context", "Wire C", "AI;ai"),
+    ("ny-mon-midnight", "2025-11-03T00:00:00-05:00", "minute", "America/New_York", "market", "Wire B", ""),
+    ("ny-day", "2025-11-02", "day", "America/New_York", "context", "Wire C", "Markets"),
+    ("hk-morning", "2025-11-03T07:45:00+08:00", "minute", "Asia/Hong_Kong", "market", "Wire A", "markets;Cloud"),
+    ("hk-day", "2025-11-04", "day", "Asia/Hong_Kong", "context", "Wire A", "Policy"),
+    ("utc-late", "2025-11-04T23:10:00+00:00", "minute", "UTC", "denial", "Wire B", "POLICY"),
+    ("ny-week-later", "2025-11-09T10:00:00-05:00", "minute", "America/New_York", "market", "Wire A", "AI"),
+    ("tencent-only", "2025-11-02T12:00:00+08:00", "minute", "Asia/Hong_Kong", "market", "Wire D", "Games"),
+]
+ZONES_TO_CHECK = ["UTC", "America/New_York", "Asia/Hong_Kong"]
+
+
+@pytest.fixture
+def dst_db(tmp_path) -> Path:
+    """Events on several days around the DST change (and their articles' publication events),
+    plus bars for BABA covering part of them."""
+    from dashboard.store.bars import upsert_bars
+
+    lines = [EVENTS_HEADER]
+    for event_id, local, precision, zone, kind, source, tags in DST_EVENTS:
+        company = "tencent" if event_id.startswith("tencent") else "alibaba"
+        lines.append(f"{event_id},{local},{precision},{zone},{kind},neutral,,{source},Headline {event_id},,"
+                     f"{company},,,{tags},https://example.com/{event_id}")
+    events_csv = tmp_path / "events.csv"
+    events_csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path = tmp_path / "dst.duckdb"
+    ingest(path, write_jsonl(tmp_path / "batch.jsonl", RECORDS + [
+        {"title": "Two spellings of one tag", "source": "Wire One", "published": "2025-11-02T05:10:00Z",
+         "tags": ["Cloud", "cloud", "AI"], "companies": ["alibaba"]}]))
+    ingest(path, events_csv)
+    # Ingest folds a tag's spellings into one; a direct bulk load (the benchmark generator) may not.
+    from dashboard.store.articles import rebuild_article_lists
+    from dashboard.store.events import rebuild_event_lists
+
+    with store.writer(path) as con, store.transaction(con):
+        con.execute("INSERT INTO article_tags SELECT article_id, 'cloud', 9 FROM articles "
+                    "WHERE title = 'Two spellings of one tag'")
+        con.execute("INSERT INTO event_tags VALUES ('ny-sun-last', 'ai', 9), ('ny-day', 'markets', 9)")
+        rebuild_article_lists(con)
+        rebuild_event_lists(con)
+    bars = pd.DataFrame({"ts": pd.date_range("2025-11-02T14:30Z", "2025-11-04T21:00Z", freq="6h")})
+    bars = bars.assign(open=1.0, high=1.0, low=1.0, close=1.0, volume=1.0)
+    with store.writer(path) as con:
+        upsert_bars(con, bars, symbol="BABA", interval="1m", source="yahoo")
+    return path
+
+
+@pytest.fixture(params=["generated", "case", "rich"])
+def any_db(request):
+    """The generated DST database and the two databases built from the real data files."""
+    if request.param == "generated":
+        return request.getfixturevalue("dst_db")
+    return request.getfixturevalue(f"{request.param}_db")
+
+
+def pandas_day_counts(events: pd.DataFrame, zone: str) -> pd.DataFrame:
+    """The old way: every event loaded, its ts converted to ``zone``, days counted."""
+    days = pd.to_datetime(events["ts"], utc=True).dt.tz_convert(zone).dt.date
+    counts = days.value_counts().sort_index()
+    return pd.DataFrame({"day": pd.Series(list(counts.index), dtype=object),
+                         "events": counts.to_numpy(dtype="int64")})
+
+
+@pytest.mark.parametrize("zone", ZONES_TO_CHECK)
+@pytest.mark.parametrize("spec", [{}, {"companies": ["alibaba"]}, {"companies": ["Tencent Holdings"]},
+                                  {"since": "2025-11-02T04:30:00Z", "until": "2025-11-04"},
+                                  {"tags": ["ai"], "kinds": ["market"]}])
+def test_event_day_counts_equal_the_pandas_count(any_db, zone, spec):
+    with store.reader(any_db) as con:
+        expected = pandas_day_counts(query_events(con, **spec), zone)
+        found = event_day_counts(con, zone=zone, **spec)
+    pd.testing.assert_frame_equal(found, expected)
+
+
+def test_event_days_follow_new_york_across_the_fall_back(dst_db):
+    with store.reader(dst_db) as con:
+        ids_by_day = {}
+        for row in query_events(con, companies=["alibaba"]).itertuples():
+            ids_by_day.setdefault(row.ts.tz_convert("America/New_York").date(), set()).add(row.event_id)
+        counts = event_day_counts(con, zone="America/New_York", companies=["alibaba"])
+        utc_counts = event_day_counts(con, zone="UTC", companies=["alibaba"])
+    per_day = dict(zip(counts["day"], counts["events"]))
+    # Both 01:30s of the repeated hour, local midnight and 23:59 EST are all Sunday Nov 2 in New York.
+    sunday = ids_by_day[pd.Timestamp("2025-11-02").date()]
+    assert {"ny-midnight", "ny-first-0130", "ny-second-0130", "ny-sun-last", "ny-day"} <= sunday
+    assert "ny-sat-late" not in sunday and "ny-mon-midnight" not in sunday
+    assert per_day[pd.Timestamp("2025-11-02").date()] == len(sunday)
+    # The day holds 25 hours in New York, so its count differs from UTC's Nov 2.
+    assert dict(zip(utc_counts["day"], utc_counts["events"])) != per_day
+
+
+def pandas_facets(events: pd.DataFrame) -> dict:
+    """The old way: counts and first-met tag spellings from the loaded events."""
+    tags: dict[str, int] = {}
+    for event_tags in events["tags"]:
+        for tag in event_tags:
+            tags[tag] = tags.get(tag, 0) + 1  # dicts keep first-insertion order
+    kinds = events["kind"].value_counts().sort_index()
+    sources = events["source"].dropna().value_counts().sort_index()
+    return {"kinds": list(zip(kinds.index, kinds.tolist())),
+            "sources": list(zip(sources.index, sources.tolist())),
+            "tags": list(tags.items())}
+
+
+@pytest.mark.parametrize("companies", [(), ("alibaba",), ("TENCENT",), ("nobody",)])
+def test_event_facets_equal_the_pandas_count(any_db, companies):
+    with store.reader(any_db) as con:
+        expected = pandas_facets(query_events(con, companies=companies))
+        facets = event_facets(con, companies=companies)
+    found = {name: list(zip(frame.iloc[:, 0], frame["events"].tolist())) for name, frame in facets.items()}
+    assert found == expected
+
+
+def record_tag_counts(con, companies=()) -> pd.DataFrame:
+    """Article tag counts the old way: article_tags (the record) joined to the filtered articles."""
+    clause, params = "", []
+    if companies:
+        clause = "WHERE list_has_any(a.company_keys, ?)"
+        params = [[c.lower() for c in company_ids_matching(con, companies)]]
+    return con.execute(
+        "SELECT min(t.tag) AS tag, count(DISTINCT t.article_id) AS articles "
+        f"FROM article_tags t JOIN articles a ON a.article_id = t.article_id {clause} "
+        "GROUP BY lower(t.tag) ORDER BY articles DESC, lower(min(t.tag))", params).df()
+
+
+@pytest.mark.parametrize("companies", [(), ("alibaba",), ("Tencent",), ("nobody",)])
+def test_tag_counts_equal_the_record_join(any_db, companies):
+    with store.reader(any_db) as con:
+        pd.testing.assert_frame_equal(tag_counts(con, companies=companies), record_tag_counts(con, companies))
+
+
+def test_an_article_with_two_spellings_of_a_tag_counts_once(dst_db):
+    with store.reader(dst_db) as con:
+        counts = tag_counts(con, companies=["alibaba"])
+        carrying = query_articles(con, companies=["alibaba"], tags=["cloud"])
+        spellings = con.execute("SELECT tags FROM articles WHERE title = 'Two spellings of one tag'").fetchone()[0]
+    assert spellings == ["Cloud", "AI", "cloud"]
+    cloud = counts[counts["tag"].str.lower() == "cloud"]
+    assert cloud["tag"].tolist() == ["Cloud"] and cloud["articles"].tolist() == [len(carrying)]
+
+
+def pandas_default_window(coverage, events, symbols, zone):
+    """The old default_window, which read every event of the company into pandas."""
+    import datetime as dt
+
+    from dashboard.view import DAYS_BEFORE_PEAK, DEFAULT_WINDOW_DAYS
+
+    symbols = set(symbols)
+    first = last = None
+    if coverage is not None and len(coverage):
+        cov = coverage[coverage["symbol"].isin(symbols)]
+        if len(cov):
+            first = pd.to_datetime(cov["first_ts"], utc=True).min()
+            last = pd.to_datetime(cov["last_ts"], utc=True).max()
+    days = pd.Series(dtype="object")
+    if events is not None and len(events):
+        ts = pd.to_datetime(events["ts"], utc=True)
+        if first is not None:
+            ts = ts[(ts >= first.normalize()) & (ts <= last)]
+        days = ts.dt.tz_convert(zone).dt.date
+    span = dt.timedelta(days=DEFAULT_WINDOW_DAYS - 1)
+    if len(days):
+        counts = days.value_counts()
+        peak = min(d for d, n in counts.items() if n == counts.max())
+        start_day = peak - dt.timedelta(days=DAYS_BEFORE_PEAK)
+        if first is not None:
+            start_day = max(start_day, first.tz_convert(zone).date())
+            start_day = min(start_day, max(last.tz_convert(zone).date() - span, first.tz_convert(zone).date()))
+        end_day = start_day + span
+        if last is not None:
+            end_day = min(end_day, last.tz_convert(zone).date())
+        return start_day, end_day
+    if first is not None:
+        last_day = last.tz_convert(zone).date()
+        return max(first.tz_convert(zone).date(), last_day - span), last_day
+    return None
+
+
+@pytest.mark.parametrize("zone", ZONES_TO_CHECK)
+@pytest.mark.parametrize("company, symbols", [("alibaba", ["BABA", "9988.HK"]), ("alibaba", []),
+                                              ("tencent", ["0700.HK"]), ("nobody", ["BABA"])])
+def test_default_window_equals_the_pandas_one(any_db, zone, company, symbols):
+    from dashboard.store.bars import coverage
+
+    with store.reader(any_db) as con:
+        expected = pandas_default_window(coverage(con), query_events(con, companies=[company]), symbols, zone)
+        found = _default_window(con, [company], symbols, zone)
+        has_bars = bar_span(coverage(con), symbols) is not None
+    assert found == expected
+    assert (found is None) == (not has_bars and not query_events_exist(any_db, company))
+
+
+def query_events_exist(db: Path, company: str) -> bool:
+    with store.reader(db) as con:
+        return len(query_events(con, companies=[company])) > 0

@@ -293,3 +293,53 @@ def test_tables_show_times_in_the_display_zone_and_days_as_days():
     assert times_line(day, "day", "America/New_York").startswith("Fri 2025-11-14 (a whole day in America/New_York")
     assert shown_note(500, 500, "events") is None
     assert shown_note(500, 1234, "events").startswith("Showing the newest 500 of 1,234 events.")
+
+
+# --- the sidebar options and default window come from SQL aggregates, with the old results ------
+
+def options_from_loaded_events(db, company_id: str) -> tuple[list, list, list]:
+    """(tags, kinds, sources) the old way: every event of the company loaded into pandas, article
+    tags counted from article_tags joined to the company's articles."""
+    from dashboard.store.articles import list_sources
+    from dashboard.store.events import query_events
+
+    with store.reader(db) as con:
+        article_tags = con.execute(
+            "SELECT min(t.tag) AS tag, count(DISTINCT t.article_id) AS articles "
+            "FROM article_tags t JOIN articles a ON a.article_id = t.article_id "
+            "WHERE list_contains(a.company_keys, ?) "
+            "GROUP BY lower(t.tag) ORDER BY articles DESC, lower(min(t.tag))", [company_id]).df()
+        events = query_events(con, companies=[company_id])
+        sources = list_sources(con)
+    counts: dict[str, list] = {}
+    for tag, n in zip(article_tags["tag"], article_tags["articles"]):
+        counts.setdefault(tag.casefold(), [tag, 0, 0])[1] += int(n)
+    for tags in events["tags"]:
+        for tag in tags:
+            counts.setdefault(tag.casefold(), [tag, 0, 0])[2] += 1
+    tags = sorted((tuple(v) for v in counts.values()), key=lambda t: (-(t[1] + t[2]), t[0].casefold()))
+    return tags, sorted({k for k in events["kind"] if k}), sources
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Hong_Kong"])
+@pytest.mark.parametrize("db_name, company, company_id", [
+    ("case_db", "alibaba", "alibaba"), ("rich_db", "Alibaba Group", "alibaba"), ("rich_db", "tencent", "tencent"),
+])
+def test_options_equal_the_old_computation_from_loaded_events(request, db_name, company, company_id, zone):
+    db = request.getfixturevalue(db_name)
+    options = load_options(db, company, zone)
+    tags, kinds, sources = options_from_loaded_events(db, company_id)
+    assert options.company_id == company_id
+    assert options.tags == tags and options.kinds == kinds and options.sources == sources
+    # Tags met both in articles and in events are one entry, counted on each side.
+    assert len({t.casefold() for t, _, _ in options.tags}) == len(options.tags)
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Hong_Kong"])
+@pytest.mark.parametrize("db_name, company", [("case_db", "alibaba"), ("rich_db", "tencent")])
+def test_the_screen_opens_on_the_window_the_options_offer(request, db_name, company, zone):
+    db = request.getfixturevalue(db_name)
+    options = load_options(db, company, zone)
+    view = load_view(db, Filters(company=company, zone=zone))
+    assert (view.start_day, view.end_day) == (options.default_start, options.default_end)
+    assert options.default_start is not None and options.default_start <= options.default_end

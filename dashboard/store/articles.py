@@ -227,12 +227,17 @@ def count_articles(con: duckdb.DuckDBPyConnection, *, tags=(), companies=(), sou
 
 
 def tag_counts(con: duckdb.DuckDBPyConnection, *, companies=()) -> pd.DataFrame:
-    """Tags with how many articles carry them (spellings that differ in case count as one)."""
+    """Tags with how many articles carry them (spellings that differ in case count as one, shown
+    by their smallest spelling), most used first."""
     where, params = _where(con, companies=companies)
+    # From the row's own lists (011) rather than joining article_tags: half the time at 1M articles.
+    # tags and tag_keys unnest side by side (same order); DISTINCT keeps an article that carries
+    # two spellings of one tag at one count.
     return con.execute(
         "SELECT min(t.tag) AS tag, count(DISTINCT t.article_id) AS articles "
-        f"FROM article_tags t JOIN articles a ON a.article_id = t.article_id {where} "
-        "GROUP BY lower(t.tag) ORDER BY articles DESC, lower(min(t.tag))",
+        "FROM (SELECT a.article_id, unnest(a.tags) AS tag, unnest(a.tag_keys) AS tag_key "
+        f"      FROM articles a {where}) t "
+        "GROUP BY t.tag_key ORDER BY articles DESC, lower(min(t.tag))",
         params,
     ).df()
 
