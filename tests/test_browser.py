@@ -119,3 +119,135 @@ def test_html_in_titles_and_tags_never_executes(server, page, rich_db):
     reader = page.locator(".st-key-reader")
     reader.scroll_into_view_if_needed()
     reader.screenshot(path=str(TEST_OUTPUT / "hostile-article-reader.png"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Clicking a marker / picking a table row opens the event in the reader
+
+# The pixel centre of the chart marker whose customdata is ``eventId``, in viewport coordinates
+# (null until the re-created chart node has drawn it). Plotly's calcdata holds x and y already in
+# axis units, so this works whatever form (typed array, date string) the figure sent them in.
+MARKER_POSITION_JS = """(eventId) => {
+  const g = document.querySelector('[data-testid=stPlotlyChart] .js-plotly-plot');
+  if (!g || !g.data || !g.calcdata || !g._fullLayout) return null;
+  for (const [ti, trace] of g.data.entries()) {
+    if (trace.type !== 'scatter' || !trace.customdata) continue;
+    const pi = Array.from(trace.customdata).findIndex(c => (Array.isArray(c) ? c[0] : c) === eventId);
+    if (pi < 0) continue;
+    const point = (g.calcdata[ti] || []).find(c => c.i === pi);
+    const xa = g._fullLayout[(trace.xaxis || 'x').replace('x', 'xaxis')];
+    const ya = g._fullLayout[(trace.yaxis || 'y').replace('y', 'yaxis')];
+    if (!point || !xa || !ya) return null;
+    const box = g.getBoundingClientRect();
+    return {x: box.left + xa._offset + xa.c2p(point.x), y: box.top + ya._offset + ya.c2p(point.y)};
+  }
+  return null;
+}"""
+# st.dataframe draws its grid on a canvas: the header and each row are 35 px tall (Streamlit's
+# default row height) and the first column holds the row-selection checkboxes.
+GRID_ROW_PX = 35
+GRID_CHECKBOX_X_PX = 15
+
+
+@pytest.fixture(scope="module")
+def default_view(rich_db):
+    """What the server shows for the default filters: the events (with their article ids) the
+    chart and the Events table are built from."""
+    from dashboard import view as screen
+
+    return screen.load_view(rich_db, screen.Filters(), max_articles=screen.MAX_TABLE_ROWS)
+
+
+def click_marker(page, event_id: str) -> None:
+    """A real mouse click on the event's marker, once the chart has drawn it and it has stopped
+    moving (the same position on two frames in a row: the chart may still be resizing)."""
+    page.locator(CHART).evaluate("g => g.scrollIntoView({block: 'center'})")  # the reader may be in view
+    position = page.wait_for_function(
+        "(id) => { const p = (" + MARKER_POSITION_JS + ")(id); if (!p) return null;"
+        " const key = p.x + ',' + p.y, same = window.__markerAt === key; window.__markerAt = key;"
+        " return same ? p : null; }",
+        arg=event_id, timeout=30_000,
+    ).json_value()
+    viewport = page.viewport_size
+    assert 0 <= position["x"] < viewport["width"] and 0 <= position["y"] < viewport["height"], position
+    page.mouse.click(position["x"], position["y"])
+
+
+def wait_for_url_event(page, event_id: str) -> None:
+    page.wait_for_function(
+        "(id) => new URLSearchParams(location.search).get('event') === id", arg=event_id, timeout=30_000,
+    )
+
+
+def article_title(rich_db, article_id: str) -> str:
+    from dashboard import view as screen
+
+    return screen.load_article(rich_db, article_id)["title"]
+
+
+def test_clicking_a_marker_opens_its_event_and_article_in_the_reader(server, page, rich_db, default_view):
+    events = default_view.events
+    tweet = events[events["event_id"] == "2025-11-14-ft-report-tweet"].iloc[0]
+    # a timed article publication: its marker should open the event and the article behind it
+    timed_publications = events[(events["kind"] == "publication") & (events["precision"] == "minute")
+                                & events["article_id"].notna()]
+    assert len(timed_publications), "the case should hold a timed article publication"
+    publication = timed_publications.iloc[-1]
+    page.goto(server)
+    wait_for_chart(page)
+    reader = page.locator(".st-key-reader")
+    reader.get_by_text("Click a marker on the chart").wait_for(timeout=30_000)  # nothing open yet
+
+    click_marker(page, tweet["event_id"])
+    reader.locator("h4", has_text=tweet["headline"]).wait_for(timeout=30_000)
+    wait_for_url_event(page, tweet["event_id"])
+    assert reader.get_by_text(str(tweet["actor"]), exact=False).count() >= 1
+    assert reader.get_by_text("Article", exact=True).count() == 0  # the tweet has no article
+    page.locator("[data-testid=stPlotlyChart]").screenshot(path=str(TEST_OUTPUT / "chart-after-marker-click.png"))
+    reader.scroll_into_view_if_needed()
+    reader.screenshot(path=str(TEST_OUTPUT / "reader-after-marker-click.png"))
+
+    # the newest click wins: a publication marker replaces it, with its article's sections
+    click_marker(page, publication["event_id"])
+    reader.locator("h4", has_text=publication["headline"]).wait_for(timeout=30_000)
+    wait_for_url_event(page, publication["event_id"])
+    reader.get_by_text("Article", exact=True).wait_for(timeout=10_000)
+    assert reader.locator("h3", has_text=article_title(rich_db, publication["article_id"])).count() == 1
+    assert reader.locator("h4", has_text=tweet["headline"]).count() == 0
+    reader.scroll_into_view_if_needed()
+    reader.screenshot(path=str(TEST_OUTPUT / "reader-after-publication-marker-click.png"))
+    assert page.dialogs == []
+
+
+def test_picking_an_events_table_row_opens_it_in_the_reader(server, page, rich_db):
+    from dashboard import view as screen
+
+    filters = screen.Filters(kinds=("publication",))  # publications: each row has an article
+    listed = screen.listed_events(screen.load_view(rich_db, filters, max_articles=screen.MAX_TABLE_ROWS))
+    row = min(2, len(listed) - 1)  # not the first row, so a click on the wrong row shows
+    picked = listed.iloc[row]
+    assert isinstance(picked["article_id"], str) and picked["article_id"], picked
+    page.goto(f"{server}/?kinds=publication")
+    wait_for_chart(page)
+    page.get_by_role("tab", name="Events").click()
+    grid = page.locator("[data-testid=stTabs] [role=tabpanel] [data-testid=stDataFrame]")
+    grid.scroll_into_view_if_needed()
+    canvas = grid.locator("canvas[data-testid=data-grid-canvas]")
+    canvas.wait_for(timeout=30_000)
+    # click only once the grid has stopped moving (the same box on two frames in a row)
+    page.wait_for_function(
+        "(el) => { const r = el.getBoundingClientRect(), key = [r.x, r.y, r.width, r.height].join();"
+        " const same = el.__box === key; el.__box = key; return same && r.height > 0; }",
+        arg=canvas.element_handle(), timeout=30_000,
+    )
+    box = canvas.bounding_box()
+    page.mouse.click(box["x"] + GRID_CHECKBOX_X_PX, box["y"] + GRID_ROW_PX * (row + 1) + GRID_ROW_PX / 2)
+
+    reader = page.locator(".st-key-reader")
+    reader.locator("h4", has_text=picked["headline"]).wait_for(timeout=30_000)
+    wait_for_url_event(page, picked["event_id"])
+    assert "kinds=publication" in page.url  # the filters stay in the link
+    reader.locator("h3", has_text=article_title(rich_db, picked["article_id"])).wait_for(timeout=10_000)
+    reader.scroll_into_view_if_needed()
+    page.screenshot(path=str(TEST_OUTPUT / "reader-after-table-pick.png"))
+    assert page.dialogs == []
