@@ -20,6 +20,18 @@ def tables(con) -> set[str]:
     return {row[0] for row in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
 
 
+def old_database(path):
+    """A file as the first release wrote it: only the first migration, and one company row."""
+    first_version, first_name, first_sql = store.migrations()[0]
+    raw = duckdb.connect(str(path))
+    raw.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
+    raw.execute(first_sql)
+    raw.execute("INSERT INTO schema_version VALUES (?, ?, now())", [first_version, first_name])
+    raw.execute("INSERT INTO companies VALUES ('acme', 'Acme Corp')")
+    raw.close()
+    return path
+
+
 def test_new_database_gets_every_migration(tmp_path):
     with store.writer(tmp_path / "new.duckdb") as con:
         assert DESIGN_TABLES <= tables(con)
@@ -29,15 +41,7 @@ def test_new_database_gets_every_migration(tmp_path):
 
 
 def test_older_database_is_migrated_and_keeps_its_rows(tmp_path):
-    path = tmp_path / "old.duckdb"
-    first_version, first_name, first_sql = store.migrations()[0]
-    # An "old" file: only the first migration, made by hand as an earlier release would have.
-    raw = duckdb.connect(str(path))
-    raw.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
-    raw.execute(first_sql)
-    raw.execute("INSERT INTO schema_version VALUES (?, ?, now())", [first_version, first_name])
-    raw.execute("INSERT INTO companies VALUES ('acme', 'Acme Corp')")
-    raw.close()
+    path = old_database(tmp_path / "old.duckdb")
 
     with store.writer(path) as con:
         assert store.schema_version(con) == store.migrations()[-1][0]
@@ -109,13 +113,7 @@ def test_writer_in_a_process_that_holds_a_reader_gets_busy_not_a_traceback(tmp_p
 
 
 def test_a_reader_of_an_older_database_migrates_it_first(tmp_path):
-    path = tmp_path / "old.duckdb"
-    first_version, first_name, first_sql = store.migrations()[0]
-    raw = duckdb.connect(str(path))
-    raw.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
-    raw.execute(first_sql)
-    raw.execute("INSERT INTO schema_version VALUES (?, ?, now())", [first_version, first_name])
-    raw.close()
+    path = old_database(tmp_path / "old.duckdb")
 
     with store.reader(path) as con:  # e.g. the app or an export, on a file from an older release
         assert store.schema_version(con) == store.latest_version()
