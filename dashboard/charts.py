@@ -35,6 +35,7 @@ CANDLE_INTERVALS = {"15m", "30m", "60m", "1h", "1d"}
 MAX_CANDLES = 600
 # Pixel layout of the overlay figure.
 PRICE_PX, VOLUME_PX, LANE_PX = 210, 50, 44
+MARKER_PX = 13  # event marker size in the lanes
 PARITY_PX, PREMIUM_PX = 130, 72
 ROW_TITLE_PX, TICKS_PX = 24, 30
 MARGIN_TOP, MARGIN_BOTTOM = 112, 56
@@ -452,6 +453,19 @@ def _axis(kind: str, row: int) -> str:
     return f"yaxis{suffix}" if kind == "layout" else f"y{suffix}"
 
 
+def _marker_stacks(times: pd.Series, min_gap: pd.Timedelta) -> tuple[np.ndarray, np.ndarray]:
+    """(position in its stack, stack size) per event, in the given row order: a stack is a run
+    of events each less than ``min_gap`` after the previous one."""
+    order = np.argsort(times.to_numpy(), kind="stable")
+    ordered = pd.Series(times.to_numpy()[order])
+    stack = (ordered.diff() >= min_gap).cumsum().to_numpy()
+    rank_sorted = pd.Series(stack).groupby(stack).cumcount().to_numpy()
+    size_sorted = pd.Series(stack).groupby(stack).transform("size").to_numpy()
+    rank, size = np.empty(len(order), dtype=int), np.empty(len(order), dtype=int)
+    rank[order], size[order] = rank_sorted, size_sorted
+    return rank, size
+
+
 def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None = None,
                    highlight: str | None = None) -> go.Figure:
     """The main screen's figure: listings on one shared time axis, events marked and labelled,
@@ -600,18 +614,19 @@ def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None
                             zone_label, lane_row, show_legend=not len(timed) and not len(days), label=label,
                             above_bands=bool(len(days)))
             if len(timed):
-                # Events at the same instant in one lane sit side by side, not on top of each other.
-                rank = timed.groupby("ts").cumcount().to_numpy()
-                size = timed.groupby("ts")["ts"].transform("size").to_numpy()
+                # Events closer together than a marker's width (at the default plot width) stack
+                # one marker-height apart, so each stays visible and clickable.
+                rank, size = _marker_stacks(timed["ts"], (view.end - view.start) * MARKER_PX / LABEL_PLOT_WIDTH_PX)
+                step = min(MARKER_PX / LANE_PX, 0.84 / max(int(size.max()) - 1, 1))
                 # With day bands in the lane too, markers ride above them so no count is hidden.
-                y_timed = lane_index[group] + (0.24 if len(days) else 0.0) + (rank - (size - 1) / 2) * 0.2
+                y_timed = lane_index[group] + (0.24 if len(days) else 0.0) + (rank - (size - 1) / 2) * step
                 x_timed = wall_time(timed["ts"], zone)
                 for event_id, x, y in zip(timed["event_id"], x_timed, y_timed):
                     positions[event_id] = ("point", x, y)
                 fig.add_trace(
                     go.Scatter(
                         x=x_timed, y=y_timed, mode="markers", name=label, legendgroup=group,
-                        marker=dict(color=style.color, symbol=style.symbol, size=13,
+                        marker=dict(color=style.color, symbol=style.symbol, size=MARKER_PX,
                                     line=dict(color=colors.paper, width=1.2)),
                         customdata=timed["event_id"].tolist(),
                         hovertext=[event_hover(r) for r in timed.to_dict("records")],

@@ -435,3 +435,23 @@ def test_a_year_of_closures_sends_only_what_can_be_seen():
     shortest = min(pd.Timestamp(s.x1) - pd.Timestamp(s.x0) for s in hk)
     assert shortest > pd.Timedelta(hours=2)  # lunch breaks (1 h ≈ a tenth of a pixel) are not sent
     assert len(fig.to_json()) < 1_000_000
+
+
+def test_events_minutes_apart_in_one_lane_stack_a_marker_apart_and_stay_clickable():
+    from dashboard.charts import LANE_PX, MARKER_PX
+
+    events = events_from_csv()
+    tweet = events[events["event_id"] == FT_TWEET].iloc[0]
+    near = [("near-1800", "2025-11-14 18:00"), ("near-1802", "2025-11-14 18:02"), (FT_TWEET, "2025-11-14 18:02:11"),
+            ("alone-monday", "2025-11-17 04:08")]
+    crowd = pd.DataFrame([dict(tweet, event_id=eid, ts=pd.Timestamp(ts, tz="UTC")) for eid, ts in near])
+    fig = overlay_figure(build_view(events=crowd))
+
+    def y_of(event_id):
+        [trace] = [t for t in _traces_with_event(fig, event_id) if t.mode == "markers"]
+        return trace.y[_point_of(trace, event_id)]
+
+    stacked = sorted(y_of(eid) for eid, _ in near[:3])
+    gaps = [b - a for a, b in zip(stacked, stacked[1:])]
+    assert all(gap >= MARKER_PX / LANE_PX - 1e-9 for gap in gaps)  # one marker height apart in pixels
+    assert y_of("alone-monday") == pytest.approx(sum(stacked) / 3)  # a lone event sits on the lane centre
