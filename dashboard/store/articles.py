@@ -86,6 +86,24 @@ def stored_hashes(con: duckdb.DuckDBPyConnection, table: str, key: str, ids: lis
     return dict(rows)
 
 
+def classify_by_hash(con: duckdb.DuckDBPyConnection, table: str, key: str, records: list):
+    """(status per record, records to add, records to update), comparing each record's
+    ``content_hash`` with the stored row of the same ``key`` (a fixed column name, not input)."""
+    previous = stored_hashes(con, table, key, [getattr(r, key) for r in records])
+    statuses, added, changed = [], [], []
+    for record in records:
+        old = previous.get(getattr(record, key))
+        if old == record.content_hash:
+            statuses.append("unchanged")
+        elif old is None:
+            statuses.append("added")
+            added.append(record)
+        else:
+            statuses.append("updated")
+            changed.append(record)
+    return statuses, added, changed
+
+
 def bulk_insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
     """INSERT every row of ``frame`` (columns named as in ``table``) in one statement."""
     if frame.empty:
@@ -117,18 +135,7 @@ def save_articles(con: duckdb.DuckDBPyConnection, articles: list[Article], now: 
     order keeps date windows cheap to filter); changed rows are updated one by one, keeping
     their first ``ingested_at``. The row's tag/company lists follow article_tags/article_companies.
     """
-    previous = stored_hashes(con, "articles", "article_id", [a.article_id for a in articles])
-    statuses, added, changed = [], [], []
-    for article in articles:
-        old = previous.get(article.article_id)
-        if old == article.content_hash:
-            statuses.append("unchanged")
-        elif old is None:
-            statuses.append("added")
-            added.append(article)
-        else:
-            statuses.append("updated")
-            changed.append(article)
+    statuses, added, changed = classify_by_hash(con, "articles", "article_id", articles)
     for article in changed:
         values = [getattr(article, c) for c in _STORED]
         values[ARTICLE_COLUMNS.index("published_at")] = article.published_at.to_pydatetime()

@@ -8,7 +8,7 @@ import pandas as pd
 
 from dashboard.ingest import Event
 from dashboard.store.articles import (
-    TAG_KEYS_SQL, as_python_lists, bulk_insert, lower_list, stored_hashes, time_clauses,
+    TAG_KEYS_SQL, as_python_lists, bulk_insert, lower_list, classify_by_hash, time_clauses,
 )
 from dashboard.store.companies import company_ids_matching
 
@@ -21,18 +21,7 @@ _STORED = EVENT_COLUMNS + ["origin", "content_hash"]
 
 def save_events(con: duckdb.DuckDBPyConnection, events: list[Event], now: datetime) -> list[str]:
     """Store events; returns 'added', 'updated' or 'unchanged' for each (by content hash)."""
-    previous = stored_hashes(con, "events", "event_id", [e.event_id for e in events])
-    statuses, added, changed = [], [], []
-    for event in events:
-        old = previous.get(event.event_id)
-        if old == event.content_hash:
-            statuses.append("unchanged")
-        elif old is None:
-            statuses.append("added")
-            added.append(event)
-        else:
-            statuses.append("updated")
-            changed.append(event)
+    statuses, added, changed = classify_by_hash(con, "events", "event_id", events)
     for event in changed:
         values = [getattr(event, c) for c in _STORED]
         values[EVENT_COLUMNS.index("ts")] = event.ts.to_pydatetime()
