@@ -26,6 +26,8 @@ def register(subparsers, common) -> None:
                    help="companies registry (default data/companies.toml)")
     p.add_argument("--sources", default=str(config.SOURCES_FILE), metavar="FILE",
                    help="per-source default zones (default data/sources.toml)")
+    p.add_argument("--tags", default=str(config.TAGS_FILE), metavar="FILE",
+                   help="tagging rules (default data/tags.toml)")
     p.add_argument("--wait", type=float, default=5.0, metavar="SECONDS",
                    help="how long to wait for a busy database (default 5)")
     p.add_argument("--quiet", action="store_true", help="print only the counts and rejections")
@@ -48,7 +50,7 @@ def run_ingest(args) -> int:
 
     db_path = config.resolve_db_path(args.db)
     report = ingest_paths(db_path, args.paths, companies_file=args.companies or None,
-                          sources_file=args.sources or None,
+                          sources_file=args.sources or None, tags_file=args.tags or None,
                           max_bytes=args.max_bytes or DEFAULT_MAX_BYTES, wait_seconds=args.wait)
     if not args.quiet:
         for line in report.skipped:

@@ -109,14 +109,14 @@ def parse_json_document(text: str, origin: str) -> Iterator[Parsed]:
     if not isinstance(document, list):
         yield ParseError("json", "expected an array of article objects", origin=origin)
         return
-    for obj, line in zip(document, _element_lines(text)):
+    for obj, line in zip(document, element_lines(text)):
         try:
             yield record_from_mapping(obj, origin, line)
         except ParseError as exc:
             yield exc
 
 
-def _element_lines(text: str) -> Iterator[int]:
+def element_lines(text: str) -> Iterator[int]:
     """Line number where each element of a (valid) top-level JSON array starts."""
     decoder = json.JSONDecoder()
     position = text.index("[") + 1
