@@ -36,6 +36,8 @@ $(DB): $(STAMP) $(DATA_SOURCES)
 run: $(DB)
 	# Fetch event windows not cached yet; offline this says so and the app serves the cache.
 	-$(BIN)/python -m dashboard prices refresh --offline-ok --db $(DB)
+	# Fetch the newest Yahoo news for every stored listing; offline this says so and goes on.
+	-$(BIN)/python -m dashboard news fetch --offline-ok --db $(DB)
 	$(BIN)/python -m dashboard serve --db $(DB) --port $(PORT)
 
 serve: run

@@ -267,6 +267,8 @@ class ViewData:
     parity_symbols: tuple[str, str] | None = None  # (ADR, home) symbols
     # store.bars.last_refresh(): how the last `prices refresh` went (None: never run)
     last_refresh: dict | None = None
+    # store.news.last_news_fetch(): the last successful `news fetch` (None: never)
+    last_news_fetch: dict | None = None
     # How many articles match in all when ``articles`` holds only the newest (load_view max_articles)
     articles_total: int | None = None
 
@@ -465,11 +467,13 @@ def load_view(
     from dashboard.store import bars as store_bars
     from dashboard.store import companies as store_companies
     from dashboard.store import events as store_events
+    from dashboard.store import news as store_news
 
     notices: list[str] = []
     zone = filters.zone if filters.zone in ZONES else "UTC"
     with store.reader(db_path) as con:
         last_refresh = store_bars.last_refresh(con)
+        last_news_fetch = store_news.last_news_fetch(con)
         companies = store_companies.list_companies(con)
         found = resolve_company(companies, filters.company)
         if found is None:
@@ -635,6 +639,7 @@ def load_view(
         parity=None if parity is None else downsample_frame(parity, "premium", max(max_points // 2, 1)),
         parity_symbols=parity_symbols,
         last_refresh=last_refresh,
+        last_news_fetch=last_news_fetch,
         articles_total=articles_total,
     )
 
@@ -657,6 +662,16 @@ def price_status_line(last_refresh: dict | None) -> tuple[str, bool]:
     if status == "fetched":
         return f"Prices: event windows fetched from Yahoo at {when}; cached in the local store.", False
     return f"Prices: the local store already held every event window at the last refresh ({when}).", False
+
+
+def news_status_line(last_fetch: dict | None) -> str:
+    """One sentence on when news was last fetched from Yahoo (`news fetch`, run by `make run`)."""
+    if last_fetch is None:
+        return ("News: never fetched from Yahoo here — showing ingested files only "
+                "(run: python -m dashboard news fetch).")
+    when = pd.Timestamp(last_fetch["fetched_at"]).tz_convert("UTC").strftime("%Y-%m-%d %H:%M UTC")
+    return (f"News: last fetched from Yahoo at {when} ({last_fetch['items']} stories for "
+            f"{', '.join(last_fetch['symbols'])}).")
 
 
 def _load_parity(con, company_id: str, start, end, notices: list[str]):

@@ -18,7 +18,7 @@ fields; our own field names and the known vendor shapes are tried first.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from dashboard.ingest import PRECISIONS, ParseError, RawArticle, clean_tags
