@@ -83,6 +83,7 @@ class RawArticle:
     # kept beside the raw time text.
     time_note: str | None = None
     zone: str | None = None  # zone of naive times, from a user format (else the source's zone)
+    time_field: str = "published"  # the file's name for the time field, for messages
 
 
 @dataclass

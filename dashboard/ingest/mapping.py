@@ -126,6 +126,7 @@ def mapped_record(obj: Any, fmt: Format, origin: str, *, csv: bool = False) -> R
     return RawArticle(
         title=required_text(obj, path["title"]), source=source, published=published,
         origin=origin, precision=fmt.precision, zone=fmt.zone, url=text("url"),
+        time_field=path["published"],
         summary=plain_text(text("summary")), body=plain_text(text("body")),
         subtitle=text("subtitle"), region=text("region"), tags=clean_tags(items("tags")),
         tickers=items("tickers"), companies=items("companies"),

@@ -42,7 +42,7 @@ def newsapi_record(obj: Any, origin: str) -> RawArticle | Skipped:
         return Skipped("removed by the publisher ([Removed])")
     return RawArticle(
         title=title, source=optional_text(obj, "source.name") or "NewsAPI",
-        published=required_time(obj, "publishedAt"), origin=origin,
+        published=required_time(obj, "publishedAt"), time_field="publishedAt", origin=origin,
         summary=plain_text(optional_text(obj, "description")),
         body=plain_text(optional_text(obj, "content")), url=optional_text(obj, "url"),
     )
@@ -75,7 +75,7 @@ def gdelt_record(obj: Any, origin: str) -> RawArticle:
     y, mo, d, h, mi, s = match.groups()
     return RawArticle(
         title=required_text(obj, "title"), source=required_text(obj, "domain"),
-        published=f"{y}-{mo}-{d}T{h}:{mi}:{s}Z", origin=origin, url=optional_text(obj, "url"),
+        published=f"{y}-{mo}-{d}T{h}:{mi}:{s}Z", time_field="seendate", origin=origin, url=optional_text(obj, "url"),
         region=optional_text(obj, "sourcecountry"), time_note=GDELT_NOTE,
     )
 
@@ -99,7 +99,8 @@ def finnhub_record(obj: Any, origin: str) -> RawArticle:
         raise ParseError("datetime", f"expected epoch seconds, got text {published!r}")
     return RawArticle(
         title=required_text(obj, "headline"), source=optional_text(obj, "source") or "Finnhub",
-        published=published, origin=origin, summary=plain_text(optional_text(obj, "summary")),
+        published=published, time_field="datetime", origin=origin,
+        summary=plain_text(optional_text(obj, "summary")),
         url=optional_text(obj, "url"), tickers=text_list(obj, "related"),
         tags=[t for t in [optional_text(obj, "category")] if t and t != "company"],
     )
@@ -131,7 +132,7 @@ def polygon_record(obj: Any, origin: str) -> RawArticle:
     return RawArticle(
         title=required_text(obj, "title"),
         source=optional_text(obj, "publisher.name") or "Polygon",
-        published=required_time(obj, "published_utc"), origin=origin,
+        published=required_time(obj, "published_utc"), time_field="published_utc", origin=origin,
         summary=plain_text(optional_text(obj, "description")),
         url=optional_text(obj, "article_url"), tags=text_list(obj, "keywords"),
         tickers=text_list(obj, "tickers"),

@@ -77,7 +77,7 @@ def build_article(raw: RawArticle, registry: Registry, source_zones: dict[str, s
     title = " ".join(raw.title.split())
     source = " ".join(raw.source.split())
     try:
-        resolved = resolve_time(raw.published, precision=raw.precision,
+        resolved = resolve_time(raw.published, precision=raw.precision, field_name=raw.time_field,
                                 default_zone=raw.zone or source_zones.get(source.casefold()))
     except ParseError as exc:
         raise exc.located(raw.origin, raw.line, raw.item) from None
@@ -100,7 +100,7 @@ def build_article(raw: RawArticle, registry: Registry, source_zones: dict[str, s
         url=url, stance=stance.stance, origin=where, tags=tags, company_links=links,
     )
     article.content_hash = article_content_hash(article)
-    warnings = [f"{where}: published: {w}" for w in resolved.warnings]
+    warnings = [f"{where}: {raw.time_field}: {w}" for w in resolved.warnings]
     warnings += [f"{where}: {w}" for w in url_warnings + link_warnings]
     return article, warnings
 

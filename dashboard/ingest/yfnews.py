@@ -77,7 +77,7 @@ def _nested(content: dict, origin: str) -> RawArticle | Skipped:
     summary = plain_text(optional_text(content, "summary") or optional_text(content, "description"))
     return RawArticle(
         title=title, source=optional_text(content, "provider.displayName") or FALLBACK_SOURCE,
-        published=published, origin=origin, summary=summary, url=url,
+        published=published, time_field="pubDate", origin=origin, summary=summary, url=url,
         tickers=text_list(content, "finance.stockTickers"),
     )
 
@@ -92,7 +92,7 @@ def _flat(obj: dict, origin: str) -> RawArticle | Skipped:
     return RawArticle(
         title=required_text(obj, "title"),
         source=optional_text(obj, "publisher") or FALLBACK_SOURCE,
-        published=published, origin=origin,
+        published=published, time_field="providerPublishTime", origin=origin,
         summary=plain_text(optional_text(obj, "summary")), url=optional_text(obj, "link"),
         tickers=text_list(obj, "relatedTickers"),
     )
