@@ -39,7 +39,7 @@ def _symbols(args, db) -> list[str]:
         return list(dict.fromkeys(args.symbols))
     if not db.exists():
         return list(args.symbols)
-    with store.reader(db) as con:
+    with store.as_database(db).read() as con:
         frame = listings(con, company_id=args.company)
     return list(dict.fromkeys([*args.symbols, *frame["symbol"]]))
 

@@ -14,12 +14,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
-import duckdb
-
 from dashboard import config, store
-from dashboard.ingest import Article, Event, ParseError
+from dashboard.ingest import ParseError
 from dashboard.ingest.companies import Registry, parse_registry
 from dashboard.ingest.csvfmt import parse_article_csv
+from dashboard.records import Article, Event
+from dashboard.store.articles import save_articles
+from dashboard.store.companies import upsert_registry
+from dashboard.store.events import save_events
 from dashboard.ingest.events import parse_events_csv
 from dashboard.ingest.feeds import parse_feed
 from dashboard.ingest.files import LINE_KINDS, Found, discover, read_bytes, read_text
@@ -350,13 +352,13 @@ def load_context(report: IngestReport, *, sources_file, tags_file) -> Context:
     return Context(source_zones=zones, formats=formats, rules=rules)
 
 
-def ingest_paths(db_path: str | Path, paths: Iterable[str | Path], *,
+def ingest_paths(db: store.Database | str | Path, paths: Iterable[str | Path], *,
                  companies_file: str | Path | None = config.COMPANIES_FILE,
                  sources_file: str | Path | None = config.SOURCES_FILE,
                  tags_file: str | Path | None = config.TAGS_FILE,
-                 max_bytes: int = DEFAULT_MAX_BYTES, wait_seconds: float = 5.0,
+                 max_bytes: int = DEFAULT_MAX_BYTES,
                  progress: Progress | None = None) -> IngestReport:
-    """Ingest files and folders into the database at ``db_path`` as one transaction.
+    """Ingest files and folders into ``db`` (a Database or a path) as one transaction.
 
     Bad records are reported (``report.rejections``) and the rest is stored. Raises
     store.DatabaseBusy when another process holds the database.
@@ -366,40 +368,28 @@ def ingest_paths(db_path: str | Path, paths: Iterable[str | Path], *,
     found = discover(paths, report, context.formats)
     parsed = parse_batch(found, report, companies_file=companies_file, context=context,
                          max_bytes=max_bytes)
-    store_parsed(db_path, parsed, report, wait_seconds=wait_seconds, progress=progress)
+    store_parsed(db, parsed, report, progress=progress)
     return report
 
 
-def store_parsed(db_path, parsed: ParsedBatch, report: IngestReport, *, wait_seconds: float = 5.0,
+def store_parsed(db: store.Database | str | Path, parsed: ParsedBatch, report: IngestReport, *,
                  progress: Progress | None = None, also: Callable | None = None) -> None:
     """Write a parsed batch in one transaction; ``also(con)`` runs inside it (e.g. a fetch log)."""
-    from dashboard.store.articles import save_articles
-    from dashboard.store.companies import upsert_registry
-    from dashboard.store.events import save_events
-
     now = datetime.now(timezone.utc)
-    try:
-        with store.writer(db_path, wait_seconds=wait_seconds) as con, store.transaction(con):
-            upsert_registry(con, parsed.registry)
-            articles = list(parsed.articles.values())
-            for status in save_articles(con, articles, now):
-                report.articles.count(status)
-            report.articles.unchanged += parsed.repeats
-            if progress:
-                progress("articles", len(articles))
-            for event in parsed.events:
-                event.content_hash = event_content_hash(event)
-            events = [publication_event(a) for a in articles] + parsed.events
-            for status in save_events(con, events, now):
-                report.events.count(status)
-            if progress:
-                progress("events", len(events))
-            if also:
-                also(con)
-    except duckdb.ConnectionException as exc:
-        # This process already has the file open read-only (DuckDB refuses a second configuration).
-        if "different configuration" not in str(exc):
-            raise
-        raise store.DatabaseBusy(
-            f"{store.BUSY_MESSAGE} ({db_path}: this process holds a read-only connection; close it first)"
-        ) from None
+    with store.as_database(db).write() as con:
+        upsert_registry(con, parsed.registry)
+        articles = list(parsed.articles.values())
+        for status in save_articles(con, articles, now):
+            report.articles.count(status)
+        report.articles.unchanged += parsed.repeats
+        if progress:
+            progress("articles", len(articles))
+        for event in parsed.events:
+            event.content_hash = event_content_hash(event)
+        events = [publication_event(a) for a in articles] + parsed.events
+        for status in save_events(con, events, now):
+            report.events.count(status)
+        if progress:
+            progress("events", len(events))
+        if also:
+            also(con)

@@ -8,11 +8,12 @@ import re
 import unicodedata
 from dataclasses import fields, replace
 
-from dashboard.ingest import Article, Event, ParseError, RawArticle
+from dashboard.ingest import ParseError, RawArticle
 from dashboard.ingest.companies import Registry, link_companies
 from dashboard.ingest.stance import article_stance
 from dashboard.ingest.tagrules import RuleSet
 from dashboard.ingest.zones import resolve_time
+from dashboard.records import Article, Event
 
 
 def _normalise(text: str) -> str:

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from dashboard import store
-from dashboard.ingest import Article
+from dashboard.records import Article
 from dashboard.ingest.resolve import article_content_hash, publication_event, with_rule_tags
 from dashboard.ingest.tagrules import RuleSet
 
@@ -22,13 +22,13 @@ class RetagResult:
     tags_added: int
 
 
-def apply_rules(db: str | Path, rules: RuleSet, *, wait_seconds: float = 5.0) -> RetagResult:
+def apply_rules(db: store.Database | str | Path, rules: RuleSet) -> RetagResult:
     """Add every rule tag an article's stored text calls for, in one transaction."""
     from dashboard.store.articles import save_articles, stored_articles
     from dashboard.store.events import save_events
 
     now = datetime.now(timezone.utc)
-    with store.writer(db, wait_seconds=wait_seconds) as con, store.transaction(con):
+    with store.as_database(db).write() as con:
         rows = stored_articles(con)
         changed: list[Article] = []
         added = 0
