@@ -29,7 +29,7 @@ from dashboard.ingest.jsonfmt import unknown_fields
 from dashboard.ingest.mapping import Format, parse_formats
 from dashboard.ingest.newsfields import Skipped
 from dashboard.ingest.shapes import is_own, parse_json_document, parse_json_lines
-from dashboard.ingest.resolve import (
+from dashboard.ingest.build import (
     build_article, event_content_hash, merge_duplicate, publication_event,
 )
 from dashboard.ingest.tagrules import RuleSet, load_rules

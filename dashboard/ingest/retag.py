@@ -11,7 +11,7 @@ from pathlib import Path
 
 from dashboard import store
 from dashboard.records import Article
-from dashboard.ingest.resolve import article_content_hash, publication_event, with_rule_tags
+from dashboard.ingest.build import article_content_hash, publication_event, with_rule_tags
 from dashboard.ingest.tagrules import RuleSet
 
 
@@ -24,12 +24,12 @@ class RetagResult:
 
 def apply_rules(db: store.Database | str | Path, rules: RuleSet) -> RetagResult:
     """Add every rule tag an article's stored text calls for, in one transaction."""
-    from dashboard.store.articles import save_articles, stored_articles
+    from dashboard.store.articles import every_stored_article, save_articles
     from dashboard.store.events import save_events
 
     now = datetime.now(timezone.utc)
     with store.as_database(db).write() as con:
-        rows = stored_articles(con)
+        rows = every_stored_article(con)
         changed: list[Article] = []
         added = 0
         for row in rows:

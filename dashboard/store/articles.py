@@ -311,7 +311,7 @@ def rebuild_article_lists(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("DROP TABLE articles_rebuilt")
 
 
-def stored_articles(con: duckdb.DuckDBPyConnection) -> list[dict]:
+def every_stored_article(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """Every stored article as a dict of its columns, ``tags`` and ``company_links`` (company_id,
     how) — enough to rebuild its record without the file it came from (``tags apply``)."""
     frame = con.execute(
