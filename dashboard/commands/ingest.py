@@ -9,7 +9,8 @@ from dashboard.commands._output import emit
 
 # The pipeline's limit (dashboard.ingest.pipeline.DEFAULT_MAX_BYTES), written out so `--help`
 # needs no import; tests/test_cli_output.py checks the two agree.
-MAX_BYTES_HELP = "reject files larger than this many bytes (default 5242880, 5 MiB)"
+MAX_BYTES_HELP = ("reject whole documents (JSON, feeds, text) larger than this many bytes "
+                  "(default 5242880, 5 MiB); JSON Lines and CSV have no limit")
 
 ARTICLE_TABLE = [("published_at", 20), ("source", 18), ("stance", 10), ("companies", 12),
                  ("tags", 40), ("title", 70)]
