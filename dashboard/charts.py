@@ -346,20 +346,20 @@ def label_width(text: str) -> float:
     return (len(text) * LABEL_CHAR_PX + 14) / LABEL_PLOT_WIDTH_PX
 
 
-def _first_trades(view: "ViewData", event: dict) -> list[tuple["ListingView", pd.Timestamp]]:
-    """Each listing's first tradable moment at or after ``event`` (exchange calendars)."""
-    from dashboard import markets
-
+def _first_trades(view: "ViewData", event: dict) -> list[tuple["ListingView", dict]]:
+    """Each listing's first trade after ``event`` inside the window, as the loader found it
+    (``view.first_trades``: tradable_from, first_bar_ts, first_close — the reaction table's rule)."""
+    trades = getattr(view, "first_trades", None)
+    if trades is None or trades.empty:
+        return []
+    rows = {r["symbol"]: r for r in trades[trades["event_id"] == event.get("event_id")].to_dict("records")}
     found = []
     for lv in view.listings:
-        if not lv.exchange_mic:
+        row = rows.get(lv.symbol)
+        if row is None or pd.isna(row["first_bar_ts"]) or pd.isna(row["tradable_from"]):
             continue
-        try:
-            moment = markets.next_open(lv.exchange_mic, event["ts"])
-        except (ValueError, KeyError, LookupError):
-            continue
-        if view.start <= moment < view.end:
-            found.append((lv, moment))
+        if view.start <= row["first_bar_ts"] < view.end:
+            found.append((lv, row))
     return found
 
 
@@ -904,11 +904,8 @@ def _add_parity_rows(fig, view, parity, colors, zone, parity_row, premium_row, e
     # The discount the home market opened into after the key event, priced while it was shut.
     if event is None or home_lv is None:
         return
-    from dashboard import markets
-
-    try:
-        reopen = markets.next_open(home_lv.exchange_mic, event["ts"])
-    except (ValueError, KeyError, LookupError):
+    reopen = next((row["tradable_from"] for lv, row in _first_trades(view, event) if lv is home_lv), None)
+    if reopen is None:
         return
     if reopen - pd.Timestamp(event["ts"]) < pd.Timedelta(hours=1):
         return
@@ -932,17 +929,20 @@ def _add_first_trades(fig, view, event, colors, zone, row_of, annotations) -> No
     name = event_short_name(event)
     event_ts = pd.Timestamp(event["ts"])
     color = STANCE_GROUPS[stance_group(event.get("kind"), event.get("stance"))].color
-    for lv, moment in _first_trades(view, event):
+    for lv, trade in _first_trades(view, event):
         row = row_of[("price", id(lv))]
         bars = lv.bars
         if bars.empty:
             continue
+        # The ring sits on the first bar's close as drawn (in the price mode's unit); a bar thinned
+        # out of the drawn series gives way to the next one drawn.
+        moment, tradable_from = trade["first_bar_ts"], trade["tradable_from"]
         ts = pd.to_datetime(bars["ts"], utc=True)
         later = np.flatnonzero((ts >= moment).to_numpy())
         if not len(later):
             continue
         price = float(bars["close"].iloc[later[0]])
-        wait = moment - event_ts
+        wait = tradable_from - event_ts
         delay = format_delay(wait)
         when = when_label(moment, zone)
         fig.add_trace(go.Scatter(

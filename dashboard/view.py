@@ -15,7 +15,14 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from dashboard import config
+from dashboard import config, markets, store, timeutil
+from dashboard.analysis import load as analysis_load
+from dashboard.analysis.load import AFTER as FIRST_TRADE_AFTER
+from dashboard.analysis.load import BEFORE as FIRST_TRADE_BEFORE
+from dashboard.store import articles as store_articles
+from dashboard.store import bars as store_bars
+from dashboard.store import companies as store_companies
+from dashboard.store import events as store_events
 
 ZONES = ("UTC", "America/New_York", "Asia/Hong_Kong")
 ZONE_LABELS = {"UTC": "UTC", "America/New_York": "New York", "Asia/Hong_Kong": "Hong Kong"}
@@ -268,6 +275,10 @@ class ViewData:
     last_refresh: dict | None = None
     # How many articles match in all when ``articles`` holds only the newest (load_view max_articles)
     articles_total: int | None = None
+    # Per timed event and listing, by markets.first_trades (the reaction table's rule): event_id,
+    # symbol, time, tradable_from, first_bar_ts, first_close, ref_ts, ref_price. The chart draws
+    # its first-trade rings from these rows and never recomputes them.
+    first_trades: pd.DataFrame | None = None
 
     @property
     def total_articles(self) -> int:
@@ -290,11 +301,7 @@ class ViewData:
 # Loading
 
 
-def window_bounds(start_day: dt.date, end_day: dt.date, zone: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """[start of start_day, start of the day after end_day) in ``zone``, as UTC."""
-    start = pd.Timestamp(start_day).tz_localize(zone).tz_convert("UTC")
-    end = (pd.Timestamp(end_day) + pd.Timedelta(days=1)).tz_localize(zone).tz_convert("UTC")
-    return start, end
+window_bounds = timeutil.window_bounds  # re-exported: the screen's window is a day range in the display zone
 
 
 def resolve_company(companies: pd.DataFrame, wanted: str) -> tuple[str, str] | None:
@@ -359,8 +366,6 @@ def default_window(
 
 def _default_window(con, companies: Iterable[str], symbols: Iterable[str], zone: str) -> tuple[dt.date, dt.date] | None:
     """default_window from the store: the events are counted per day in SQL, not loaded."""
-    from dashboard.store import bars as store_bars
-    from dashboard.store import events as store_events
 
     coverage = store_bars.coverage(con)
     span_of_bars = bar_span(coverage, symbols)
@@ -388,9 +393,7 @@ def volume_bucket_for(window: pd.Timedelta, interval: str) -> str:
     """How wide the display's volume buckets are for a window (never finer than the bars)."""
     wanted = next(bucket for longer_than, bucket in VOLUME_BUCKETS if window > longer_than)
     try:
-        from dashboard.store.bars import interval_length
-
-        if interval_length(interval) >= pd.Timedelta(wanted):
+        if timeutil.interval_length(interval) >= pd.Timedelta(wanted):
             return ""
     except (KeyError, TypeError, ValueError):
         return ""
@@ -431,11 +434,29 @@ def _closed_frame(raw: Any) -> pd.DataFrame:
     return pd.DataFrame({"start": _utc(frame["start"]), "end": _utc(frame["end"])})
 
 
-def _last_close_at_or_before(bars: pd.DataFrame, when: pd.Timestamp) -> float | None:
-    before = bars[bars["ts"] <= when]
-    if len(before):
-        return float(before["close"].iloc[-1])
-    return float(bars["close"].iloc[0]) if len(bars) else None
+def _reference_price(around: pd.DataFrame, bars: pd.DataFrame, when: pd.Timestamp) -> float | None:
+    """% mode's base: the price at ``when`` (markets.price_at, from bars around the window);
+    before any bar has finished, the first price in the window (its first bar's open)."""
+    _, price = markets.price_at(around, when)
+    if not np.isnan(price):
+        return price
+    return float(bars["open"].iloc[0]) if len(bars) else None
+
+
+def _in_usd_per_unit(bars: pd.DataFrame, currency: str, fx_bars: dict[str, pd.DataFrame],
+                     shares_per_unit: float) -> pd.DataFrame | None:
+    """Bars as USD per traded unit (the "USD per ADS" mode), FX as of each bar's end by the
+    parity rule (markets.quotes_asof, markets.usd_per_unit); None without FX bars."""
+    if currency == "USD":
+        return _scale_prices(bars, shares_per_unit)
+    if currency not in fx_bars:
+        return None
+    ends = markets.prepare_bars(bars)["end"] if len(bars) else bars["ts"]
+    rates = markets.quotes_asof(fx_bars[currency], ends)["quote"].to_numpy()
+    out = bars.copy()
+    for col in ("open", "high", "low", "close"):
+        out[col] = markets.usd_per_unit(bars[col].to_numpy(dtype="float64"), rates, shares_per_unit)
+    return out
 
 
 def _scale_prices(bars: pd.DataFrame, factor: pd.Series | float) -> pd.DataFrame:
@@ -459,11 +480,6 @@ def load_view(
 
     Raises store.DatabaseMissing / store.DatabaseBusy for the caller to explain.
     """
-    from dashboard import markets, store
-    from dashboard.store import articles as store_articles
-    from dashboard.store import bars as store_bars
-    from dashboard.store import companies as store_companies
-    from dashboard.store import events as store_events
 
     notices: list[str] = []
     zone = filters.zone if filters.zone in ZONES else "UTC"
@@ -516,29 +532,21 @@ def load_view(
         if len(events):
             events = events[_utc(events["ts"]) < end].sort_values("ts", kind="stable").reset_index(drop=True)
 
-        raw_bars: dict[str, pd.DataFrame] = {}
+        # Bars around the window too: the price at an event or at the % mode's reference time
+        # is read from bars finished before it, and an event late in the window first trades after it.
+        around: dict[str, pd.DataFrame] = {}
         for row in listing_rows:
-            # Keep the bar just before the window so pct mode has its base and lines start at the edge.
-            frame = store_bars.query_bars(con, row["symbol"], start, end, interval=filters.interval)
-            if frame is None:
-                frame = pd.DataFrame(columns=["ts", "open", "high", "low", "close", "volume", "source", "interval"])
-            frame = frame.copy()
-            if len(frame):
-                frame["ts"] = _utc(frame["ts"])
-                frame = frame[(frame["ts"] >= start) & (frame["ts"] < end)].sort_values("ts").reset_index(drop=True)
-            raw_bars[row["symbol"]] = frame
+            frame = store_bars.query_bars(con, row["symbol"], start - FIRST_TRADE_BEFORE, end + FIRST_TRADE_AFTER,
+                                          interval=filters.interval)
+            around[row["symbol"]] = markets.prepare_bars(frame)
 
         fx_bars: dict[str, pd.DataFrame] = {}
         if filters.price_mode == "usd":
             for currency in {r.get("currency") for r in listing_rows} - {"USD", None}:
                 fx_symbol = f"{currency}=X"  # Yahoo's convention: units of `currency` per 1 USD
-                fx = store_bars.query_bars(
-                    con, fx_symbol, start - pd.Timedelta(days=7), end, interval="auto"
-                )
+                fx = store_bars.query_bars(con, fx_symbol, start - markets.MAX_QUOTE_AGE, end, interval="auto")
                 if fx is not None and len(fx):
-                    fx = fx.copy()
-                    fx["ts"] = _utc(fx["ts"])
-                    fx_bars[currency] = fx.sort_values("ts").reset_index(drop=True)
+                    fx_bars[currency] = markets.prepare_bars(fx)
 
         parity = parity_symbols = None
         if filters.parity:
@@ -549,32 +557,31 @@ def load_view(
     for row in listing_rows:
         symbol = row["symbol"]
         mic = row.get("exchange_mic") or ""
-        bars = raw_bars[symbol]
+        in_window = (around[symbol]["ts"] >= start) & (around[symbol]["ts"] < end)
+        bars = around[symbol][in_window].drop(columns="end").reset_index(drop=True)
         currency = row.get("currency") or ""
         y_unit = currency or "price"
         reference_price = None
         if len(bars):
             if filters.price_mode == "usd":
-                spu = float(row.get("shares_per_unit") or 1)
-                if currency == "USD":
-                    factor: pd.Series | float = unit_shares / spu
-                elif currency in fx_bars:
-                    fx = fx_bars[currency][["ts", "close"]].rename(columns={"close": "fx"})
-                    joined = pd.merge_asof(bars[["ts"]], fx, on="ts", direction="backward")
-                    joined["fx"] = joined["fx"].bfill()  # a bar before the first FX quote takes the next
-                    factor = (unit_shares / spu) / joined["fx"].to_numpy()
-                else:
-                    factor = float("nan")
+                converted = _in_usd_per_unit(bars, currency, fx_bars, unit_shares / float(row.get("shares_per_unit") or 1))
+                if converted is None:
                     notices.append(
                         f"No {currency}=X bars stored, so {symbol} cannot be shown in USD; "
                         f"load FX with `python -m dashboard prices fetch` or the sample."
                     )
-                if not (isinstance(factor, float) and np.isnan(factor)):
-                    bars = _scale_prices(bars, factor)
+                else:
+                    bars = converted
+                    unquoted = int(bars["close"].isna().sum())
+                    if unquoted:
+                        notices.append(
+                            f"{unquoted:,} {symbol} bars have no {currency}=X quote from the "
+                            f"{markets.MAX_QUOTE_AGE.days} days before them, so they are left out in USD."
+                        )
                     y_unit = f"USD per ADS ({unit_shares:g} sh)" if unit_shares > 1 else "USD"
             elif filters.price_mode == "pct":
                 when = filters.reference if filters.reference is not None else start
-                reference_price = _last_close_at_or_before(bars, when)
+                reference_price = _reference_price(around[symbol], bars, when)
                 if reference_price:
                     bars = _scale_prices(bars, 1.0 / reference_price)
                     for col in ("open", "high", "low", "close"):
@@ -617,6 +624,7 @@ def load_view(
 
     if any(lv.synthetic for lv in listing_views):
         notices.insert(0, f"Prices on this screen are a {config.SYNTHETIC_LABEL}.")
+    trades = first_trades(events, listing_views, around, start, end)
     return ViewData(
         filters=filters,
         company_id=company_id,
@@ -635,7 +643,31 @@ def load_view(
         parity_symbols=parity_symbols,
         last_refresh=last_refresh,
         articles_total=articles_total,
+        first_trades=trades,
     )
+
+
+def first_trades(events: pd.DataFrame, listings: list[ListingView], bars: Mapping[str, pd.DataFrame],
+                 start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """markets.first_trades for every timed event on every listing (``bars`` by symbol, in the
+    listing's own currency, reaching before and after the window)."""
+    columns = ["event_id", "symbol", *markets.FIRST_TRADE_COLUMNS]
+    timed = events[events["precision"] != "day"] if events is not None and len(events) else None
+    frames = []
+    for lv in listings:
+        if timed is None or not lv.exchange_mic or lv.symbol not in bars:
+            continue
+        try:
+            sessions = markets.sessions(lv.exchange_mic, start - FIRST_TRADE_BEFORE, end + FIRST_TRADE_AFTER)
+        except Exception:  # an unknown exchange: load_view has said so; no first trades to draw
+            continue
+        found = markets.first_trades(bars[lv.symbol], sessions, timed["ts"])
+        found.insert(0, "symbol", lv.symbol)
+        found.insert(0, "event_id", timed["event_id"].to_numpy())
+        frames.append(found)
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns]
 
 
 def price_status_line(last_refresh: dict | None) -> tuple[str, bool]:
@@ -660,9 +692,7 @@ def price_status_line(last_refresh: dict | None) -> tuple[str, bool]:
 
 def _load_parity(con, company_id: str, start, end, notices: list[str]):
     """The company's ADR parity over the window, or (None, None) with a notice saying why."""
-    from dashboard.analysis import load as analysis_load
 
-    from dashboard.store import companies as store_companies
 
     listings = store_companies.listings(con, roles=None)
     pair = analysis_load.parity_pair(listings, company_id)
@@ -699,10 +729,6 @@ class ScreenOptions:
 
 def load_options(db: Any, company: str, zone: str = "UTC") -> ScreenOptions:
     """Companies, tags with counts, sources, event kinds and the default window."""
-    from dashboard import store
-    from dashboard.store import articles as store_articles
-    from dashboard.store import companies as store_companies
-    from dashboard.store import events as store_events
 
     with store.as_database(db).read() as con:
         companies = store_companies.list_companies(con)
@@ -743,8 +769,6 @@ def load_options(db: Any, company: str, zone: str = "UTC") -> ScreenOptions:
 
 def load_article(db: Any, article_id: str) -> dict | None:
     """One article (with tags and companies) for the reader."""
-    from dashboard import store
-    from dashboard.store import articles as store_articles
 
     with store.as_database(db).read() as con:
         return store_articles.get_article(con, article_id)
@@ -772,9 +796,7 @@ class AnalysisScope:
     until: pd.Timestamp  # inclusive
 
     def analysis_filters(self):
-        from dashboard.analysis.load import Filters as AnalysisFilters
-
-        return AnalysisFilters(tags=list(self.tags), companies=[self.company_id], sources=list(self.sources),
+        return analysis_load.Filters(tags=list(self.tags), companies=[self.company_id], sources=list(self.sources),
                                kinds=list(self.kinds), since=self.since, until=self.until)
 
 
@@ -823,8 +845,6 @@ def reaction_scope(view: ViewData, limit: int = MAX_REACTION_EVENTS) -> tuple[An
 
 def load_reactions(db: Any, scope: AnalysisScope) -> pd.DataFrame:
     """analysis.load.reactions for the screen's events (every listing of the company)."""
-    from dashboard import store
-    from dashboard.analysis import load as analysis_load
 
     with store.as_database(db).read() as con:
         return analysis_load.reactions(con, scope.analysis_filters())
@@ -849,8 +869,6 @@ def claims_scope(view: ViewData, limit: int = MAX_CLAIM_TEXTS) -> tuple[Analysis
 
 def load_claims(db: Any, scope: AnalysisScope) -> pd.DataFrame:
     """analysis.load.claims for the screen's articles and events."""
-    from dashboard import store
-    from dashboard.analysis import load as analysis_load
 
     with store.as_database(db).read() as con:
         return analysis_load.claims(con, scope.analysis_filters())

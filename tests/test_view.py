@@ -128,7 +128,8 @@ def test_pct_mode_is_zero_at_the_reference(case_db):
     raw = load_view(case_db, Filters())
     pct = load_view(case_db, Filters(price_mode="pct", reference=ref))
     for lv_raw, lv in zip(raw.listings, pct.listings):
-        before = lv_raw.bars[lv_raw.bars["ts"] <= ref]
+        # the price at the reference time: the close of the last bar *finished* by then (1m bars)
+        before = lv_raw.bars[lv_raw.bars["ts"] + pd.Timedelta(minutes=1) <= ref]
         assert lv.reference_price == before["close"].iloc[-1]
         at = lv.bars[lv.bars["ts"] == before["ts"].iloc[-1]]
         assert at["close"].iloc[0] == pytest.approx(0.0)
