@@ -1,6 +1,6 @@
 """The main screen (Streamlit): widgets → core calls → figure, table, reader.
 
-Layout and widget state only; every number comes from ``dashboard.view`` and every figure from
+Layout and widget state only; every number comes from ``dashboard.screen`` and every figure from
 ``dashboard.charts``. Untrusted text (titles, tags, bodies) is shown as escaped markdown or plain
 text, never as HTML.
 """
@@ -11,9 +11,9 @@ import re
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, config, store
-from dashboard import view as screen
-from dashboard.view import Filters
+from dashboard import charts, config, store, taxonomy
+from dashboard import screen
+from dashboard.screen import Filters
 
 st.set_page_config(page_title="Event overlay — news vs. prices", page_icon="📈", layout="wide")
 
@@ -134,10 +134,8 @@ def render_reactions(view: screen.ViewData, stamp: float, rows: pd.DataFrame, no
     if claim_table.empty:
         st.caption("No price-move claims in the filtered articles and events.")
         return
-    counts = claim_table["verdict"].str.split().str[0].value_counts()
-    words = {"agrees": "agree", "differs": "differ", "cannot": "cannot be checked"}
     st.caption(
-        md(" · ".join(f"{n} {words.get(verdict, verdict)}" for verdict, n in counts.items()))
+        md(screen.verdict_summary(claims))
         + " — each figure a text gives, checked against the stored bars of the session it speaks of "
         "(close, intraday extreme or price at publication; rules in docs/analysis.md)."
     )
@@ -321,7 +319,7 @@ def render_reader(view: screen.ViewData, stamp: float) -> None:
             st.caption("Click a marker on the chart or pick a row in the tables to read it here.")
             return
         if event is not None:
-            st.markdown(f"**Event** · {md(event.get('kind'))} · {md(charts.STANCE_GROUPS[charts.stance_group(event.get('kind'), event.get('stance'))].label)}")
+            st.markdown(f"**Event** · {md(event.get('kind'))} · {md(taxonomy.STANCE_GROUPS[taxonomy.stance_group(event.get('kind'), event.get('stance'))].label)}")
             st.markdown(f"#### {md(event.get('headline'))}")
             st.caption(md(screen.times_line(event["ts"], event.get("precision") or "minute", event.get("ts_zone"))))
             details = [("Actor", event.get("actor")), ("Source", event.get("source")), ("Figure", event.get("value")),

@@ -22,13 +22,14 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboard import config
-from dashboard.view import signed_pct, volume_buckets
+from dashboard import config, timeutil
+from dashboard.formatting import ZONE_LABELS, format_delay, signed_pct, when_label
+from dashboard.screen.bars import volume_buckets
+from dashboard.taxonomy import LANE_NOUNS, STANCE_GROUPS, StanceStyle, stance_group
 
 if TYPE_CHECKING:  # pragma: no cover
-    from dashboard.view import ListingView, ViewData
+    from dashboard.screen.model import ListingView, ViewData
 
-ZONE_LABELS = {"UTC": "UTC", "America/New_York": "New York", "Asia/Hong_Kong": "Hong Kong"}
 HOVER_ZONES = ("UTC", "America/New_York", "Asia/Hong_Kong")
 # Fine bars read best as a line; candles only once each one is wide enough to see.
 CANDLE_INTERVALS = {"15m", "30m", "60m", "1h", "1d"}
@@ -62,7 +63,6 @@ MAX_COUNT_BUCKETS = 400
 COUNT_BUCKETS = (("5min", "5 minutes"), ("15min", "15 minutes"), ("30min", "half hour"), ("1h", "hour"),
                  ("3h", "3 hours"), ("6h", "6 hours"), ("12h", "12 hours"), ("1D", "day"), ("7D", "week"))
 COUNT_EXAMPLES = 3
-ZONE_ABBR = {"UTC": "UTC", "America/New_York": "ET", "Asia/Hong_Kong": "HKT"}
 OUTLETS = (
     ("FT", re.compile(r"\bFT\b|Financial Times")),
     ("Bloomberg", re.compile(r"\bBloomberg\b")),
@@ -71,29 +71,6 @@ OUTLETS = (
     ("WSJ", re.compile(r"\bWSJ\b|Wall Street Journal")),
     ("SCMP", re.compile(r"\bSCMP\b|South China Morning Post")),
 )
-
-
-@dataclass(frozen=True)
-class StanceStyle:
-    label: str
-    color: str  # Okabe-Ito: distinguishable with the common colour-vision deficiencies
-    symbol: str  # a distinct shape too, so colour is never the only cue
-
-
-STANCE_GROUPS: dict[str, StanceStyle] = {
-    "allegation": StanceStyle("Allegation", "#D55E00", "diamond"),
-    "denial": StanceStyle("Denial", "#0072B2", "square"),
-    "report": StanceStyle("Report", "#CC79A7", "star"),
-    "market": StanceStyle("Market move", "#009E73", "circle"),
-    "context": StanceStyle("Context / other", "#8C8C8C", "triangle-up"),
-}
-LANE_NOUNS = {
-    "allegation": ("allegation", "allegations"),
-    "denial": ("denial", "denials"),
-    "report": ("report", "reports"),
-    "market": ("market note", "market notes"),
-    "context": ("item", "items"),
-}
 
 
 @dataclass(frozen=True)
@@ -135,19 +112,6 @@ def plain(text: object, *, width: int | None = None) -> str:
     if width:
         return "<br>".join(html.escape(line, quote=False) for line in textwrap.wrap(value, width) or [""])
     return html.escape(value, quote=False)
-
-
-def stance_group(kind: object, stance: object) -> str:
-    """Which lane/marker trace an event belongs to."""
-    kind = str(kind or "").lower()
-    stance = str(stance or "").lower()
-    if kind in ("allegation", "denial", "market"):
-        return kind
-    if kind in ("report", "publication"):
-        return "report"
-    if stance in ("allegation", "denial"):
-        return stance
-    return "context"
 
 
 def wall_time(values, zone: str):
@@ -278,26 +242,6 @@ def event_short_name(event: dict) -> str:
         return f"{source} report"
     noun = kind if kind in ("allegation", "denial", "statement") else "event"
     return f"{_short(event.get('actor') or source)} {noun}"
-
-
-def when_label(ts: pd.Timestamp, zone: str, precision: str = "minute") -> str:
-    """'Fri 13:02 ET' in the display zone; an hour-precision time reads 'Fri 13:xx ET'."""
-    local = pd.Timestamp(ts).tz_convert(zone)
-    abbr = ZONE_ABBR.get(zone, zone)
-    if precision == "hour":
-        return f"{local:%a %H}:xx {abbr}"
-    return f"{local:%a %H:%M} {abbr}"
-
-
-def format_delay(delta: pd.Timedelta) -> str:
-    """'+2d 7h', '+3h 28m', '+5m'; 'at once' for no wait."""
-    minutes = int(round(delta.total_seconds() / 60))
-    if minutes <= 0:
-        return "at once"
-    days, rest = divmod(minutes, 1440)
-    hours, mins = divmod(rest, 60)
-    parts = ([f"{days}d"] if days else []) + ([f"{hours}h"] if hours else []) + ([f"{mins}m"] if mins and not days else [])
-    return "+" + " ".join(parts)
 
 
 def _priority(events: pd.DataFrame) -> pd.DataFrame:
@@ -832,9 +776,7 @@ def _add_volume(fig: go.Figure, lv: "ListingView", colors: Theme, zone: str, row
     bucket = pd.Timedelta(lv.volume_bucket) if lv.volume_bucket else None
     if bucket is None:
         try:
-            from dashboard.store.bars import interval_length
-
-            bucket = interval_length(lv.interval)
+            bucket = timeutil.interval_length(lv.interval)
         except (KeyError, TypeError):
             bucket = pd.Timedelta(minutes=1)
     starts = pd.to_datetime(volume["ts"], utc=True)

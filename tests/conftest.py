@@ -82,7 +82,7 @@ def build_view(*, zone: str = "UTC", start_day: dt.date = CASE_START, end_day: d
     """A ViewData for the Alibaba case from generated bars and the real events file; with
     ``parity``, the ADR parity of those bars at a fixed USDHKD of 7.78."""
     from dashboard.analysis.parity import parity_frame
-    from dashboard.view import (Filters, ListingView, ViewData, downsample_bars, first_trades, volume_bucket_for,
+    from dashboard.screen import (Filters, ListingView, ViewData, downsample_bars, first_trades, volume_bucket_for,
                                 volume_buckets, window_bounds)
 
     start, end = window_bounds(start_day, end_day, zone)

@@ -13,7 +13,7 @@ from dashboard.analysis import load as analysis_load
 from dashboard.ingest.companies import load_registry
 from dashboard.store.bars import upsert_bars
 from dashboard.store.companies import upsert_registry
-from dashboard.view import Filters, load_view
+from dashboard.screen import Filters, load_view
 
 ALL_EVENTS = dict(start=dt.date(2025, 5, 1), end=dt.date(2026, 6, 30))  # every event in data/
 
