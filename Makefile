@@ -41,6 +41,8 @@ run: $(DB)
 serve: run
 
 test: $(STAMP)
+	# Layers import only downward, no cycles (pyproject.toml [tool.importlinter]).
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

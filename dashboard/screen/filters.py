@@ -1,17 +1,14 @@
-"""What one screen shows: ``Filters``, their URL form, and the file name a view is saved under."""
+"""What one screen shows: ``Filters`` and their URL form."""
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 
 import pandas as pd
 
-from dashboard.formatting import UNSAFE_FILENAME_CHARS, ZONE_LABELS, ZONES
-
-if TYPE_CHECKING:
-    from dashboard.screen.model import ViewData
+from dashboard.formatting import ZONES
 
 INTERVALS = ("auto", "1m", "5m", "15m", "60m", "1d")
 
@@ -159,24 +156,3 @@ def parse_utc(text: str) -> pd.Timestamp:
     if stamp is pd.NaT:
         raise ValueError(text)
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-
-
-def figure_filename(filters: Filters, view: "ViewData | None" = None, *, suffix: str = "") -> str:
-    """A file name that says what the chart holds (no extension), e.g.
-    ``alibaba_BABA-9988.HK_2025-11-12_2025-11-19_utc``."""
-    company = view.company_id if view is not None else filters.company
-    parts = [company]
-    if view is not None and view.listings:
-        parts.append("-".join(lv.symbol for lv in view.listings))
-    start = view.start_day if view is not None else filters.start
-    end = view.end_day if view is not None else filters.end
-    if start is not None:
-        parts.append(start.isoformat())
-    if end is not None:
-        parts.append(end.isoformat())
-    parts.append(ZONE_LABELS.get(filters.zone, filters.zone).lower().replace(" ", "-"))
-    if filters.price_mode != "price":
-        parts.append(filters.price_mode)
-    if suffix:
-        parts.append(suffix)
-    return UNSAFE_FILENAME_CHARS.sub("_", "_".join(str(p) for p in parts)).strip("_")

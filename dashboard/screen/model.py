@@ -1,4 +1,5 @@
-"""The loaded screen: one ``ListingView`` per listing row, one ``ViewData`` per ``Filters``."""
+"""The loaded screen: one ``ListingView`` per listing row, one ``ViewData`` per ``Filters``, and
+the file name a view is saved under."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,6 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from dashboard.formatting import UNSAFE_FILENAME_CHARS, ZONE_LABELS
 from dashboard.screen.filters import Filters
 
 @dataclass
@@ -89,3 +91,24 @@ class ViewData:
     @property
     def zone(self) -> str:
         return self.filters.zone
+
+
+def figure_filename(filters: Filters, view: ViewData | None = None, *, suffix: str = "") -> str:
+    """A file name that says what the chart holds (no extension), e.g.
+    ``alibaba_BABA-9988.HK_2025-11-12_2025-11-19_utc``."""
+    company = view.company_id if view is not None else filters.company
+    parts = [company]
+    if view is not None and view.listings:
+        parts.append("-".join(lv.symbol for lv in view.listings))
+    start = view.start_day if view is not None else filters.start
+    end = view.end_day if view is not None else filters.end
+    if start is not None:
+        parts.append(start.isoformat())
+    if end is not None:
+        parts.append(end.isoformat())
+    parts.append(ZONE_LABELS.get(filters.zone, filters.zone).lower().replace(" ", "-"))
+    if filters.price_mode != "price":
+        parts.append(filters.price_mode)
+    if suffix:
+        parts.append(suffix)
+    return UNSAFE_FILENAME_CHARS.sub("_", "_".join(str(p) for p in parts)).strip("_")
