@@ -12,27 +12,15 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, config, store, taxonomy
+from dashboard.app_exports import render_export_buttons
+from dashboard.formatting import markdown_literal as md
+from dashboard.formatting import markdown_paragraphs as md_paragraphs
 from dashboard import screen
 from dashboard.screen import Filters
 
 st.set_page_config(page_title="Event overlay — news vs. prices", page_icon="📈", layout="wide")
 
 DB = store.Database(config.resolve_db_path(), read_only=True)
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~=$:&^@\"'])")
-
-
-def md(text: object) -> str:
-    """Untrusted text as literal markdown: every markdown/HTML-significant character escaped."""
-    if text is None or (isinstance(text, float) and pd.isna(text)):
-        return ""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
-
-
-def md_paragraphs(text: object) -> str:
-    """Like md() but keeps paragraph breaks."""
-    if text is None or (isinstance(text, float) and pd.isna(text)):
-        return ""
-    return "\n\n".join(md(p) for p in re.split(r"\n\s*\n", str(text)) if p.strip())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -80,11 +68,7 @@ def cached_article(db_name: str, stamp: float, article_id: str) -> dict | None:
 
 
 def render_exports(fig, view: screen.ViewData) -> None:
-    """Download buttons under the figure (issue 5: dashboard/app_exports.py)."""
-    try:
-        from dashboard.app_exports import render_export_buttons
-    except ImportError:
-        return
+    """Download buttons under the figure (dashboard/app_exports.py)."""
     render_export_buttons(st, fig, view, view.filters, db=DB)
 
 
@@ -188,32 +172,26 @@ def sidebar(stamp: float) -> Filters:
     st.sidebar.selectbox("Company", company_ids, key="company", format_func=lambda c: names.get(c, c))
 
     tag_labels = {t: f"{t} ({a} art., {e} ev.)" for t, a, e in options.tags}
-    tag_lookup = {t.casefold(): t for t in tag_labels}
     if "tags" not in st.session_state:
-        chosen = []
-        for tag in url_filters.tags:
-            if tag.casefold() in tag_lookup:
-                chosen.append(tag_lookup[tag.casefold()])
-            else:
-                notices.append(f"Unknown tag {tag!r} in the URL; ignored.")
-        st.session_state["tags"] = chosen
+        st.session_state["tags"], unknown = screen.url_choices(url_filters.tags, tag_labels, "tag")
+        notices += unknown
     st.session_state["tags"] = [t for t in st.session_state["tags"] if t in tag_labels]
     st.sidebar.multiselect(
         "Tags (any of)", list(tag_labels), key="tags", format_func=lambda t: tag_labels.get(t, t),
         help="Counts: articles and events carrying the tag. Narrows articles, events and chart markers alike.",
     )
 
-    source_lookup = {s.casefold(): s for s in options.sources}
     if "sources" not in st.session_state:
-        st.session_state["sources"] = [source_lookup[s.casefold()] for s in url_filters.sources if s.casefold() in source_lookup]
-        notices += [f"Unknown source {s!r} in the URL; ignored." for s in url_filters.sources if s.casefold() not in source_lookup]
+        st.session_state["sources"], unknown = screen.url_choices(url_filters.sources, options.sources, "source")
+        notices += unknown
     st.session_state["sources"] = [s for s in st.session_state["sources"] if s in options.sources]
     st.sidebar.multiselect("Sources", options.sources, key="sources")
 
     kind_options = options.kinds
     if "kinds" not in st.session_state:
-        st.session_state["kinds"] = [k for k in url_filters.kinds if k in kind_options]
-        notices += [f"Unknown event kind {k!r} in the URL; ignored." for k in url_filters.kinds if k not in kind_options]
+        st.session_state["kinds"], unknown = screen.url_choices(url_filters.kinds, kind_options, "event kind",
+                                                                ignore_case=False)
+        notices += unknown
     st.session_state["kinds"] = [k for k in st.session_state["kinds"] if k in kind_options]
     st.sidebar.multiselect("Event kinds", kind_options, key="kinds")
 
@@ -402,7 +380,7 @@ def apply_pending_selections(view: screen.ViewData, reactions: pd.DataFrame) -> 
     _take_new_selection("reaction_table", _selection_ids(st.session_state.get("reaction_table"), reactions, "event_id"),
                         "selected_event")
     if len(view.events):
-        _take_new_selection("event_table", _selection_ids(st.session_state.get("event_table"), screen.listed_events(view),
+        _take_new_selection("event_table", _selection_ids(st.session_state.get("event_table"), screen.listed_events(view, screen.MAX_TABLE_ROWS),
                                                           "event_id"), "selected_event")
     if len(view.articles):
         _take_new_selection("article_table", _selection_ids(st.session_state.get("article_table"), view.articles,
@@ -492,7 +470,7 @@ def main() -> None:
         if view.events.empty:
             st.caption("No matching events.")
         else:
-            listed = screen.listed_events(view)
+            listed = screen.listed_events(view, screen.MAX_TABLE_ROWS)
             note = screen.shown_note(len(listed), len(view.events), "events")
             if note:
                 st.caption(md(note))

@@ -16,6 +16,21 @@ ZONE_ABBR = {"UTC": "UTC", "America/New_York": "ET", "Asia/Hong_Kong": "HKT"}
 
 # Anything but letters, digits, '.', '-', '_' in a file name.
 UNSAFE_FILENAME_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~=$:&^@\"'])")
+
+
+def markdown_literal(text: object) -> str:
+    """Untrusted text as literal markdown: every markdown/HTML-significant character escaped."""
+    if text is None or (isinstance(text, float) and pd.isna(text)):
+        return ""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def markdown_paragraphs(text: object) -> str:
+    """Like markdown_literal() but keeps paragraph breaks."""
+    if text is None or (isinstance(text, float) and pd.isna(text)):
+        return ""
+    return "\n\n".join(markdown_literal(p) for p in re.split(r"\n\s*\n", str(text)) if p.strip())
 
 
 def signed_pct(value: Any, digits: int = 2) -> str:

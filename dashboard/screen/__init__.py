@@ -12,7 +12,8 @@ these; ``charts`` draws a ``ViewData``.
 from dashboard.formatting import ZONE_LABELS, ZONES, format_time, signed_bp, signed_pct, times_line
 from dashboard.screen.bars import (DEFAULT_MAX_POINTS, downsample_bars, downsample_frame, first_trades,
                                    volume_bucket_for, volume_buckets)
-from dashboard.screen.filters import DEFAULT_COMPANY, INTERVALS, PRICE_MODE_LABELS, PRICE_MODES, Filters, parse_utc
+from dashboard.screen.filters import (DEFAULT_COMPANY, INTERVALS, PRICE_MODE_LABELS, PRICE_MODES, Filters, parse_utc,
+                                      url_choices)
 from dashboard.screen.load import (DAYS_BEFORE_PEAK, DEFAULT_WINDOW_DAYS, ScreenOptions, bar_span, default_window,
                                    load_article, load_options, load_view, resolve_company)
 from dashboard.screen.model import ListingView, ViewData, figure_filename
@@ -27,6 +28,7 @@ __all__ = [
     "ZONE_LABELS", "ZONES", "format_time", "signed_bp", "signed_pct", "times_line",
     "DEFAULT_MAX_POINTS", "downsample_bars", "downsample_frame", "first_trades", "volume_bucket_for", "volume_buckets",
     "DEFAULT_COMPANY", "INTERVALS", "PRICE_MODE_LABELS", "PRICE_MODES", "Filters", "figure_filename", "parse_utc",
+    "url_choices",
     "DAYS_BEFORE_PEAK", "DEFAULT_WINDOW_DAYS", "ScreenOptions", "bar_span", "default_window", "load_article",
     "load_options", "load_view", "resolve_company", "ListingView", "ViewData",
     "MAX_CLAIM_TEXTS", "MAX_REACTION_EVENTS", "AnalysisScope", "analysis_scope", "claims_scope", "load_claims",

@@ -148,6 +148,20 @@ def _all_values(params: Mapping[str, Any], name: str) -> list[str]:
     return [str(value)]
 
 
+def url_choices(wanted, offered, noun: str, *, ignore_case: bool = True) -> tuple[list[str], list[str]]:
+    """URL values that are among the widget's options (spelled as offered), and one notice per
+    value that is not ("Unknown tag 'x' in the URL; ignored.")."""
+    fold = (lambda v: str(v).casefold()) if ignore_case else str
+    lookup = {fold(o): o for o in offered}
+    chosen, notices = [], []
+    for value in wanted:
+        if fold(value) in lookup:
+            chosen.append(lookup[fold(value)])
+        else:
+            notices.append(f"Unknown {noun} {value!r} in the URL; ignored.")
+    return chosen, notices
+
+
 def parse_utc(text: str) -> pd.Timestamp:
     try:
         stamp = pd.Timestamp(text)

@@ -137,9 +137,9 @@ def verdict_summary(claims: pd.DataFrame | None) -> str:
                       for v, n in counts.items())
 
 
-def listed_events(view: ViewData) -> pd.DataFrame:
-    """The events the Events table lists: the newest MAX_TABLE_ROWS, in time order."""
-    return view.events.tail(MAX_TABLE_ROWS) if len(view.events) > MAX_TABLE_ROWS else view.events
+def listed_events(view: ViewData, limit: int = MAX_TABLE_ROWS) -> pd.DataFrame:
+    """The events the Events table lists: the newest ``limit``, in time order."""
+    return view.events.tail(limit) if len(view.events) > limit else view.events
 
 
 def shown_note(shown: int, total: int, noun: str) -> str | None:
