@@ -41,6 +41,8 @@ run: $(DB)
 serve: run
 
 test: $(STAMP)
+	# Layers import only downward, no cycles (pyproject.toml [tool.importlinter]).
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 # Not part of `make test`: the browser tests (pytest -m browser) N times in a row under CI=true,
