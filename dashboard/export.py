@@ -30,6 +30,7 @@ import plotly.graph_objects as go
 
 from dashboard.config import SYNTHETIC_LABEL
 from dashboard.csvsafe import neutralise_csv_cell
+from dashboard.formatting import UNSAFE_FILENAME_CHARS
 
 NO_BROWSER_MESSAGE = "PNG/SVG export needs Chromium: apt-get install chromium (or set BROWSER_PATH)"
 PROJECT_DISTRIBUTION = "event-overlay-dashboard"
@@ -300,12 +301,10 @@ def frame_to_parquet(df: pd.DataFrame) -> bytes:
 # ---------------------------------------------------------------------------------------------
 # File names
 
-_UNSAFE_NAME_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
-
 
 def safe_filename(name: str) -> str:
     """`name` with anything but letters, digits, `.`, `-`, `_` replaced; never hidden or empty."""
-    cleaned = re.sub(r"_{2,}", "_", _UNSAFE_NAME_CHARS.sub("_", name)).strip("._-")
+    cleaned = re.sub(r"_{2,}", "_", UNSAFE_FILENAME_CHARS.sub("_", name)).strip("._-")
     return cleaned[:200] or "export"
 
 
@@ -313,7 +312,7 @@ def export_filename(filters: Any, kind: str, ext: str, *, view: Any = None) -> s
     """e.g. `alibaba_BABA-9988.HK_2025-11-13_2025-11-18_utc.png`; a `kind` other than "chart"
     is appended (`…_utc_bars.csv`). Same stem as the app's chart file name (view.figure_filename),
     so the modebar camera, the buttons and the CLI agree."""
-    from dashboard.view import figure_filename
+    from dashboard.screen import figure_filename
 
     suffix = "" if kind in ("", "chart") else kind
     stem = figure_filename(filters, view, suffix=suffix)
@@ -601,7 +600,7 @@ FULL_RESOLUTION = 10**12
 
 def full_resolution_view(db: Any, filters: Any) -> Any:
     """The same filters as the chart, with every bar in the window (no downsampling)."""
-    from dashboard.view import load_view
+    from dashboard.screen import load_view
 
     return load_view(db, filters, max_points=FULL_RESOLUTION)
 

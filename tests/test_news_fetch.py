@@ -14,7 +14,7 @@ from dashboard.news import yahoo as news_yahoo
 from dashboard.news.yahoo import NewsFetchFailed, fetch_news
 from dashboard.store.articles import get_article, query_articles
 from dashboard.store.news import last_news_fetch
-from dashboard.view import news_status_line
+from dashboard.screen import news_status_line
 
 NEWS = Path(__file__).parent / "fixtures" / "news"
 RECORDED = Path(__file__).parent / "fixtures" / "news_fetch"

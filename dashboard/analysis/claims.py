@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
+from dashboard import markets
 from dashboard.analysis import _bars, _sessions
 
 # Agreement tolerances (percentage points / relative price); see docs/analysis.md.
@@ -459,8 +460,8 @@ def check_claim(
     if claim.size_pct is None and claim.price is None:
         out["verdict_text"] = "cannot check: no figure"
         return out
-    sessions = _sessions.prepare(sessions)
-    bars = _bars.prepare(bars)
+    sessions = markets.prepare_sessions(sessions)
+    bars = markets.prepare_bars(bars)
     published_at = pd.Timestamp(published_at).tz_convert("UTC")
     position, cutoff, complete, why = _target_session(sessions, published_at, precision, tz, claim.day_hint)
     if position is None:
@@ -470,7 +471,7 @@ def check_claim(
     label = session["session"]
     out.update(session=label, session_complete=complete)
     previous_open = sessions.iloc[position - 1]["open"] if position > 0 else None
-    _, prev_close = _bars.price_at(bars, session["open"], not_before=previous_open)
+    _, prev_close = markets.price_at(bars, session["open"], not_before=previous_open)
     day_bars = _bars.between(bars, session["open"], min(cutoff, session["close"]))
     if day_bars.empty or not np.isfinite(prev_close):
         what = "the previous session" if not day_bars.empty else str(label)

@@ -7,12 +7,13 @@ a window that has real bars is answered from real bars only.
 """
 from __future__ import annotations
 
-import re
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+
+from dashboard.timeutil import interval_length, window
 
 SYNTHETIC = "synthetic"
 BAR_COLUMNS = ["ts", "open", "high", "low", "close", "volume", "source", "interval"]
@@ -21,21 +22,6 @@ COVERAGE_COLUMNS = ["symbol", "interval", "source", "first_ts", "last_ts", "rows
 # The dtype pandas gives DuckDB's VARCHAR columns in .df() (the multi-source path), so both
 # paths hand out the same frame.
 _TEXT = pd.Series(["x"]).dtype
-
-_INTERVAL = re.compile(r"^(\d+)(m|h|d|wk|mo)$")
-_UNIT = {"m": "minutes", "h": "hours", "d": "days", "wk": "weeks"}
-
-
-def interval_length(name: str) -> pd.Timedelta:
-    """'1m' → 1 minute, '60m'/'1h' → 1 hour, '1d' → 1 day, '1wk' → 7 days, '1mo' → 30 days."""
-    match = _INTERVAL.match(str(name))
-    if not match:
-        raise KeyError(f"unknown bar interval {name!r} (use e.g. 1m, 5m, 15m, 60m, 1h, 1d)")
-    count, unit = int(match.group(1)), match.group(2)
-    if unit == "mo":
-        return pd.Timedelta(days=30 * count)
-    return pd.Timedelta(**{_UNIT[unit]: count})
-
 
 def _is_daily_or_longer(name: str) -> bool:
     return interval_length(name) >= pd.Timedelta(days=1)
@@ -139,8 +125,6 @@ def query_bars(con: duckdb.DuckDBPyConnection, symbol: str, start, end,
     ``auto``: the finest interval stored for the window. An explicit interval that is not stored
     is resampled from the finest stored finer bars. Real bars win over synthetic ones.
     """
-    from dashboard.markets import window  # pure helper; avoids a circular import at load time
-
     lo, hi = window(start, end)
     stored = _stored_intervals(con, symbol, lo, hi)
     if stored.empty:
