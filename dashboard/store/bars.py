@@ -105,17 +105,21 @@ def _stored_intervals(con, symbol: str, lo: pd.Timestamp, hi: pd.Timestamp) -> p
     ).df()
 
 
+def listing_zone(con, symbol: str) -> str | None:
+    """The exchange zone of a registered listing (``listings.tz``); None when it is not registered."""
+    try:
+        rows = con.execute("SELECT tz FROM listings WHERE symbol = ?", [symbol]).fetchall()
+    except duckdb.CatalogException:
+        return None
+    return rows[0][0] if rows and rows[0][0] else None
+
+
 def _symbol_zone(con, symbol: str) -> str:
     """The listing's exchange zone (for daily buckets); UTC when the listing is not registered.
 
     Regular NYSE and HKEX sessions each fall inside one UTC date, so UTC is a safe fallback.
     """
-    try:
-        rows = con.execute("SELECT tz FROM listings WHERE symbol = ?", [symbol]).fetchall()
-        row = rows[0] if rows else None
-    except duckdb.CatalogException:
-        row = None
-    return row[0] if row and row[0] else "UTC"
+    return listing_zone(con, symbol) or "UTC"
 
 
 def query_bars(con: duckdb.DuckDBPyConnection, symbol: str, start, end,
