@@ -208,3 +208,40 @@ def test_missing_column_and_bad_zone_are_file_errors(tmp_path):
         importer.read_bars(path, "BABA")
     with pytest.raises(importer.ImportFileError, match="not an IANA time zone"):
         importer.read_bars(BAD, "BABA", tz="Mars/Olympus")
+
+
+@pytest.fixture(scope="module")
+def imported_case_db(folder, tmp_path_factory):
+    """The case database (events, companies, synthetic sample) plus every file of the folder."""
+    from conftest import _build_db
+
+    db = _build_db(tmp_path_factory.mktemp("imported") / "case.duckdb")
+    for spec in folder[1]:
+        assert main(["prices", "import", str(spec["file"]), *spec["args"], "--db", str(db)]) == 0
+    return db
+
+
+def test_chart_draws_the_imported_daily_bars_over_a_long_window(imported_case_db, folder):
+    from dashboard.charts import overlay_figure
+    from dashboard.view import Filters, load_view
+
+    specs = {spec["file"].name: spec for spec in folder[1]}
+    view = load_view(imported_case_db, Filters(start=pd.Timestamp("2025-01-01").date(),
+                                               end=pd.Timestamp("2025-11-28").date()))
+    by_symbol = {lv.symbol: lv for lv in view.listings}
+    baba, hk = by_symbol["BABA"], by_symbol["9988.HK"]
+    assert (baba.interval, baba.total_bars) == ("1d", specs["yf_download_BABA_1d.csv"]["series"]["BABA"]["rows"])
+    assert baba.sources == ("import:yf_download_BABA_1d.csv",) and not view.synthetic
+    assert (hk.interval, hk.total_bars) == ("1d", specs["history_9988HK_1d.csv"]["series"]["9988.HK"]["rows"])
+    fig = overlay_figure(view)
+    [trace] = [t for t in fig.data if t.legendgroup == "BABA" and t.type in ("candlestick", "scatter")]
+    assert len(trace.x) == baba.total_bars
+
+
+def test_a_short_window_still_draws_the_imported_minutes(imported_case_db):
+    from dashboard.view import Filters, load_view
+
+    view = load_view(imported_case_db, Filters(start=pd.Timestamp("2025-11-13").date(),
+                                               end=pd.Timestamp("2025-11-18").date()))
+    baba = {lv.symbol: lv for lv in view.listings}["BABA"]
+    assert baba.interval == "1m" and baba.total_bars == 100

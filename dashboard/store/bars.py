@@ -92,17 +92,29 @@ def _empty_bars() -> pd.DataFrame:
 
 def _stored_intervals(con, symbol: str, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
     """Per interval with bars for the symbol inside [lo, hi): whether any are real or synthetic,
-    and how many distinct real sources there are (with one of them)."""
+    how many distinct real sources there are (with one of them), and on how many (UTC) days
+    there are bars, real ones and any."""
     return con.execute(
         """
         SELECT interval, bool_or(source <> ?) AS has_real, bool_or(source = ?) AS has_synthetic,
                count(DISTINCT source) FILTER (WHERE source <> ?) AS real_sources,
-               min(source) FILTER (WHERE source <> ?) AS a_real_source
+               min(source) FILTER (WHERE source <> ?) AS a_real_source,
+               count(DISTINCT CAST(ts AS DATE)) AS days,
+               count(DISTINCT CAST(ts AS DATE)) FILTER (WHERE source <> ?) AS real_days
         FROM bars WHERE symbol = ? AND ts >= ? AND ts < ?
         GROUP BY interval
         """,
-        [SYNTHETIC, SYNTHETIC, SYNTHETIC, SYNTHETIC, symbol, lo, hi],
+        [SYNTHETIC, SYNTHETIC, SYNTHETIC, SYNTHETIC, SYNTHETIC, symbol, lo, hi],
     ).df()
+
+
+def _auto_interval(stored: pd.DataFrame, real_only: bool) -> str:
+    """The finest interval with bars on at least half the days any interval has bars: a year's
+    window over a year of daily bars and a fortnight of minutes is drawn from the daily bars, a
+    week's window over minutes on most of its days from the minutes."""
+    days = stored["real_days"] if real_only else stored["days"]
+    covering = stored[days * 2 >= days.max()]
+    return min(covering["interval"], key=interval_length)
 
 
 def listing_zone(con, symbol: str) -> str | None:
@@ -126,7 +138,8 @@ def query_bars(con: duckdb.DuckDBPyConnection, symbol: str, start, end,
                interval: str = "auto") -> pd.DataFrame:
     """Bars of one symbol in ``[start, end)``, sorted by ts.
 
-    ``auto``: the finest interval stored for the window. An explicit interval that is not stored
+    ``auto``: the finest interval stored on at least half the window's days with bars (see
+    ``_auto_interval``). An explicit interval that is not stored
     is resampled from the finest stored finer bars. Real bars win over synthetic ones.
     """
     lo, hi = window(start, end)
@@ -141,7 +154,9 @@ def query_bars(con: duckdb.DuckDBPyConnection, symbol: str, start, end,
     real_only = bool(stored["has_real"].any())
     if real_only:
         stored = stored[stored["has_real"]]
-    if interval != "auto" and interval in set(stored["interval"]):
+    if interval == "auto":
+        finest = _auto_interval(stored, real_only)
+    elif interval in set(stored["interval"]):
         finest = interval  # stored as asked: no resampling
     else:
         finest = min(stored["interval"], key=interval_length)
