@@ -20,6 +20,7 @@ import dataclasses
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 FIELDS = ["open", "high", "low", "close", "volume"]
@@ -113,13 +114,20 @@ def _from_wide(path: Path, shape: str, pairs: list[tuple[str, str]], data, time_
         missing = [f for f in FIELDS[:4] if f not in fields]
         if missing:
             raise FileShapeError(f"{path.name}: {ticker}: no {missing[0]} column")
-    records = []
+    wheres, times, grid = [], [], []
+    width = len(pairs)
     for where, time_value, values in data:
-        for ticker, fields in groups.items():
-            records.append([where, ticker, time_value] + [
-                values[fields[f]] if f in fields and fields[f] < len(values) else "" for f in FIELDS])
+        wheres.append(where)
+        times.append(time_value)
+        grid.append((list(values) + [""] * width)[:width])
+    cells = np.array(grid, dtype=object).reshape(len(grid), width)
+    # One frame per ticker, then back into file order (line by line, ticker by ticker).
+    frames = [pd.DataFrame({"where": wheres, "symbol": ticker, "time": times,
+                            **{f: cells[:, fields[f]] if f in fields else "" for f in FIELDS}})
+              for ticker, fields in groups.items()]
+    rows = pd.concat(frames).sort_index(kind="stable").reset_index(drop=True)[RAW_COLUMNS]
     names = {f: f.capitalize() for f in FIELDS}
-    return _table(shape, records, time_name, names, names_symbols=True, sparse=True)
+    return RawTable(shape, rows, time_name, names, names_symbols=True, sparse=True)
 
 
 def _field_for(name: str) -> str | None:
