@@ -245,3 +245,21 @@ def test_a_short_window_still_draws_the_imported_minutes(imported_case_db):
                                                end=pd.Timestamp("2025-11-18").date()))
     baba = {lv.symbol: lv for lv in view.listings}["BABA"]
     assert baba.interval == "1m" and baba.total_bars == 100
+
+
+def test_a_yfinance_frame_saved_as_parquet_and_json_bars_by_symbol(tmp_path):
+    from bar_files import download, history, minutes
+
+    baba = minutes("America/New_York", [("2025-11-14 09:30", "2025-11-14 09:40")])
+    hk = minutes("Asia/Hong_Kong", [("2025-11-17 09:30", "2025-11-17 09:35")])
+    path = tmp_path / "frame.parquet"
+    download({"BABA": history(baba, 159.0, 1), "9988.HK": history(hk, 157.0, 2)}, daily=False).to_parquet(path)
+    result = importer.read_bars(path)
+    assert result.shape == "yfinance frame as Parquet" and result.problems == []
+    assert {s.symbol: (s.interval, len(s.bars)) for s in result.series} == {"BABA": ("1m", 10), "9988.HK": ("1m", 5)}
+    bars_json = tmp_path / "bars.json"
+    bars_json.write_text(json.dumps({"bars": {"KWEB": [
+        {"t": "2025-11-18T14:30:00Z", "o": 36, "h": 36.2, "l": 35.9, "c": 36.1, "v": 5},
+        {"t": "2025-11-18T14:35:00Z", "o": 36.1, "h": 36.3, "l": 36.0, "c": 36.2, "v": 7}]}}), encoding="utf-8")
+    [kweb] = importer.read_bars(bars_json).series
+    assert (kweb.symbol, kweb.interval, kweb.last) == ("KWEB", "5m", pd.Timestamp("2025-11-18 14:35", tz="UTC"))

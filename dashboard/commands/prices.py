@@ -28,7 +28,7 @@ def register(subparsers, common) -> None:
 
     p = sub.add_parser("import", parents=[common],
                        help="import bar files: yfinance/pandas CSV, Parquet, bar-API JSON, flat CSV")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("files", nargs="+", metavar="FILE", help="bar files: .csv, .parquet or .json")
     p.add_argument("--symbol", help="symbol of a file that does not name its own (or the one to take from a file of several)")
     p.add_argument("--interval", help="bar interval (default: inferred from the spacing, per symbol)")
     p.add_argument("--tz", help="IANA zone of times without a UTC offset, e.g. America/New_York "
@@ -86,7 +86,8 @@ def run_import(args) -> int:
         for series in result.series:
             print(f"{result.path.name}: {series.symbol}: stored {series.stored} {series.interval} bars "
                   f"{series.first:%Y-%m-%d %H:%M}Z..{series.last:%Y-%m-%d %H:%M}Z as {result.source}")
-        print(f"{result.path.name}: {result.shape}; rejected {len(result.problems)} row(s)")
+        nothing = "" if result.series else "no bars stored; "
+        print(f"{result.path.name}: {result.shape}; {nothing}rejected {len(result.problems)} row(s)")
         failed = failed or bool(result.problems)
     return 1 if failed else 0
 

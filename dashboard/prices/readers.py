@@ -62,9 +62,9 @@ def read(path: Path) -> RawTable:
     raise FileShapeError(f"{path.name}: unsupported file type {suffix or '(none)'}; use .csv, .parquet or .json")
 
 
-def _table(shape, records, time_name, field_names, names_symbols, sparse=False) -> RawTable:
+def _table(shape, records, time_name, field_names, names_symbols) -> RawTable:
     rows = pd.DataFrame.from_records(records, columns=RAW_COLUMNS) if records else pd.DataFrame(columns=RAW_COLUMNS)
-    return RawTable(shape, rows, time_name, field_names, names_symbols, sparse)
+    return RawTable(shape, rows, time_name, field_names, names_symbols)
 
 
 # --- CSV ---------------------------------------------------------------------------------------
@@ -93,7 +93,8 @@ def _read_yfinance_csv(path: Path, lines: list[tuple[int, list[str]]]) -> RawTab
     start = 2
     time_name = "Datetime"
     # pandas writes the index name on a third row of its own ("Datetime,,,,,") when it has one.
-    if len(lines) > 2 and not any(cell.strip() for cell in lines[2][1][1:]):
+    if len(lines) > 2 and not any(cell.strip() for cell in lines[2][1][1:]) \
+            and not lines[2][1][0].strip()[:1].isdigit():
         time_name = lines[2][1][0].strip() or time_name
         start = 3
     pairs = [(p.strip(), t.strip()) for p, t in zip(price_row[1:], ticker_row[1:])]
@@ -143,6 +144,8 @@ def _flat(path: Path, shape: str, header: list[str], data) -> RawTable:
     """A table with one header row: find the time, symbol and price columns by name."""
     by_lower = {name.lower(): position for position, name in enumerate(header)}
     time_at = next((by_lower[n] for n in TIME_NAMES if n in by_lower), None)
+    if time_at is None and header and not header[0].strip():
+        time_at = 0  # to_csv() of a frame whose time index has no name: the first, unnamed column
     if time_at is None:
         raise FileShapeError(
             f"{path.name}: no time column (looked for {', '.join(TIME_NAMES)}; found {', '.join(header)})")
@@ -163,7 +166,7 @@ def _flat(path: Path, shape: str, header: list[str], data) -> RawTable:
                 cell(row, time_at)] + [cell(row, columns.get(f)) for f in FIELDS]
                for where, row in data]
     names = {f: (header[columns[f]] if f in columns else f) for f in FIELDS}
-    return _table(shape, records, header[time_at], names, names_symbols=symbol_at is not None)
+    return _table(shape, records, header[time_at] or "time", names, names_symbols=symbol_at is not None)
 
 
 # --- Parquet -----------------------------------------------------------------------------------
