@@ -74,6 +74,9 @@ def test_auto_draws_daily_bars_when_minutes_cover_few_of_the_windows_days(con):
     assert set(bars.query_bars(con, "BABA", "2025-11-13", "2025-11-18")["interval"]) == {"1m"}
     # Minutes on 3 of 10: the daily bars.
     assert set(bars.query_bars(con, "BABA", "2025-11-10", "2025-11-21")["interval"]) == {"1d"}
+    # A screen reading a month around what it shows counts the shown days only.
+    around = bars.query_bars(con, "BABA", "2025-11-01", "2025-11-28", shown=("2025-11-13", "2025-11-18"))
+    assert set(around["interval"]) == {"1m"}
 
 
 def test_resampling_to_five_minutes_in_sql(con):

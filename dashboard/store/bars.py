@@ -90,7 +90,8 @@ def _empty_bars() -> pd.DataFrame:
     return frame
 
 
-def _stored_intervals(con, symbol: str, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
+def _stored_intervals(con, symbol: str, lo: pd.Timestamp, hi: pd.Timestamp, days_lo: pd.Timestamp,
+                      days_hi: pd.Timestamp) -> pd.DataFrame:
     """Per interval with bars for the symbol inside [lo, hi): whether any are real or synthetic,
     how many distinct real sources there are (with one of them), and on how many (UTC) days
     there are bars, real ones and any."""
@@ -99,12 +100,12 @@ def _stored_intervals(con, symbol: str, lo: pd.Timestamp, hi: pd.Timestamp) -> p
         SELECT interval, bool_or(source <> ?) AS has_real, bool_or(source = ?) AS has_synthetic,
                count(DISTINCT source) FILTER (WHERE source <> ?) AS real_sources,
                min(source) FILTER (WHERE source <> ?) AS a_real_source,
-               count(DISTINCT CAST(ts AS DATE)) AS days,
-               count(DISTINCT CAST(ts AS DATE)) FILTER (WHERE source <> ?) AS real_days
+               count(DISTINCT CAST(ts AS DATE)) FILTER (WHERE ts >= ? AND ts < ?) AS days,
+               count(DISTINCT CAST(ts AS DATE)) FILTER (WHERE source <> ? AND ts >= ? AND ts < ?) AS real_days
         FROM bars WHERE symbol = ? AND ts >= ? AND ts < ?
         GROUP BY interval
         """,
-        [SYNTHETIC, SYNTHETIC, SYNTHETIC, SYNTHETIC, SYNTHETIC, symbol, lo, hi],
+        [SYNTHETIC, SYNTHETIC, SYNTHETIC, SYNTHETIC, days_lo, days_hi, SYNTHETIC, days_lo, days_hi, symbol, lo, hi],
     ).df()
 
 
@@ -135,15 +136,17 @@ def _symbol_zone(con, symbol: str) -> str:
 
 
 def query_bars(con: duckdb.DuckDBPyConnection, symbol: str, start, end,
-               interval: str = "auto") -> pd.DataFrame:
+               interval: str = "auto", *, shown=None) -> pd.DataFrame:
     """Bars of one symbol in ``[start, end)``, sorted by ts.
 
     ``auto``: the finest interval stored on at least half the window's days with bars (see
-    ``_auto_interval``). An explicit interval that is not stored
+    ``_auto_interval``); ``shown`` = (start, end) counts the days of that part of the window only
+    (a screen that reads bars around what it shows). An explicit interval that is not stored
     is resampled from the finest stored finer bars. Real bars win over synthetic ones.
     """
     lo, hi = window(start, end)
-    stored = _stored_intervals(con, symbol, lo, hi)
+    days_lo, days_hi = window(*shown) if shown is not None else (lo, hi)
+    stored = _stored_intervals(con, symbol, lo, hi, days_lo, days_hi)
     if stored.empty:
         return _empty_bars()
     if interval != "auto":
