@@ -751,8 +751,11 @@ def load_article(db_path: str | Path, article_id: str) -> dict | None:
         return store_articles.get_article(con, article_id)
 
 
-def database_stamp(db_path: str | Path) -> float:
-    """Changes whenever the database file (or its WAL) is written: part of the app's cache key."""
+def database_stamp(db_path: str | Path) -> float | str:
+    """Changes whenever the database file (or its WAL) is written: part of the app's cache key.
+    A lake-backed store answers with its snapshot id instead (its own `cache_key()`)."""
+    if hasattr(db_path, "cache_key"):
+        return db_path.cache_key()
     path = Path(db_path)
     stamp = 0.0
     for candidate in (path, path.with_name(path.name + ".wal")):

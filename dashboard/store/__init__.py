@@ -82,7 +82,15 @@ def connect(
 
 @contextlib.contextmanager
 def reader(path: str | Path, *, wait_seconds: float = 5.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived read-only connection."""
+    """A short-lived read-only connection.
+
+    `path` may also be a read-only store object with its own `read()` (the lake,
+    dashboard/lake/read.py): then its connection is yielded, so every reader runs unchanged.
+    """
+    if hasattr(path, "read"):
+        with path.read() as con:
+            yield con
+        return
     con = connect(path, read_only=True, wait_seconds=wait_seconds)
     try:
         yield con
@@ -92,7 +100,11 @@ def reader(path: str | Path, *, wait_seconds: float = 5.0) -> Iterator[duckdb.Du
 
 @contextlib.contextmanager
 def writer(path: str | Path, *, wait_seconds: float = 5.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived read-write connection (the one writer)."""
+    """A short-lived read-write connection (the one writer). A read-only store refuses here."""
+    if hasattr(path, "write"):
+        with path.write() as con:
+            yield con
+        return
     con = connect(path, read_only=False, wait_seconds=wait_seconds)
     try:
         yield con
