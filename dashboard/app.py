@@ -6,6 +6,7 @@ text, never as HTML.
 """
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -14,11 +15,14 @@ import streamlit as st
 
 from dashboard import charts, config, store
 from dashboard import view as screen
+from dashboard.lake.catalog import LakeError, LakeLocation
 from dashboard.view import Filters
 
 st.set_page_config(page_title="Event overlay — news vs. prices", page_icon="📈", layout="wide")
 
 DB_PATH = config.resolve_db_path()
+LAKE = LakeLocation.from_env()  # team mode: DASHBOARD_CATALOG + DASHBOARD_WAREHOUSE
+DB = DB_PATH  # what this run reads: the file, or one publish of the lake (set in main)
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~=$:&^@\"'])")
 
 
@@ -37,18 +41,20 @@ def md_paragraphs(text: object) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Cached core calls (keyed on the database file's write stamp, so a new ingest shows up)
+# Cached core calls, keyed on the store's stamp: the database file's write time (so a new ingest
+# shows up), or in team mode the lake snapshot id (so a new publish shows up). The store object
+# itself (`_db`) is not hashed.
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def cached_options(db_path: str, stamp: float, company: str, zone: str) -> screen.ScreenOptions:
-    return screen.load_options(db_path, company, zone)
+def cached_options(_db, stamp: tuple, company: str, zone: str) -> screen.ScreenOptions:
+    return screen.load_options(_db, company, zone)
 
 
 @st.cache_data(show_spinner="Loading prices and events…", max_entries=64)
-def cached_view(db_path: str, stamp: float, filters: Filters, max_articles: int) -> screen.ViewData:
+def cached_view(_db, stamp: tuple, filters: Filters, max_articles: int) -> screen.ViewData:
     # The article table shows the newest rows only; the rest are counted, not loaded.
-    return screen.load_view(db_path, filters, max_articles=max_articles)
+    return screen.load_view(_db, filters, max_articles=max_articles)
 
 
 # Building the figure is most of a rerun (plotly validates every trace and shape), so the built
@@ -56,24 +62,24 @@ def cached_view(db_path: str, stamp: float, filters: Filters, max_articles: int)
 # data: nothing mutates it (st.plotly_chart and the exports copy it), and unpickling a copy per
 # rerun would cost as much as building it.
 @st.cache_resource(show_spinner="Drawing the chart…", max_entries=16)
-def cached_figure(db_path: str, stamp: float, filters: Filters, theme: str, highlight: str | None,
+def cached_figure(_db, stamp: tuple, filters: Filters, theme: str, highlight: str | None,
                   _view: screen.ViewData):
     return charts.overlay_figure(_view, theme=theme, highlight=highlight)
 
 
 @st.cache_data(show_spinner="Computing reactions…", max_entries=64)
-def cached_reactions(db_path: str, stamp: float, scope: screen.AnalysisScope) -> pd.DataFrame:
-    return screen.load_reactions(db_path, scope)
+def cached_reactions(_db, stamp: tuple, scope: screen.AnalysisScope) -> pd.DataFrame:
+    return screen.load_reactions(_db, scope)
 
 
 @st.cache_data(show_spinner="Checking reported moves…", max_entries=64)
-def cached_claims(db_path: str, stamp: float, scope: screen.AnalysisScope) -> pd.DataFrame:
-    return screen.load_claims(db_path, scope)
+def cached_claims(_db, stamp: tuple, scope: screen.AnalysisScope) -> pd.DataFrame:
+    return screen.load_claims(_db, scope)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def cached_article(db_path: str, stamp: float, article_id: str) -> dict | None:
-    return screen.load_article(db_path, article_id)
+def cached_article(_db, stamp: tuple, article_id: str) -> dict | None:
+    return screen.load_article(_db, article_id)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -86,10 +92,10 @@ def render_exports(fig, view: screen.ViewData) -> None:
         from dashboard.app_exports import render_export_buttons
     except ImportError:
         return
-    render_export_buttons(st, fig, view, view.filters, db_path=DB_PATH)
+    render_export_buttons(st, fig, view, view.filters, db_path=DB)
 
 
-def reaction_frame(view: screen.ViewData, stamp: float) -> tuple[pd.DataFrame, str]:
+def reaction_frame(view: screen.ViewData, stamp: tuple) -> tuple[pd.DataFrame, str]:
     """The reaction rows of the screen's events (empty when there are none or no listings), and
     a note when a large window measures only some of them."""
     if view.events.empty or not view.listings:
@@ -97,11 +103,11 @@ def reaction_frame(view: screen.ViewData, stamp: float) -> tuple[pd.DataFrame, s
     scope, note = screen.reaction_scope(view, screen.MAX_REACTION_EVENTS)
     if scope is None:
         return screen.reaction_rows(None, view.zone), note
-    table = cached_reactions(str(DB_PATH), stamp, scope)
+    table = cached_reactions(DB, stamp, scope)
     return screen.reaction_rows(table, view.zone, view.events["event_id"]), note
 
 
-def render_reactions(view: screen.ViewData, stamp: float, rows: pd.DataFrame, note: str = "") -> None:
+def render_reactions(view: screen.ViewData, stamp: tuple, rows: pd.DataFrame, note: str = "") -> None:
     """Reaction table (a picked row highlights its event and opens it in the reader) and the
     reported-vs-computed claims."""
     st.subheader("How each listing reacted")
@@ -130,7 +136,7 @@ def render_reactions(view: screen.ViewData, stamp: float, rows: pd.DataFrame, no
     scope, claims_note = screen.claims_scope(view, screen.MAX_CLAIM_TEXTS)
     if claims_note:
         st.info(md(claims_note))
-    claims = cached_claims(str(DB_PATH), stamp, scope) if scope is not None else None
+    claims = cached_claims(DB, stamp, scope) if scope is not None else None
     claim_table = screen.claim_rows(claims, view.zone)
     if claim_table.empty:
         st.caption("No price-move claims in the filtered articles and events.")
@@ -168,7 +174,7 @@ def seed_state_from_url() -> None:
     st.session_state["_seeded"] = True
 
 
-def sidebar(stamp: float) -> Filters:
+def sidebar(stamp: tuple) -> Filters:
     url_filters: Filters = st.session_state["_url_filters"]
     notices: list[str] = st.session_state["_notices"]
     st.sidebar.header("Filters")
@@ -176,7 +182,7 @@ def sidebar(stamp: float) -> Filters:
     # Zone first: the default window is a set of days in the display zone.
     zone_default = url_filters.zone
     company_wanted = st.session_state.get("company", url_filters.company)
-    options = cached_options(str(DB_PATH), stamp, company_wanted, st.session_state.get("zone", zone_default))
+    options = cached_options(DB, stamp, company_wanted, st.session_state.get("zone", zone_default))
     if not options.companies:
         st.error("The database holds no companies yet: run `python -m dashboard ingest data/`.")
         st.stop()
@@ -285,6 +291,9 @@ def mirror_to_url(filters: Filters) -> None:
             params[name.split("_")[1]] = value
     current = {k: st.query_params.get_all(k) for k in st.query_params}
     wanted = {k: v if isinstance(v, list) else [v] for k, v in params.items()}
+    if st.query_params.get("as_of"):  # a lake read as of a time stays as of that time
+        wanted["as_of"] = [st.query_params["as_of"]]
+        params["as_of"] = st.query_params["as_of"]
     if current != wanted:
         st.query_params.from_dict(params)
 
@@ -303,7 +312,7 @@ def _link(url: object, label: str) -> None:
         st.caption(f"Source link not shown (not an http/https address): {md(text)}")
 
 
-def render_reader(view: screen.ViewData, stamp: float) -> None:
+def render_reader(view: screen.ViewData, stamp: tuple) -> None:
     st.subheader("Reader")
     event_id = st.session_state.get("selected_event")
     article_id = st.session_state.get("selected_article")
@@ -332,7 +341,7 @@ def render_reader(view: screen.ViewData, stamp: float) -> None:
                 st.markdown(md_paragraphs(event.get("detail")))
             _link(event.get("source_url"), "Open the event's source ↗")
         if article_id:
-            article = cached_article(str(DB_PATH), stamp, article_id)
+            article = cached_article(DB, stamp, article_id)
             if article is None:
                 st.caption(f"Article {md(article_id)} is no longer in the database.")
                 return
@@ -427,14 +436,28 @@ def _theme_type() -> str:
     return "dark" if kind == "dark" else "light"
 
 
-def main() -> None:
-    seed_state_from_url()
-    try:
-        stamp = screen.database_stamp(DB_PATH)
+def open_database():
+    """The local file, or with DASHBOARD_CATALOG/WAREHOUSE the lake's latest publish (or the one
+    current at ?as_of= / DASHBOARD_AS_OF): then no local file is needed."""
+    if LAKE is None:
         if not Path(DB_PATH).exists():
             raise store.DatabaseMissing(f"{DB_PATH}: no database here yet")
+        return DB_PATH
+    from dashboard.lake.read import open_lake, parse_as_of
+
+    as_of = st.query_params.get("as_of") or os.environ.get("DASHBOARD_AS_OF")
+    return open_lake(LAKE, parse_as_of(as_of))
+
+
+def main() -> None:
+    global DB
+    seed_state_from_url()
+    try:
+        DB = open_database()
+        # Which store and which version of it: the file and its write time, or the lake snapshot.
+        stamp = (str(DB_PATH) if LAKE is None else LAKE.describe(), screen.database_stamp(DB))
         filters = sidebar(stamp)
-        view = cached_view(str(DB_PATH), stamp, filters, screen.MAX_TABLE_ROWS)
+        view = cached_view(DB, stamp, filters, screen.MAX_TABLE_ROWS)
     except store.DatabaseMissing as exc:
         st.title("Event overlay")
         st.error(
@@ -443,6 +466,10 @@ def main() -> None:
             "or point `DASHBOARD_DB` at one."
         )
         st.caption(md(str(exc)))
+        return
+    except LakeError as exc:
+        st.title("Event overlay")
+        st.error(f"Cannot read the lake: {md(str(exc))}")
         return
     except store.DatabaseBusy as exc:
         st.title("Event overlay")
@@ -459,6 +486,8 @@ def main() -> None:
                f"{len(view.events):,} events", f"{view.total_articles:,} articles"]
     summary += [f"{lv.symbol}: {lv.total_bars:,} {lv.interval} bars" for lv in view.listings]
     st.caption(" · ".join(md(part) for part in summary))
+    if LAKE is not None:
+        st.caption(md(f"{DB.describe()} · {LAKE.describe()}"))
     for notice in st.session_state.get("_notices", []):
         st.warning(md(notice))
     st.session_state["_notices"] = []  # URL notices are shown once, on the run that read the URL
@@ -479,7 +508,7 @@ def main() -> None:
         st.info("Nothing to draw: no prices and no events for these filters.")
     else:
         theme = _theme_type()
-        fig = cached_figure(str(DB_PATH), stamp, filters, theme, st.session_state.get("selected_event"), view)
+        fig = cached_figure(DB, stamp, filters, theme, st.session_state.get("selected_event"), view)
         chart_state = st.plotly_chart(
             # theme=None: the app shows exactly the figure that `export chart` writes.
             fig, key="overlay_chart", on_select="rerun", selection_mode="points", theme=None,

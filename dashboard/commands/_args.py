@@ -166,7 +166,10 @@ def database(args):
     catalog, warehouse = getattr(args, "catalog", None), getattr(args, "warehouse", None)
     if not catalog and not warehouse:
         if getattr(args, "as_of", None):
-            raise SystemExit("error: --as-of reads a lake: give --catalog and --warehouse too")
+            import sys
+
+            print("error: --as-of reads a lake: give --catalog and --warehouse too", file=sys.stderr)
+            raise SystemExit(2)
         return config.resolve_db_path(args.db)
     from dashboard.lake.read import open_lake, parse_as_of
 

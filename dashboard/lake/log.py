@@ -20,7 +20,7 @@ TABLE = "publish_log"
 PUBLISH_ID = "dashboard.publish-id"  # snapshot summary property of each log snapshot
 SCHEMA = pa.schema([
     pa.field("publish_id", pa.string()),
-    pa.field("published_at", pa.timestamp("us", tz="UTC")),
+    pa.field("published_at", pa.timestamp("us", tz="UTC")),  # when its log row was written
     pa.field("publisher", pa.string()),
     pa.field("table_name", pa.string()),
     pa.field("snapshot_id", pa.int64()),
@@ -38,9 +38,10 @@ class LogEntry:
     log_snapshot_id: int | None = None
 
 
-def append(catalog, location: LakeLocation, entry: LogEntry) -> int:
-    """Append one publish; returns the log's new snapshot id. An append never conflicts with
-    another append, so a lost race is simply retried."""
+def append(catalog, location: LakeLocation, entry: LogEntry) -> tuple[int, dt.datetime]:
+    """Append one publish; returns the log's new snapshot id and its commit time (the moment the
+    publish became visible: what --as-of compares with). An append never conflicts with another
+    append, so a lost race is simply retried."""
     from pyiceberg.exceptions import CommitFailedException, NoSuchTableError, TableAlreadyExistsError
 
     ident = (location.namespace, TABLE)
@@ -67,8 +68,12 @@ def append(catalog, location: LakeLocation, entry: LogEntry) -> int:
             continue
         for snapshot in reversed(table.metadata.snapshots):
             if snapshot.summary and snapshot.summary[PUBLISH_ID] == entry.publish_id:
-                return snapshot.snapshot_id
+                return snapshot.snapshot_id, _time(snapshot.timestamp_ms)
     raise LakeError("the publish log kept changing under this publish; run publish again")
+
+
+def _time(millis: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(millis / 1000, dt.timezone.utc)
 
 
 def _millis(when: dt.datetime) -> int:
@@ -93,7 +98,7 @@ def resolve(catalog, location: LakeLocation, as_of: dt.datetime | None = None) -
         candidates = [s for s in candidates if s.timestamp_ms <= limit]
     if not candidates:
         first = min((s.timestamp_ms for s in table.metadata.snapshots), default=None)
-        since = dt.datetime.fromtimestamp(first / 1000, dt.timezone.utc).isoformat() if first else "never"
+        since = _time(first).isoformat() if first else "never"
         raise LakeError(f"--as-of {as_of.isoformat() if as_of else ''}: nothing was published by then "
                         f"(first publish: {since})")
     snapshot = max(candidates, key=lambda s: (s.timestamp_ms, s.sequence_number or 0))
@@ -102,8 +107,7 @@ def resolve(catalog, location: LakeLocation, as_of: dt.datetime | None = None) -
                       row_filter=EqualTo("publish_id", publish_id)).to_arrow().to_pylist()
     return LogEntry(
         publish_id=publish_id,
-        published_at=rows[0]["published_at"] if rows else
-        dt.datetime.fromtimestamp(snapshot.timestamp_ms / 1000, dt.timezone.utc),
+        published_at=_time(snapshot.timestamp_ms),
         publisher=rows[0]["publisher"] if rows else "",
         snapshots={r["table_name"]: r["snapshot_id"] for r in rows},
         rows={r["table_name"]: r["row_count"] for r in rows},

@@ -164,7 +164,7 @@ def _commit(table, rows: pa.Table, keys: set[str], fingerprints: dict[str, str],
 def publish_table(catalog, con, location: LakeLocation, name: str, *,
                   before_commit: Callable | None = None) -> TableResult:
     """Bring one lake table up to the local one, retrying when another publisher commits first."""
-    from pyiceberg.exceptions import CommitFailedException
+    from pyiceberg.exceptions import CommitFailedException, ValidationException
 
     parts = PARTITIONS.get(name, [])
     local = local_tables.partition_fingerprints(con, name, parts)
@@ -182,8 +182,10 @@ def publish_table(catalog, con, location: LakeLocation, name: str, *,
         rows = local_tables.partition_rows(con, name, parts, changed)
         try:
             _commit(table, _align(rows, table), set(changed) | set(gone), local, before_commit)
-        except CommitFailedException:
-            continue  # someone else committed this table first: compare again with their result
+        except (CommitFailedException, ValidationException):
+            # Someone else committed this table first (pyiceberg's own retry found their files in
+            # our partitions): compare again with what they wrote.
+            continue
         table = catalog.load_table(ident)
         return TableResult(name, table.current_snapshot().snapshot_id, total_rows,
                            written_rows=rows.num_rows, written_partitions=len(changed),
@@ -206,10 +208,9 @@ def publish(db_path: str | Path, location: LakeLocation, *,
             results.append(result)
             if progress:
                 progress(result.line())
-    published_at = dt.datetime.now(dt.timezone.utc)
-    entry = log.LogEntry(publish_id=publish_id, published_at=published_at,
+    entry = log.LogEntry(publish_id=publish_id, published_at=dt.datetime.now(dt.timezone.utc),
                          publisher=socket.gethostname(),
                          snapshots={r.name: r.snapshot_id for r in results},
                          rows={r.name: r.rows for r in results})
-    log_snapshot = log.append(catalog, location, entry)
+    log_snapshot, published_at = log.append(catalog, location, entry)
     return PublishResult(publish_id, published_at, log_snapshot, results)
