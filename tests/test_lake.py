@@ -115,10 +115,12 @@ def test_as_of_before_the_first_publish_and_an_empty_lake_are_clear_errors(local
     assert exit_.value.code == 2 and "give --catalog and --warehouse" in capsys.readouterr().err
 
 
-def test_a_chart_window_opens_only_the_files_of_its_symbol(local_db, lake, tmp_path):
-    """Filters reach the file list: with another symbol's files gone, BABA's window still reads."""
+def test_a_chart_window_opens_only_the_files_of_its_symbol(local_db, lake, tmp_path, monkeypatch):
+    """Bars too big to hold in memory are scanned per query, and the query's filters reach the
+    file list: with another symbol's files gone, BABA's window still reads."""
     from dashboard.store.bars import query_bars
 
+    monkeypatch.setenv("DASHBOARD_LAKE_MATERIALIZE_ROWS", "10000")  # bars (42k rows) are "big"
     publish(local_db, lake)
     warehouse = Path(lake.warehouse.removeprefix("file://"))
     for path in warehouse.rglob("*.parquet"):

@@ -34,8 +34,9 @@ def team_lake(case_db, tmp_path_factory):
         yield location, local, result
 
 
-def test_postgres_catalog_and_s3_warehouse_round_trip(team_lake, capsys):
+def test_postgres_catalog_and_s3_warehouse_round_trip(team_lake, capsys, monkeypatch):
     location, local, result = team_lake
+    monkeypatch.setenv("DASHBOARD_LAKE_MATERIALIZE_ROWS", "10000")  # bars scanned from S3 per query
     args = ["--catalog", location.catalog_uri, "--warehouse", location.warehouse]
     for command in (["articles"], ["events"], ["reactions"]):
         assert cli.main([*command, "--db", str(local), "--format", "json"]) == 0

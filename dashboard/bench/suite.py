@@ -41,7 +41,9 @@ class Plan:
 
 def measure_all(data: Dataset, sizes: Sizes, plan: Plan, *, log=print) -> list[dict]:
     records: list[dict] = []
-    for step in (_ingest_rows, _filter_row, _chart_rows, _app_rows):
+    from dashboard.bench.lake import lake_rows
+
+    for step in (_ingest_rows, _filter_row, _chart_rows, _app_rows, lake_rows):
         records.extend(step(data, sizes, plan, log))
     return records
 

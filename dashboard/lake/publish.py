@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import socket
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,7 @@ class TableResult:
     dropped_partitions: int = 0
     partitions: int = 0
     retries: int = 0
+    seconds: float = 0.0
 
     @property
     def committed(self) -> bool:
@@ -59,7 +61,7 @@ class TableResult:
         retried = f", after {self.retries} retr{'y' if self.retries == 1 else 'ies'}" if self.retries else ""
         return (f"{self.name}: {self.written_partitions} of {self.partitions} partitions written "
                 f"({self.written_rows} rows), {self.dropped_partitions} dropped, "
-                f"snapshot {self.snapshot_id}{retried}")
+                f"snapshot {self.snapshot_id}{retried}, {self.seconds:.1f} s")
 
 
 @dataclass
@@ -204,7 +206,9 @@ def publish(db_path: str | Path, location: LakeLocation, *,
     results = []
     with store.reader(db_path) as con:
         for name in local_tables.base_tables(con):
+            started = time.perf_counter()
             result = publish_table(catalog, con, location, name, before_commit=before_commit)
+            result.seconds = time.perf_counter() - started
             results.append(result)
             if progress:
                 progress(result.line())

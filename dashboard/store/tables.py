@@ -21,7 +21,8 @@ def base_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Every table of the main schema, by name: tables added by later migrations are included."""
     rows = con.execute(
         "SELECT table_name FROM information_schema.tables"
-        " WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY table_name"
+        " WHERE table_catalog = current_database() AND table_schema = 'main'"
+        " AND table_type = 'BASE TABLE' ORDER BY table_name"
     ).fetchall()
     return [name for (name,) in rows]
 

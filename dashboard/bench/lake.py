@@ -1,0 +1,165 @@
+"""Team mode in the benchmark: publish times, and the lake read paths beside the local file.
+
+The lake is a SQLite catalog with a file warehouse under the bench folder (the same code serves
+PostgreSQL + S3; only the catalog round trips and object-store latency differ). The increment is
+the newest 1% of articles and bars, held back from the full publish and added afterwards: what a
+scheduled ingest + publish adds.
+"""
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+from dashboard.bench import run
+from dashboard.bench.generate import Dataset, Sizes
+
+TARGET_LAKE_RATIO = 3.0
+# (table, time column) held back for the increment; child tables follow their articles.
+_HELD = (("articles", "published_at"), ("bars", "ts"))
+_CHILDREN = ("article_tags", "article_companies")
+
+
+def location_params(root: Path) -> dict:
+    root = root.resolve()
+    return {"catalog": f"sqlite:///{root / 'lake' / 'catalog.db'}", "warehouse": f"file://{root / 'lake' / 'warehouse'}"}
+
+
+def source(params: dict):
+    """What a measurement child reads: the lake's latest publish, or the local file."""
+    if "lake" not in params:
+        return params["db"]
+    import os
+
+    from dashboard.lake.catalog import LakeLocation
+
+    if params["lake"].get("materialize_rows") is not None:
+        os.environ["DASHBOARD_LAKE_MATERIALIZE_ROWS"] = str(params["lake"]["materialize_rows"])
+    from dashboard.lake.read import open_lake
+
+    return open_lake(LakeLocation(params["lake"]["catalog"], params["lake"]["warehouse"]))
+
+
+def child_publish(params: dict) -> dict:
+    """Full publish of the big database minus its newest 1%, then the 1% increment; plus, for
+    comparison, pyiceberg's Table.upsert of the same article increment."""
+    import duckdb
+
+    from dashboard.lake.catalog import LakeLocation
+    from dashboard.lake.publish import publish
+
+    scratch = Path(params["scratch"])
+    lake_dir = Path(params["lake"]["catalog"].removeprefix("sqlite:///")).parent
+    shutil.rmtree(lake_dir, ignore_errors=True)
+    lake_dir.mkdir(parents=True)
+    src, held = scratch / "publish_src.duckdb", scratch / "publish_held.duckdb"
+    for path in (src, held):
+        path.unlink(missing_ok=True)
+    shutil.copy(params["db"], src)
+    con = duckdb.connect(str(src))
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("ATTACH ? AS held", [str(held)])
+    for table, column in _HELD:
+        cut = con.execute(f"SELECT quantile_disc({column}, 0.99) FROM {table}").fetchone()[0]
+        con.execute(f"CREATE TABLE held.{table} AS SELECT * FROM {table} WHERE {column} > ?", [cut])
+        if table == "articles":
+            for child in _CHILDREN:
+                con.execute(f"CREATE TABLE held.{child} AS SELECT * FROM {child}"
+                            " WHERE article_id IN (SELECT article_id FROM held.articles)")
+                con.execute(f"DELETE FROM {child} WHERE article_id IN (SELECT article_id FROM held.articles)")
+        con.execute(f"DELETE FROM {table} WHERE {column} > ?", [cut])
+    con.execute("DETACH held")
+    con.close()
+
+    location = LakeLocation(params["lake"]["catalog"], params["lake"]["warehouse"])
+    started = time.perf_counter()
+    full = publish(src, location)
+    full_s = time.perf_counter() - started
+
+    con = duckdb.connect(str(src))
+    con.execute("ATTACH ? AS held (READ_ONLY)", [str(held)])
+    for table in (*(t for t, _ in _HELD), *_CHILDREN):
+        con.execute(f"INSERT INTO {table} SELECT * FROM held.{table}")
+    increment_articles = con.execute("SELECT * FROM held.articles").to_arrow_table()
+    con.close()
+    started = time.perf_counter()
+    increment = publish(src, location)
+    increment_s = time.perf_counter() - started
+    written = {t.name: [t.written_partitions, t.partitions, t.written_rows, round(t.seconds, 2)]
+               for t in increment.tables if t.committed}
+    return {"full_s": full_s, "increment_s": increment_s, "written": written,
+            "rows": {t.name: t.rows for t in increment.tables},
+            "upsert_s": _upsert_seconds(location, increment_articles, src),
+            "articles_overwrite_s": next(t.seconds for t in increment.tables if t.name == "articles")}
+
+
+def _upsert_seconds(location, increment, src: Path) -> float:
+    """pyiceberg's Table.upsert of the article increment into a copy of the articles table as it
+    was before the increment (unpartitioned: upsert reads every file to find matches anyway)."""
+    import duckdb
+
+    from dashboard.lake.catalog import open_catalog
+
+    catalog = open_catalog(location)
+    catalog.create_namespace_if_not_exists("bench_upsert")
+    con = duckdb.connect(str(src), read_only=True)
+    before = con.sql("SELECT * FROM articles WHERE article_id NOT IN (SELECT unnest(?::VARCHAR[]))",
+                     params=[increment.column("article_id").to_pylist()]).to_arrow_table()
+    con.close()
+    table = catalog.create_table(("bench_upsert", "articles"), schema=before.schema)
+    table.append(before)
+    started = time.perf_counter()
+    table.upsert(increment, join_cols=["article_id"])
+    return time.perf_counter() - started
+
+
+def lake_rows(data: Dataset, sizes: Sizes, plan, log) -> list[dict]:
+    from dashboard.bench import suite
+
+    log("lake (Iceberg: SQLite catalog, file warehouse)")
+    # Bars are scanned per query (not held in memory) at every size, as they are at 10M bars.
+    lake = {**location_params(data.root), "materialize_rows": min(2_000_000, sizes.bars // 2)}
+    scratch = data.root / "scratch"
+    scratch.mkdir(exist_ok=True)
+    published, error = suite._attempt(log, "publish full + 1% increment", "lake_publish",
+                                      {"db": str(data.db), "lake": lake, "scratch": str(scratch)},
+                                      plan.timeout_s * 2)
+    size = f"{sizes.articles:,} articles, {sizes.bars:,} bars"
+    full = suite._record("lake_publish_full", "publish: every table into a fresh lake (99% of the data)",
+                         size, "s", error=error)
+    step = suite._record("lake_publish_1pct", "publish: the newest 1% of articles and bars added since",
+                         size, "s", baseline_name="the full publish", error=error)
+    if published:
+        full.update(value=published["full_s"], p50=published["full_s"] * 1000, peak_mb=published["peak_mb"],
+                    details={"rows": published["rows"]})
+        step.update(value=published["increment_s"], baseline=published["full_s"],
+                    ratio=published["increment_s"] / published["full_s"],
+                    details={"written [partitions, of, rows, s]": published["written"],
+                             "articles: partition overwrite s": published["articles_overwrite_s"],
+                             "articles: pyiceberg Table.upsert s": published["upsert_s"]})
+    rows = [full, step]
+    if not published:
+        return rows
+    specs = run.filter_specs(plan.filter_specs)
+    pairs = [("lake_filter", "filter_store", {"specs": specs, "repeats": plan.filter_repeats},
+              "article filter (count + newest 50)", f"{sizes.articles:,} articles")]
+    pairs += [(f"lake_chart_{w}", "chart_store", {"symbol": suite.CHART_SYMBOL, "window": w,
+                                                  "repeats": plan.chart_repeats},
+               f"{suite.CHART_SYMBOL} chart window {w}: query + downsampling", f"{sizes.bars:,} bars")
+              for w in suite.CHART_WINDOWS]
+    for name, child, params, what, size in pairs:
+        local, local_error = suite._attempt(log, f"{name} (local file)", child, {**params, "db": str(data.db)},
+                                            plan.timeout_s)
+        ours, lake_error = suite._attempt(log, f"{name} (lake)", child, {**params, "db": str(data.db), "lake": lake},
+                                          plan.timeout_s)
+        row = suite._record(name, f"lake: {what}", size, "ms (p50)", baseline_name="the same on the local DuckDB file",
+                            target=f"<= {TARGET_LAKE_RATIO:g}x local", error=lake_error or local_error)
+        if ours and local:
+            a, b = run.percentiles(ours["samples_ms"]), run.percentiles(local["samples_ms"])
+            row.update(value=a["p50"], p50=a["p50"], p95=a["p95"], baseline=b["p50"], peak_mb=ours["peak_mb"],
+                       baseline_peak_mb=local["peak_mb"], ratio=a["p50"] / b["p50"] if b["p50"] else None)
+            row["met"] = row["ratio"] is not None and row["ratio"] <= TARGET_LAKE_RATIO
+            if "counts" in ours and ours["counts"] != local["counts"]:
+                row["error"] = "lake and local counts differ"
+        rows.append(row)
+    return rows
