@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -20,9 +19,9 @@ from dashboard.view import Filters
 
 st.set_page_config(page_title="Event overlay — news vs. prices", page_icon="📈", layout="wide")
 
-DB_PATH = config.resolve_db_path()
 LAKE = LakeLocation.from_env()  # team mode: DASHBOARD_CATALOG + DASHBOARD_WAREHOUSE
-DB = DB_PATH  # what this run reads: the file, or one publish of the lake (set in main)
+# What this run reads: the file, or one publish of the lake (main() sets it per run).
+DB = store.Database(config.resolve_db_path(), read_only=True)
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~=$:&^@\"'])")
 
 
@@ -41,20 +40,19 @@ def md_paragraphs(text: object) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Cached core calls, keyed on the store's stamp: the database file's write time (so a new ingest
-# shows up), or in team mode the lake snapshot id (so a new publish shows up). The store object
-# itself (`_db`) is not hashed.
+# Cached core calls, keyed on the database's name and cache_key(): the file's write time (so a
+# new ingest shows up), or in team mode the lake snapshot id (so a new publish shows up).
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def cached_options(_db, stamp: tuple, company: str, zone: str) -> screen.ScreenOptions:
-    return screen.load_options(_db, company, zone)
+def cached_options(db_name: str, stamp: float, company: str, zone: str) -> screen.ScreenOptions:
+    return screen.load_options(DB, company, zone)
 
 
 @st.cache_data(show_spinner="Loading prices and events…", max_entries=64)
-def cached_view(_db, stamp: tuple, filters: Filters, max_articles: int) -> screen.ViewData:
+def cached_view(db_name: str, stamp: float, filters: Filters, max_articles: int) -> screen.ViewData:
     # The article table shows the newest rows only; the rest are counted, not loaded.
-    return screen.load_view(_db, filters, max_articles=max_articles)
+    return screen.load_view(DB, filters, max_articles=max_articles)
 
 
 # Building the figure is most of a rerun (plotly validates every trace and shape), so the built
@@ -62,24 +60,24 @@ def cached_view(_db, stamp: tuple, filters: Filters, max_articles: int) -> scree
 # data: nothing mutates it (st.plotly_chart and the exports copy it), and unpickling a copy per
 # rerun would cost as much as building it.
 @st.cache_resource(show_spinner="Drawing the chart…", max_entries=16)
-def cached_figure(_db, stamp: tuple, filters: Filters, theme: str, highlight: str | None,
+def cached_figure(db_name: str, stamp: float, filters: Filters, theme: str, highlight: str | None,
                   _view: screen.ViewData):
     return charts.overlay_figure(_view, theme=theme, highlight=highlight)
 
 
 @st.cache_data(show_spinner="Computing reactions…", max_entries=64)
-def cached_reactions(_db, stamp: tuple, scope: screen.AnalysisScope) -> pd.DataFrame:
-    return screen.load_reactions(_db, scope)
+def cached_reactions(db_name: str, stamp: float, scope: screen.AnalysisScope) -> pd.DataFrame:
+    return screen.load_reactions(DB, scope)
 
 
 @st.cache_data(show_spinner="Checking reported moves…", max_entries=64)
-def cached_claims(_db, stamp: tuple, scope: screen.AnalysisScope) -> pd.DataFrame:
-    return screen.load_claims(_db, scope)
+def cached_claims(db_name: str, stamp: float, scope: screen.AnalysisScope) -> pd.DataFrame:
+    return screen.load_claims(DB, scope)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def cached_article(_db, stamp: tuple, article_id: str) -> dict | None:
-    return screen.load_article(_db, article_id)
+def cached_article(db_name: str, stamp: float, article_id: str) -> dict | None:
+    return screen.load_article(DB, article_id)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -92,7 +90,7 @@ def render_exports(fig, view: screen.ViewData) -> None:
         from dashboard.app_exports import render_export_buttons
     except ImportError:
         return
-    render_export_buttons(st, fig, view, view.filters, db_path=DB)
+    render_export_buttons(st, fig, view, view.filters, db=DB)
 
 
 def reaction_frame(view: screen.ViewData, stamp: tuple) -> tuple[pd.DataFrame, str]:
@@ -103,7 +101,7 @@ def reaction_frame(view: screen.ViewData, stamp: tuple) -> tuple[pd.DataFrame, s
     scope, note = screen.reaction_scope(view, screen.MAX_REACTION_EVENTS)
     if scope is None:
         return screen.reaction_rows(None, view.zone), note
-    table = cached_reactions(DB, stamp, scope)
+    table = cached_reactions(DB.name, stamp, scope)
     return screen.reaction_rows(table, view.zone, view.events["event_id"]), note
 
 
@@ -136,7 +134,7 @@ def render_reactions(view: screen.ViewData, stamp: tuple, rows: pd.DataFrame, no
     scope, claims_note = screen.claims_scope(view, screen.MAX_CLAIM_TEXTS)
     if claims_note:
         st.info(md(claims_note))
-    claims = cached_claims(DB, stamp, scope) if scope is not None else None
+    claims = cached_claims(DB.name, stamp, scope) if scope is not None else None
     claim_table = screen.claim_rows(claims, view.zone)
     if claim_table.empty:
         st.caption("No price-move claims in the filtered articles and events.")
@@ -182,7 +180,7 @@ def sidebar(stamp: tuple) -> Filters:
     # Zone first: the default window is a set of days in the display zone.
     zone_default = url_filters.zone
     company_wanted = st.session_state.get("company", url_filters.company)
-    options = cached_options(DB, stamp, company_wanted, st.session_state.get("zone", zone_default))
+    options = cached_options(DB.name, stamp, company_wanted, st.session_state.get("zone", zone_default))
     if not options.companies:
         st.error("The database holds no companies yet: run `python -m dashboard ingest data/`.")
         st.stop()
@@ -341,7 +339,7 @@ def render_reader(view: screen.ViewData, stamp: tuple) -> None:
                 st.markdown(md_paragraphs(event.get("detail")))
             _link(event.get("source_url"), "Open the event's source ↗")
         if article_id:
-            article = cached_article(DB, stamp, article_id)
+            article = cached_article(DB.name, stamp, article_id)
             if article is None:
                 st.caption(f"Article {md(article_id)} is no longer in the database.")
                 return
@@ -440,9 +438,7 @@ def open_database():
     """The local file, or with DASHBOARD_CATALOG/WAREHOUSE the lake's latest publish (or the one
     current at ?as_of= / DASHBOARD_AS_OF): then no local file is needed."""
     if LAKE is None:
-        if not Path(DB_PATH).exists():
-            raise store.DatabaseMissing(f"{DB_PATH}: no database here yet")
-        return DB_PATH
+        return DB
     from dashboard.lake.read import open_lake, parse_as_of
 
     as_of = st.query_params.get("as_of") or os.environ.get("DASHBOARD_AS_OF")
@@ -454,14 +450,15 @@ def main() -> None:
     seed_state_from_url()
     try:
         DB = open_database()
-        # Which store and which version of it: the file and its write time, or the lake snapshot.
-        stamp = (str(DB_PATH) if LAKE is None else LAKE.describe(), screen.database_stamp(DB))
+        stamp = DB.cache_key()
+        if not DB.exists():
+            raise store.DatabaseMissing(f"{DB.name}: no database here yet")
         filters = sidebar(stamp)
-        view = cached_view(DB, stamp, filters, screen.MAX_TABLE_ROWS)
+        view = cached_view(DB.name, stamp, filters, screen.MAX_TABLE_ROWS)
     except store.DatabaseMissing as exc:
         st.title("Event overlay")
         st.error(
-            f"No database at `{md(DB_PATH)}`. Build it offline with `make data` "
+            f"No database at `{md(DB.name)}`. Build it offline with `make data` "
             "(or `python -m dashboard ingest data/` and `python -m dashboard prices sample`), "
             "or point `DASHBOARD_DB` at one."
         )
@@ -508,7 +505,7 @@ def main() -> None:
         st.info("Nothing to draw: no prices and no events for these filters.")
     else:
         theme = _theme_type()
-        fig = cached_figure(DB, stamp, filters, theme, st.session_state.get("selected_event"), view)
+        fig = cached_figure(DB.name, stamp, filters, theme, st.session_state.get("selected_event"), view)
         chart_state = st.plotly_chart(
             # theme=None: the app shows exactly the figure that `export chart` writes.
             fig, key="overlay_chart", on_select="rerun", selection_mode="points", theme=None,

@@ -5,7 +5,6 @@ rerun costs nothing and the browser used for PNG/SVG starts only when someone as
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Callable
 
 import pandas as pd
@@ -16,34 +15,34 @@ TABLES = {"bars": "Price bars", "events": "Events", "articles": "Articles",
           "reactions": "Reactions", "claims": "Reported vs computed moves", "parity": "ADR parity"}
 
 
-def _table(view: Any, name: str, db_path: str | Path | None):
+def _table(view: Any, name: str, db: Any):
     if name == "bars":
         return export.bars_frame(view)
     if name in export.ANALYSIS_TABLES:
-        if db_path is None:
+        if db is None:
             raise ValueError(f"the {TABLES[name]} table is computed from the database")
-        frame = export.analysis_table_for(db_path, view, name)
+        frame = export.analysis_table_for(db, view, name)
         return frame if frame is not None else pd.DataFrame()
     return getattr(view, name)
 
 
-def render_export_buttons(st, fig, view, filters, *, db_path: str | Path | None = None,
+def render_export_buttons(st, fig, view, filters, *, db: Any = None,
                           key_prefix: str = "export") -> None:
     """Download buttons under a figure: PNG, SVG, HTML, CSV, Parquet and the report ZIP.
 
     `st` is the streamlit module or a container; `fig` the figure as shown; `view` the ViewData it
-    was drawn from. With `db_path`, the data files and the report hold the window's bars at full
+    was drawn from. With `db`, the data files and the report hold the window's bars at full
     resolution (the same filters re-read); without it, the bars the chart drew.
     """
     fig = export.ensure_synthetic_label(fig, view.synthetic)
 
     def data_view():
-        return view if db_path is None else export.full_resolution_view(db_path, filters)
+        return view if db is None else export.full_resolution_view(db, filters)
 
     def report() -> bytes:
-        if db_path is None:
+        if db is None:
             return export.report_zip(view, fig)
-        return export.report_for(db_path, view, fig)
+        return export.report_for(db, view, fig)
 
     def name(kind: str, ext: str) -> str:
         return export.export_filename(filters, kind, ext, view=view)
@@ -74,10 +73,10 @@ def render_export_buttons(st, fig, view, filters, *, db_path: str | Path | None 
     button(columns[2], "HTML", lambda: export.figure_to_html(fig, filename_stem=stem, title=stem),
            name("chart", "html"), "text/html",
            "Interactive chart in one file; opens offline (plotly.js inside).")
-    button(columns[3], "CSV", lambda: export.frame_to_csv(_table(data_view(), table, db_path), bom=bom),
+    button(columns[3], "CSV", lambda: export.frame_to_csv(_table(data_view(), table, db), bom=bom),
            name(table, "csv"), "text/csv",
            "UTF-8 CSV; cells that a spreadsheet would run as a formula are quoted with '.")
-    button(columns[4], "Parquet", lambda: export.frame_to_parquet(_table(data_view(), table, db_path)),
+    button(columns[4], "Parquet", lambda: export.frame_to_parquet(_table(data_view(), table, db)),
            name(table, "parquet"), "application/vnd.apache.parquet",
            "Parquet with types kept (UTC timestamps, tag lists).")
     button(columns[5], "Report ZIP", report,

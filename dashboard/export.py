@@ -603,21 +603,23 @@ def _frame_or_empty(frame: Any) -> pd.DataFrame:
 FULL_RESOLUTION = 10**12
 
 
-def full_resolution_view(db_path: Any, filters: Any) -> Any:
+def full_resolution_view(db: Any, filters: Any) -> Any:
     """The same filters as the chart, with every bar in the window (no downsampling)."""
     from dashboard.view import load_view
 
-    return load_view(db_path, filters, max_points=FULL_RESOLUTION)
+    return load_view(db, filters, max_points=FULL_RESOLUTION)
 
 
 ANALYSIS_TABLES = ("reactions", "claims", "parity")
 
 
-def analysis_table_for(db_path: Any, view: Any, name: str) -> pd.DataFrame | None:
+def analysis_table_for(db: Any, view: Any, name: str) -> pd.DataFrame | None:
     """One analysis table (dashboard.analysis) for the view's company, filters and window:
     ``reactions``, ``claims`` or ``parity`` (None when the company has no ADR pair)."""
     from dashboard import store
     from dashboard.analysis import load as analysis_load
+
+    db = store.as_database(db)
 
     if name not in ANALYSIS_TABLES:
         raise ValueError(f"unknown analysis table {name!r} (one of {', '.join(ANALYSIS_TABLES)})")
@@ -626,7 +628,7 @@ def analysis_table_for(db_path: Any, view: Any, name: str) -> pd.DataFrame | Non
         tags=list(filters.tags), companies=[view.company_id], sources=list(filters.sources),
         kinds=list(filters.kinds), since=view.start, until=view.end - pd.Timedelta(microseconds=1),
     )
-    with store.reader(db_path) as con:
+    with db.read() as con:
         if name == "reactions":
             return analysis_load.reactions(con, wanted)
         if name == "claims":
@@ -638,18 +640,19 @@ def data_source(db: Any) -> dict:
     """Which data a report was made from: one lake publish, or a local DuckDB file."""
     if hasattr(db, "source_info"):
         return db.source_info()
-    return {"kind": "duckdb", "path": str(db)}
+    return {"kind": "duckdb", "path": db.name}
 
 
-def report_for(db_path: Any, view: Any, fig: go.Figure, **options: Any) -> bytes:
+def report_for(db: Any, view: Any, fig: go.Figure, **options: Any) -> bytes:
     """report_zip with the tables re-read at full resolution, the store's coverage of the view's
     listings, and the analysis tables (reactions, claims, ADR parity)."""
     from dashboard import store
     from dashboard.store import bars as store_bars
 
-    data_view = full_resolution_view(db_path, view.filters)
-    options.setdefault("data_source", data_source(db_path))
-    with store.reader(db_path) as con:
+    db = store.as_database(db)
+    data_view = full_resolution_view(db, view.filters)
+    options.setdefault("data_source", data_source(db))
+    with db.read() as con:
         coverage = store_bars.coverage(con)
     symbols = {lv.symbol for lv in view.listings}
     coverage = coverage[coverage["symbol"].isin(symbols)].reset_index(drop=True)
@@ -658,7 +661,7 @@ def report_for(db_path: Any, view: Any, fig: go.Figure, **options: Any) -> bytes
         tables = {}
         for name in ANALYSIS_TABLES:
             try:
-                tables[name] = analysis_table_for(db_path, data_view, name)
+                tables[name] = analysis_table_for(db, data_view, name)
             except Exception as exc:  # an extra: the bundle goes out without it, and says why
                 notes.append(f"{name} table left out: {type(exc).__name__}: {exc}")
         options["analysis_tables"] = tables

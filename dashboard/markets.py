@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import tomllib
+from typing import Mapping
 
 import exchange_calendars
 import pandas as pd
-
-from dashboard import config
 
 FX = "FX"  # pseudo-MIC for currency pairs: open 24h Monday-Friday (UTC)
 SESSION_COLUMNS = ["session", "open", "break_start", "break_end", "close"]
@@ -50,30 +48,22 @@ def calendar(mic: str) -> exchange_calendars.ExchangeCalendar:
     return exchange_calendars.get_calendar(mic)
 
 
-@functools.lru_cache(maxsize=None)
-def listing_mics() -> dict[str, str]:
-    """Symbol → MIC for every listing, benchmark and FX pair in data/companies.toml."""
-    with open(config.COMPANIES_FILE, "rb") as fh:
-        data = tomllib.load(fh)
-    mics = {}
-    for company in data.get("company", []):
-        for listing in company.get("listing", []):
-            mics[listing["symbol"]] = listing["exchange"]
-    for bench in data.get("benchmark", []):
-        mics[bench["symbol"]] = bench["exchange"]
-    for pair in data.get("fx", []):
-        mics[pair["symbol"]] = FX
-    return mics
+def listing_mics(listings: pd.DataFrame) -> dict[str, str]:
+    """Symbol → market for stored listings (``store.companies.listings(con, roles=None)``):
+    the exchange's MIC, or ``FX`` for a currency pair."""
+    return {
+        str(row["symbol"]): FX if row.get("role") == "fx" else str(row.get("exchange_mic") or "")
+        for row in listings.to_dict("records")
+    }
 
 
-def mic_for(symbol: str) -> str:
-    """The market a symbol trades on, from data/companies.toml (currency pairs → ``FX``)."""
-    mics = listing_mics()
-    if symbol in mics:
+def mic_for(symbol: str, mics: Mapping[str, str]) -> str:
+    """The market ``symbol`` trades on, from :func:`listing_mics` (a currency pair → ``FX``)."""
+    if mics.get(symbol):
         return mics[symbol]
     if symbol.endswith("=X"):
         return FX
-    raise KeyError(f"{symbol}: not in {config.COMPANIES_FILE.name}; its exchange is unknown")
+    raise KeyError(f"{symbol}: not a stored listing; its exchange is unknown (ingest data/companies.toml)")
 
 
 def sessions(mic: str, start, end) -> pd.DataFrame:

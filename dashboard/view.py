@@ -10,7 +10,6 @@ import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import numpy as np
@@ -447,7 +446,7 @@ def _scale_prices(bars: pd.DataFrame, factor: pd.Series | float) -> pd.DataFrame
 
 
 def load_view(
-    db_path: str | Path,
+    db: Any,
     filters: Filters,
     *,
     max_points: int = DEFAULT_MAX_POINTS,
@@ -468,7 +467,7 @@ def load_view(
 
     notices: list[str] = []
     zone = filters.zone if filters.zone in ZONES else "UTC"
-    with store.reader(db_path) as con:
+    with store.as_database(db).read() as con:
         last_refresh = store_bars.last_refresh(con)
         companies = store_companies.list_companies(con)
         found = resolve_company(companies, filters.company)
@@ -698,14 +697,14 @@ class ScreenOptions:
     default_end: dt.date | None
 
 
-def load_options(db_path: str | Path, company: str, zone: str = "UTC") -> ScreenOptions:
+def load_options(db: Any, company: str, zone: str = "UTC") -> ScreenOptions:
     """Companies, tags with counts, sources, event kinds and the default window."""
     from dashboard import store
     from dashboard.store import articles as store_articles
     from dashboard.store import companies as store_companies
     from dashboard.store import events as store_events
 
-    with store.reader(db_path) as con:
+    with store.as_database(db).read() as con:
         companies = store_companies.list_companies(con)
         found = resolve_company(companies, company) or resolve_company(companies, DEFAULT_COMPANY)
         if found is None and len(companies):
@@ -742,28 +741,13 @@ def load_options(db_path: str | Path, company: str, zone: str = "UTC") -> Screen
     )
 
 
-def load_article(db_path: str | Path, article_id: str) -> dict | None:
+def load_article(db: Any, article_id: str) -> dict | None:
     """One article (with tags and companies) for the reader."""
     from dashboard import store
     from dashboard.store import articles as store_articles
 
-    with store.reader(db_path) as con:
+    with store.as_database(db).read() as con:
         return store_articles.get_article(con, article_id)
-
-
-def database_stamp(db_path: str | Path) -> float | str:
-    """Changes whenever the database file (or its WAL) is written: part of the app's cache key.
-    A lake-backed store answers with its snapshot id instead (its own `cache_key()`)."""
-    if hasattr(db_path, "cache_key"):
-        return db_path.cache_key()
-    path = Path(db_path)
-    stamp = 0.0
-    for candidate in (path, path.with_name(path.name + ".wal")):
-        try:
-            stamp = max(stamp, candidate.stat().st_mtime)
-        except OSError:
-            pass
-    return stamp
 
 
 # ---------------------------------------------------------------------------------------------
@@ -837,12 +821,12 @@ def reaction_scope(view: ViewData, limit: int = MAX_REACTION_EVENTS) -> tuple[An
                    "kinds to measure others.")
 
 
-def load_reactions(db_path: str | Path, scope: AnalysisScope) -> pd.DataFrame:
+def load_reactions(db: Any, scope: AnalysisScope) -> pd.DataFrame:
     """analysis.load.reactions for the screen's events (every listing of the company)."""
     from dashboard import store
     from dashboard.analysis import load as analysis_load
 
-    with store.reader(db_path) as con:
+    with store.as_database(db).read() as con:
         return analysis_load.reactions(con, scope.analysis_filters())
 
 
@@ -863,12 +847,12 @@ def claims_scope(view: ViewData, limit: int = MAX_CLAIM_TEXTS) -> tuple[Analysis
                    f"in this window (more than {limit:,}) are left out: narrow the dates or pick a tag or source.")
 
 
-def load_claims(db_path: str | Path, scope: AnalysisScope) -> pd.DataFrame:
+def load_claims(db: Any, scope: AnalysisScope) -> pd.DataFrame:
     """analysis.load.claims for the screen's articles and events."""
     from dashboard import store
     from dashboard.analysis import load as analysis_load
 
-    with store.reader(db_path) as con:
+    with store.as_database(db).read() as con:
         return analysis_load.claims(con, scope.analysis_filters())
 
 

@@ -147,7 +147,7 @@ def test_tables_added_by_later_migrations_are_published_too(local_db, lake):
 def test_the_lake_store_refuses_writes(local_db, lake):
     publish(local_db, lake)
     with pytest.raises(LakeReadOnly, match="read-only"):
-        with store.writer(open_lake(lake)):
+        with open_lake(lake).write():
             pass
 
 

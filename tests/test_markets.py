@@ -2,7 +2,8 @@
 import pandas as pd
 import pytest
 
-from dashboard import markets
+from dashboard import markets, store
+from dashboard.store import companies as store_companies
 
 FT_REPORT = pd.Timestamp("2025-11-14 18:02:11", tz="UTC")  # Fri 13:02 ET
 
@@ -88,12 +89,18 @@ def test_closed_intervals_cover_night_lunch_and_weekend():
         assert not markets.is_open("XHKG", end - pd.Timedelta(seconds=1))
 
 
-def test_fx_trades_all_weekday_and_not_at_weekends():
+def test_fx_trades_all_weekday_and_not_at_weekends(case_db):
     assert markets.is_open(markets.FX, utc("2025-11-14 23:30"))
     assert not markets.is_open(markets.FX, utc("2025-11-15 12:00"))
     assert markets.next_open(markets.FX, utc("2025-11-15 12:00")) == utc("2025-11-17 00:00")
-    assert markets.mic_for("HKD=X") == markets.FX
-    assert markets.mic_for("9988.HK") == "XHKG"
+    # the markets of the listings as ingested into the store (not re-read from companies.toml)
+    with store.Database(case_db).read() as con:
+        mics = markets.listing_mics(store_companies.listings(con, roles=None))
+    assert markets.mic_for("HKD=X", mics) == markets.FX
+    assert markets.mic_for("9988.HK", mics) == "XHKG"
+    assert markets.mic_for("KWEB", mics) == "XNYS"
+    with pytest.raises(KeyError, match="not a stored listing"):
+        markets.mic_for("NOPE", mics)
 
 
 def test_sessions_are_in_utc_with_lunch_break_columns():

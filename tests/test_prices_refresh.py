@@ -7,14 +7,19 @@ from curl_cffi.requests.exceptions import DNSError
 from dashboard import config, store
 from dashboard.cli import main
 from dashboard.prices import refresh, yahoo
+from dashboard.ingest.companies import load_registry
 from dashboard.store import bars
+from dashboard.store.companies import upsert_registry
 
 FT_REPORT = pd.Timestamp("2025-11-14 18:02:11", tz="UTC")
 
 
 def db_with_event(tmp_path):
+    """One event, and the listings of data/companies.toml as ingest stores them (refresh reads
+    the symbols to fetch from the store)."""
     db = tmp_path / "r.duckdb"
     with store.writer(db) as con:
+        upsert_registry(con, load_registry(config.COMPANIES_FILE))
         con.execute("INSERT INTO events (event_id, ts, precision, kind, headline, content_hash, ingested_at)"
                     " VALUES (?, ?, 'minute', 'report', 'FT report', 'h', now())", ["ft", FT_REPORT])
     return db

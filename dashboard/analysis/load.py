@@ -1,17 +1,16 @@
 """The thin loader: gather events, articles, listings, bars and sessions from the store, then
 hand them to the pure functions in reactions / parity / claims.
 
-Each function takes an open connection (``store.reader(...)``) and the filters of
+Each function takes an open connection (``Database.read()``) and the filters of
 docs/architecture.md ("Filters").
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from dashboard import config, markets
+from dashboard import markets
 from dashboard.analysis import _sessions
 from dashboard.analysis.claims import claims_table
 from dashboard.analysis.parity import DEFAULT_MAX_AGE, parity_frame, premium_at
@@ -142,16 +141,6 @@ def company_parity(con, company_id: str, start=None, end=None, *, spans=None,
     )
 
 
-def _aliases() -> dict[str, tuple[str, ...]]:
-    """Company names and aliases from data/companies.toml (for "Alibaba fell 2.2% …")."""
-    try:
-        with open(config.COMPANIES_FILE, "rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError):
-        return {}
-    return {c["id"]: tuple([c.get("name", c["id"]), *c.get("aliases", [])]) for c in data.get("company", [])}
-
-
 def claims(con, filters: Filters) -> pd.DataFrame:
     """Every move claim in the filtered articles and events, checked against stored bars.
 
@@ -172,4 +161,5 @@ def claims(con, filters: Filters) -> pd.DataFrame:
     times = pd.concat([events["ts"], articles["published_at"] if articles is not None else pd.Series(dtype="datetime64[ns, UTC]")])
     spans = _spans(times)
     bars, sessions = _frames(con, listings, set(own["symbol"]), spans)
-    return claims_table(articles, events, own, bars, sessions, _aliases())
+    # Names and aliases as ingested (for "Alibaba fell 2.2% …"), not re-read from companies.toml.
+    return claims_table(articles, events, own, bars, sessions, store_companies.company_names(con))

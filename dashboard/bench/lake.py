@@ -28,7 +28,9 @@ def location_params(root: Path) -> dict:
 def source(params: dict):
     """What a measurement child reads: the lake's latest publish, or the local file."""
     if "lake" not in params:
-        return params["db"]
+        from dashboard import store
+
+        return store.as_database(params["db"])
     import os
 
     from dashboard.lake.catalog import LakeLocation

@@ -90,7 +90,7 @@ def child_ingest(params: dict) -> dict:
     elapsed = time.perf_counter() - started
     from dashboard import store
 
-    with store.reader(db) as con:
+    with store.as_database(db).read() as con:
         stored = con.execute("SELECT count(*) FROM articles").fetchone()[0]
     return {"seconds": elapsed, "articles": int(stored), "report": _plain(report)}
 
@@ -123,7 +123,7 @@ def child_filter_store(params: dict) -> dict:
 
     specs = params["specs"]
     samples, counts = [], []
-    with store.reader(source(params)) as con:
+    with source(params).read() as con:
         for repeat in range(params["repeats"] + 1):  # the first round warms caches, not counted
             for spec in specs:
                 args = _spec_args(spec)
@@ -207,7 +207,7 @@ def child_chart_store(params: dict) -> dict:
     from dashboard.bench.lake import source
 
     samples = []
-    with store.reader(source(params)) as con:
+    with source(params).read() as con:
         start, end = chart_window(_last_bar(con, params["symbol"]), params["window"])
         for repeat in range(params["repeats"] + 1):
             started = time.perf_counter()
@@ -228,7 +228,7 @@ def child_chart_tsdownsample(params: dict) -> dict:
     from dashboard.store.bars import query_bars
     from dashboard.view import DEFAULT_MAX_POINTS
 
-    with store.reader(params["db"]) as con:
+    with store.as_database(params["db"]).read() as con:
         start, end = chart_window(_last_bar(con, params["symbol"]), params["window"])
         bars = query_bars(con, params["symbol"], start, end)
     x = bars["ts"].astype("int64").to_numpy()
@@ -271,7 +271,7 @@ def child_app(params: dict) -> dict:
     _raise_app_errors(at, "rerun")
     default_payload = _payload_bytes(at)
 
-    with store.reader(params["db"]) as con:
+    with store.as_database(params["db"]).read() as con:
         last_bar = _last_bar(con, params["symbol"])
     windows = {}
     # Longest window last: a run that times out keeps its script thread busy in this process.

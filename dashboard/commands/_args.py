@@ -161,7 +161,7 @@ def lake_options(*, required: bool = False) -> argparse.ArgumentParser:
 def database(args):
     """What a read command reads: the lake's latest (or --as-of) publish when --catalog and
     --warehouse are given, else the local DuckDB file (--db › $DASHBOARD_DB › data/)."""
-    from dashboard import config
+    from dashboard import store
 
     catalog, warehouse = getattr(args, "catalog", None), getattr(args, "warehouse", None)
     if not catalog and not warehouse:
@@ -170,7 +170,7 @@ def database(args):
 
             print("error: --as-of reads a lake: give --catalog and --warehouse too", file=sys.stderr)
             raise SystemExit(2)
-        return config.resolve_db_path(args.db)
+        return store.as_database(args.db)
     from dashboard.lake.read import open_lake, parse_as_of
 
     return open_lake(lake_location(args), parse_as_of(getattr(args, "as_of", None)))

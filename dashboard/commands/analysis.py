@@ -58,7 +58,7 @@ def _run_filtered(args, table: str) -> int:
 
     compute, columns = {"reactions": (load.reactions, REACTION_TABLE),
                         "claims": (load.claims, CLAIM_TABLE)}[table]
-    with store.reader(database(args)) as con:
+    with database(args).read() as con:
         frame = compute(con, _filters(args))
     _emit(frame, args.format, columns, table)
     return 0
@@ -77,7 +77,7 @@ def run_parity(args) -> int:
     from dashboard.analysis import load
     from dashboard.store.companies import company_ids_matching
 
-    with store.reader(database(args)) as con:
+    with database(args).read() as con:
         ids = company_ids_matching(con, [args.company])
         frame = None
         for company_id in ids:

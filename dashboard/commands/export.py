@@ -129,11 +129,11 @@ def _write(path: Path, data: bytes) -> None:
     path.write_bytes(data)
 
 
-def _chart_view_and_figure(db_path, filters):
+def _chart_view_and_figure(db, filters):
     from dashboard.charts import overlay_figure
     from dashboard.view import load_view
 
-    view = load_view(db_path, filters)
+    view = load_view(db, filters)
     return view, overlay_figure(view)
 
 
@@ -167,8 +167,8 @@ def run_chart(args) -> int:
     fmt = _format_for(args.out, args.format, CHART_FORMATS, "png")
     width = args.width or export.DEFAULT_WIDTH
     filters = filters_from_args(args)
-    db_path = database(args)
-    view, fig = _chart_view_and_figure(db_path, filters)
+    db = database(args)
+    view, fig = _chart_view_and_figure(db, filters)
     _print_notices(view)
     fig = export.ensure_synthetic_label(fig, view.synthetic)
     target = _target(args.out, export.export_filename(filters, "chart", fmt, view=view))
@@ -192,8 +192,8 @@ def run_data(args) -> int:
     if args.bom and fmt != "csv":
         raise UsageError("--bom applies to CSV only")
     filters = filters_from_args(args)
-    db_path = database(args)
-    view = export.full_resolution_view(db_path, filters)
+    db = database(args)
+    view = export.full_resolution_view(db, filters)
     _print_notices(view)
     if args.table == "bars":
         frame = export.bars_frame(view)
@@ -202,7 +202,7 @@ def run_data(args) -> int:
     elif args.table == "articles":
         frame = view.articles
     else:  # reactions, claims, parity: computed from the stored bars by dashboard.analysis
-        frame = export.analysis_table_for(db_path, view, args.table)
+        frame = export.analysis_table_for(db, view, args.table)
         if frame is None:
             print(f"error: no {args.table} table for {view.company_name}: it has no ADR and home-listing pair",
                   file=sys.stderr)
@@ -220,14 +220,14 @@ def run_report(args) -> int:
     from dashboard import export
 
     filters = filters_from_args(args)
-    db_path = database(args)
-    view, fig = _chart_view_and_figure(db_path, filters)
+    db = database(args)
+    view, fig = _chart_view_and_figure(db, filters)
     _print_notices(view)
     problem = export.static_export_problem() if not args.no_images else None
     if problem:
         print(f"note: the bundle has no PNG/SVG: {problem}", file=sys.stderr)
     bundle = export.report_for(
-        db_path, view, fig, width=args.width or export.DEFAULT_WIDTH, height=args.height, scale=args.scale,
+        db, view, fig, width=args.width or export.DEFAULT_WIDTH, height=args.height, scale=args.scale,
         include_static=not args.no_images,
     )
     target = _target(args.out, export.export_filename(filters, "report", "zip", view=view))

@@ -46,10 +46,11 @@ def register(subparsers, common) -> None:
 def run_ingest(args) -> int:
     from dashboard.ingest.pipeline import DEFAULT_MAX_BYTES, ingest_paths
 
-    db_path = config.resolve_db_path(args.db)
-    report = ingest_paths(db_path, args.paths, companies_file=args.companies or None,
-                          sources_file=args.sources or None,
-                          max_bytes=args.max_bytes or DEFAULT_MAX_BYTES, wait_seconds=args.wait)
+    from dashboard import store
+
+    db = store.Database(config.resolve_db_path(args.db), wait_seconds=args.wait)
+    report = ingest_paths(db, args.paths, companies_file=args.companies or None,
+                          sources_file=args.sources or None, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES)
     if not args.quiet:
         for line in report.skipped:
             print(f"skipped: {line}")
@@ -59,7 +60,7 @@ def run_ingest(args) -> int:
         print(f"rejected: {line}", file=sys.stderr)
     for line in report.summary_lines():
         print(line)
-    print(f"database: {db_path}")
+    print(f"database: {db.name}")
     return 0 if report.ok else 1
 
 
@@ -88,7 +89,7 @@ def _list(args, query, table_columns, what: str, time_column: str) -> int:
     """Run `query(con)` on a read-only connection and print the frame in the chosen format."""
     from dashboard import store
 
-    with store.reader(database(args)) as con:
+    with database(args).read() as con:
         frame = query(con)
     emit(frame, args.format, table_columns=table_columns, what=what, time_columns=(time_column,))
     return 0

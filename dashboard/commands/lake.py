@@ -4,7 +4,7 @@ Reading the lake needs no command of its own: every read command takes --catalog
 """
 from __future__ import annotations
 
-from dashboard import config
+from dashboard import store
 from dashboard.commands._args import lake_location, lake_options
 
 
@@ -18,10 +18,10 @@ def register(subparsers, common) -> None:
 def run_publish(args) -> int:
     from dashboard.lake.publish import publish
 
-    db_path = config.resolve_db_path(args.db)
+    db = store.as_database(args.db)
     location = lake_location(args)
-    print(f"publishing {db_path} to {location.describe()}", flush=True)
-    result = publish(db_path, location, progress=lambda line: print(f"  {line}", flush=True))
+    print(f"publishing {db.name} to {location.describe()}", flush=True)
+    result = publish(db, location, progress=lambda line: print(f"  {line}", flush=True))
     written = sum(1 for t in result.tables if t.committed)
     print(f"published {result.publish_id}: {written} of {len(result.tables)} tables changed; "
           f"lake snapshot {result.log_snapshot_id} at {result.published_at.isoformat(timespec='seconds')}")

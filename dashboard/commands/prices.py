@@ -64,7 +64,7 @@ def run_import(args) -> int:
     from dashboard.prices import importer
 
     try:
-        with store.writer(config.resolve_db_path(args.db)) as con, store.transaction(con):
+        with store.as_database(args.db).write() as con:
             result = importer.import_file(con, args.file, args.symbol, args.interval, args.tz)
     except (importer.ImportFileError, KeyError) as exc:
         print(f"error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
@@ -83,7 +83,7 @@ def run_sample(args) -> int:
     if args.regenerate:
         for path in sample.write(config.SAMPLE_DIR):
             print(f"wrote {path.relative_to(config.PROJECT_ROOT) if path.is_relative_to(config.PROJECT_ROOT) else path}")
-    with store.writer(config.resolve_db_path(args.db)) as con, store.transaction(con):
+    with store.as_database(args.db).write() as con:
         written = sample.load(con, config.SAMPLE_DIR)
     for symbol, rows in written.items():
         print(f"{symbol}: {rows} 1m bars loaded ({config.SYNTHETIC_LABEL})")
@@ -95,10 +95,10 @@ def run_list(args) -> int:
     from dashboard.store import bars as bar_store
 
     db = database(args)
-    if not hasattr(db, "read") and not db.exists():
-        print(f"{db}: no database yet (run `python -m dashboard prices sample`)", file=sys.stderr)
+    if not db.exists():
+        print(f"{db.name}: no database yet (run `python -m dashboard prices sample`)", file=sys.stderr)
         return 1
-    with store.reader(db) as con:
+    with db.read() as con:
         coverage = bar_store.coverage(con)
     frame = coverage.rename(columns={"first_ts": "first_bar", "last_ts": "last_bar"})
     frame["label"] = [config.SYNTHETIC_LABEL if source == bar_store.SYNTHETIC else ""

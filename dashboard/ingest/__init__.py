@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import pandas as pd
+from dashboard.records import Article, Event  # noqa: F401  (re-exported: the parsers' records)
 
 PRECISIONS = ("minute", "hour", "day")
 STANCES = ("allegation", "denial", "mixed", "neutral")
@@ -67,64 +67,6 @@ class RawArticle:
     tags: list[str] = field(default_factory=list)
     companies: list[str] = field(default_factory=list)  # explicit company names/ids
     precision: str | None = None
-
-
-@dataclass
-class Article:
-    """A resolved article, ready to store."""
-
-    article_id: str
-    title: str
-    source: str
-    published_at: pd.Timestamp  # UTC
-    published_raw: str
-    published_zone: str
-    published_precision: str
-    region: str | None
-    subtitle: str | None
-    summary: str | None
-    background: str | None
-    insights: str | None
-    body: str | None
-    url: str | None
-    stance: str
-    origin: str
-    tags: list[str]
-    company_links: list[tuple[str, str]]  # (company_id, how) with how = tag | alias | explicit
-    content_hash: str = ""
-
-    @property
-    def companies(self) -> list[str]:
-        seen: list[str] = []
-        for company_id, _ in self.company_links:
-            if company_id not in seen:
-                seen.append(company_id)
-        return seen
-
-
-@dataclass
-class Event:
-    """One timeline event, ready to store."""
-
-    event_id: str
-    ts: pd.Timestamp  # UTC; a day-precision event holds the start of its day in ts_zone
-    ts_raw: str | None
-    ts_zone: str | None
-    precision: str
-    kind: str
-    stance: str
-    headline: str
-    actor: str | None = None
-    source: str | None = None
-    detail: str | None = None
-    source_url: str | None = None
-    article_id: str | None = None
-    company_id: str | None = None
-    symbol: str | None = None
-    value: str | None = None
-    origin: str | None = None
-    tags: list[str] = field(default_factory=list)
-    content_hash: str = ""
 
 
 def clean_tags(tags) -> list[str]:

@@ -10,44 +10,16 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from dashboard import records
 from dashboard.ingest import ParseError
+from dashboard.records import Company, Listing
 
 
-@dataclass
-class Company:
-    company_id: str
-    name: str
-    aliases: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Listing:
-    symbol: str
-    company_id: str | None
-    role: str  # listing | benchmark | fx
-    exchange_mic: str | None = None
-    currency: str | None = None
-    tz: str | None = None
-    shares_per_unit: float = 1.0
-    benchmark_symbol: str | None = None
-    name: str | None = None
-
-
-@dataclass
-class Registry:
-    companies: list[Company] = field(default_factory=list)
-    listings: list[Listing] = field(default_factory=list)
-
-    def merged(self, other: "Registry") -> "Registry":
-        companies = {c.company_id: c for c in self.companies}
-        companies.update({c.company_id: c for c in other.companies})
-        listings = {item.symbol: item for item in self.listings}
-        listings.update({item.symbol: item for item in other.listings})
-        return Registry(list(companies.values()), list(listings.values()))
+class Registry(records.Registry):
+    """The registry as read from companies.toml, with name and alias look-ups for linking."""
 
     def resolve(self, name: str) -> str | None:
         """A company id from its id, name or an alias (case-insensitive)."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from dashboard.ingest import EVENT_KINDS, PRECISIONS, STANCES, Event, ParseError, clean_tags
+from dashboard.ingest import EVENT_KINDS, PRECISIONS, STANCES, ParseError, clean_tags
+from dashboard.records import Event
 from dashboard.ingest.companies import Registry
 from dashboard.ingest.csvfmt import EVENTS_HEADER, rows
 from dashboard.ingest.stance import event_stance

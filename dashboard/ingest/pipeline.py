@@ -17,10 +17,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
-import duckdb
-
 from dashboard import config, store
-from dashboard.ingest import Article, Event, ParseError, RawArticle
+from dashboard.ingest import ParseError, RawArticle
+from dashboard.records import Article, Event
+from dashboard.store.articles import save_articles
+from dashboard.store.companies import upsert_registry
+from dashboard.store.events import save_events
 from dashboard.ingest.companies import Registry, link_companies, parse_registry
 from dashboard.ingest.csvfmt import csv_kind, parse_article_csv
 from dashboard.ingest.events import parse_events_csv
@@ -460,46 +462,34 @@ def _unknown_field_warnings(item: Found, text: str) -> list[str]:
     return [f"{item.path}: fields ignored: {', '.join(sorted(names))}"] if names else []
 
 
-def ingest_paths(db_path: str | Path, paths: Iterable[str | Path], *,
+def ingest_paths(db: store.Database | str | Path, paths: Iterable[str | Path], *,
                  companies_file: str | Path | None = config.COMPANIES_FILE,
                  sources_file: str | Path | None = config.SOURCES_FILE,
-                 max_bytes: int = DEFAULT_MAX_BYTES, wait_seconds: float = 5.0,
+                 max_bytes: int = DEFAULT_MAX_BYTES,
                  progress: Progress | None = None) -> IngestReport:
-    """Ingest files and folders into the database at ``db_path`` as one transaction.
+    """Ingest files and folders into ``db`` (a Database or a path) as one transaction.
 
     Bad records are reported (``report.rejections``) and the rest is stored. Raises
     store.DatabaseBusy when another process holds the database.
     """
-    from dashboard.store.articles import save_articles
-    from dashboard.store.companies import upsert_registry
-    from dashboard.store.events import save_events
-
     report = IngestReport()
     found = discover(paths, report)
     parsed = parse_batch(found, report, companies_file=companies_file, sources_file=sources_file,
                          max_bytes=max_bytes)
     now = datetime.now(timezone.utc)
-    try:
-        with store.writer(db_path, wait_seconds=wait_seconds) as con, store.transaction(con):
-            upsert_registry(con, parsed.registry)
-            articles = list(parsed.articles.values())
-            for status in save_articles(con, articles, now):
-                report.articles.count(status)
-            report.articles.unchanged += parsed.repeats
-            if progress:
-                progress("articles", len(articles))
-            for event in parsed.events:
-                event.content_hash = event_content_hash(event)
-            events = [publication_event(a) for a in articles] + parsed.events
-            for status in save_events(con, events, now):
-                report.events.count(status)
-            if progress:
-                progress("events", len(events))
-    except duckdb.ConnectionException as exc:
-        # This process already has the file open read-only (DuckDB refuses a second configuration).
-        if "different configuration" not in str(exc):
-            raise
-        raise store.DatabaseBusy(
-            f"{store.BUSY_MESSAGE} ({db_path}: this process holds a read-only connection; close it first)"
-        ) from None
+    with store.as_database(db).write() as con:
+        upsert_registry(con, parsed.registry)
+        articles = list(parsed.articles.values())
+        for status in save_articles(con, articles, now):
+            report.articles.count(status)
+        report.articles.unchanged += parsed.repeats
+        if progress:
+            progress("articles", len(articles))
+        for event in parsed.events:
+            event.content_hash = event_content_hash(event)
+        events = [publication_event(a) for a in articles] + parsed.events
+        for status in save_events(con, events, now):
+            report.events.count(status)
+        if progress:
+            progress("events", len(events))
     return report

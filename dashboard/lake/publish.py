@@ -196,7 +196,7 @@ def publish_table(catalog, con, location: LakeLocation, name: str, *,
                     "one was writing; run publish again when it has finished")
 
 
-def publish(db_path: str | Path, location: LakeLocation, *,
+def publish(db: "store.Database | str | Path", location: LakeLocation, *,
             progress: Callable[[str], None] | None = None,
             before_commit: Callable | None = None) -> PublishResult:
     """Publish every table of the local file; returns what was written and the new log entry."""
@@ -204,7 +204,7 @@ def publish(db_path: str | Path, location: LakeLocation, *,
     catalog.create_namespace_if_not_exists(location.namespace)
     publish_id = uuid.uuid4().hex
     results = []
-    with store.reader(db_path) as con:
+    with store.as_database(db).read() as con:
         for name in local_tables.base_tables(con):
             started = time.perf_counter()
             result = publish_table(catalog, con, location, name, before_commit=before_commit)

@@ -161,6 +161,14 @@ class LakeDatabase:
     def published_at(self) -> dt.datetime:
         return self.entry.published_at
 
+    @property
+    def name(self) -> str:
+        """Where the data lives, for messages and cache keys (credentials masked)."""
+        return self.location.describe()
+
+    def exists(self) -> bool:
+        return True  # resolving the publish already proved it
+
     def cache_key(self) -> str:
         return f"lake:{self.snapshot_id}"
 

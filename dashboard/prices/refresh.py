@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from pathlib import Path
 from typing import Callable
 
 import pandas as pd
 
-from dashboard import config, markets, store
+from dashboard import markets, store
 from dashboard.markets import to_utc
 from dashboard.prices import yahoo
 from dashboard.store import bars as bar_store
+from dashboard.store import companies as store_companies
 
 SESSIONS_BEFORE = 2
 SESSIONS_AFTER = 3
@@ -72,16 +72,16 @@ def refresh(db=None, *, download=None, now=None, sleep: Callable[[float], None] 
 
     The outcome is recorded in the store (``refresh_log``) so the app can say what it serves.
     """
-    db = Path(config.resolve_db_path(db))
+    db = store.as_database(db)
     now = to_utc(now if now is not None else pd.Timestamp.now("UTC"))
     result = RefreshResult()
     if not db.exists():
-        echo(f"{db}: no database yet — nothing to refresh")
+        echo(f"{db.name}: no database yet — nothing to refresh")
         return result
     plan = []
-    with store.reader(db) as con:
+    with db.read() as con:
         events = bar_store.event_times(con)
-        for symbol, mic in markets.listing_mics().items():
+        for symbol, mic in markets.listing_mics(store_companies.listings(con, roles=None)).items():
             plan.append((symbol, missing_windows(con, symbol, mic, events, now)))
     if not events:
         echo("no events stored yet — nothing to refresh")
@@ -111,6 +111,6 @@ def refresh(db=None, *, download=None, now=None, sleep: Callable[[float], None] 
     return result
 
 
-def _record(db: Path, now: pd.Timestamp, status: str, message: str) -> None:
-    with store.writer(db) as con:
+def _record(db: store.Database, now: pd.Timestamp, status: str, message: str) -> None:
+    with db.write() as con:
         bar_store.record_refresh(con, status, message, now)

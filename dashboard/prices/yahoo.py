@@ -121,11 +121,11 @@ class FetchResult:
         return [r.message for r in self.reports]
 
 
-def _cached_note(db: Path, symbol: str) -> str:
+def _cached_note(db: store.Database, symbol: str) -> str:
     """'using cached 1m bars 2025-11-10..2025-11-28' (finest interval), or 'no cached bars'."""
-    if not Path(db).exists():
+    if not db.exists():
         return "no cached bars"
-    with store.reader(db) as con:
+    with db.read() as con:
         cov = bar_store.coverage(con)
     cov = cov[cov["symbol"] == symbol]
     if cov.empty:
@@ -140,13 +140,14 @@ def _cached_note(db: Path, symbol: str) -> str:
 def fetch(symbols, start, end, interval: str = "auto", *, download: Download | None = None,
           db=None, now=None, sleep: Callable[[float], None] = time.sleep,
           progress: Callable[[str], None] | None = None) -> FetchResult:
-    """Fetch bars for ``symbols`` over ``[start, end)`` and upsert them into the cache at ``db``.
+    """Fetch bars for ``symbols`` over ``[start, end)`` and upsert them into ``db`` (a Database,
+    a path, or None for the default).
 
     ``download`` replaces the network call (tests); ``now`` fixes the clock for the interval
     policy. Each symbol gets a report line; nothing cached is removed when a download fails.
     """
     download = download or download_from_yahoo
-    db = config.resolve_db_path(db)
+    db = store.as_database(db)
     lo, hi = window(start, end)
     now = to_utc(now if now is not None else pd.Timestamp.now("UTC"))
     if isinstance(symbols, str):
@@ -200,7 +201,7 @@ def _fetch_symbol(symbol, lo, hi, interval, download, db, now, sleep, progress) 
     got = got.drop_duplicates(subset="ts", keep="last")
     written = 0
     if not got.empty:
-        with store.writer(db) as con, store.transaction(con):
+        with db.write() as con:
             written = bar_store.upsert_bars(con, got, symbol=symbol, interval=chosen, source=SOURCE)
     if failure:
         status, reason = failure

@@ -1,7 +1,10 @@
-"""The DuckDB record: connections, migrations, transactions.
+"""The DuckDB record: :class:`Database`, connections, migrations, transactions.
 
 All SQL lives in this package (``store/*.py`` and ``store/migrations/*.sql``); callers pass
-Python values and get DataFrames back, always through bound parameters.
+Python values and get DataFrames back, always through bound parameters. Code outside the store
+holds a :class:`Database` and never opens DuckDB itself: ``db.read()`` yields a read-only
+connection, ``db.write()`` one transaction on the one writer. The query functions in
+``store/*.py`` take that connection as their first argument.
 
 DuckDB locks a database file against every other process while it is open read-write (even a
 read-only open elsewhere fails), so nothing here keeps a connection longer than one unit of work:
@@ -11,6 +14,8 @@ briefly, then reported as :class:`DatabaseBusy` with a sentence a user can act o
 from __future__ import annotations
 
 import contextlib
+import functools
+import os
 import re
 import time
 from importlib import resources
@@ -18,6 +23,8 @@ from pathlib import Path
 from typing import Iterator
 
 import duckdb
+
+from dashboard import config
 
 BUSY_MESSAGE = "database busy: another ingest/refresh is writing"
 
@@ -82,15 +89,7 @@ def connect(
 
 @contextlib.contextmanager
 def reader(path: str | Path, *, wait_seconds: float = 5.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived read-only connection.
-
-    `path` may also be a read-only store object with its own `read()` (the lake,
-    dashboard/lake/read.py): then its connection is yielded, so every reader runs unchanged.
-    """
-    if hasattr(path, "read"):
-        with path.read() as con:
-            yield con
-        return
+    """A short-lived read-only connection."""
     con = connect(path, read_only=True, wait_seconds=wait_seconds)
     try:
         yield con
@@ -100,11 +99,7 @@ def reader(path: str | Path, *, wait_seconds: float = 5.0) -> Iterator[duckdb.Du
 
 @contextlib.contextmanager
 def writer(path: str | Path, *, wait_seconds: float = 5.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived read-write connection (the one writer). A read-only store refuses here."""
-    if hasattr(path, "write"):
-        with path.write() as con:
-            yield con
-        return
+    """A short-lived read-write connection (the one writer)."""
     con = connect(path, read_only=False, wait_seconds=wait_seconds)
     try:
         yield con
@@ -125,6 +120,76 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         con.execute("COMMIT")
 
 
+class Database:
+    """One database: the only seam between the rest of the code and storage (datasette-style).
+
+    ``read()`` yields a short-lived read-only connection (TimeZone UTC); ``write()`` yields the
+    one writer inside one transaction (all of it lands or none of it does). Lock conflicts come
+    out as :class:`DatabaseBusy`, a missing file on read as :class:`DatabaseMissing`.
+
+    Callers must not assume a file behind it: a lake-backed implementation (Iceberg scanned into
+    an in-memory DuckDB with the same tables) offers the same ``read()`` / ``cache_key()`` /
+    ``name``.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, read_only: bool = False, wait_seconds: float = 5.0):
+        self._path = Path(path)
+        self.read_only = read_only
+        self.wait_seconds = wait_seconds
+
+    def __repr__(self) -> str:
+        return f"Database({str(self._path)!r}{', read_only=True' if self.read_only else ''})"
+
+    @property
+    def name(self) -> str:
+        """Where the data lives, for messages and cache keys."""
+        return str(self._path)
+
+    def exists(self) -> bool:
+        return self._path.exists()
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A short-lived read-only connection."""
+        with reader(self._path, wait_seconds=self.wait_seconds) as con:
+            yield con
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The one writer, as one transaction."""
+        if self.read_only:
+            raise PermissionError(f"{self.name}: opened read-only")
+        try:
+            with writer(self._path, wait_seconds=self.wait_seconds) as con, transaction(con):
+                yield con
+        except duckdb.ConnectionException as exc:
+            # This process already has the file open read-only (DuckDB refuses a second configuration).
+            if "different configuration" not in str(exc):
+                raise
+            raise DatabaseBusy(
+                f"{BUSY_MESSAGE} ({self.name}: this process holds a read-only connection; close it first)"
+            ) from None
+
+    def cache_key(self) -> float:
+        """Changes whenever the data is written (the file's or its WAL's write time)."""
+        stamp = 0.0
+        for candidate in (self._path, self._path.with_name(self._path.name + ".wal")):
+            try:
+                stamp = max(stamp, candidate.stat().st_mtime)
+            except OSError:
+                pass
+        return stamp
+
+
+def as_database(db: "Database | str | os.PathLike | None" = None, *, read_only: bool = False) -> Database:
+    """``db`` itself, or a Database for a path; None means ``--db`` / $DASHBOARD_DB / the default.
+    Another implementation of the seam (the lake's read-only store, dashboard/lake/read.py) is
+    passed through as it is."""
+    if isinstance(db, Database) or hasattr(db, "cache_key"):
+        return db
+    return Database(config.resolve_db_path(db), read_only=read_only)
+
+
 # ---------------------------------------------------------------------------------------------
 # Migrations: store/migrations/NNN_name.sql, applied in order, each in its own transaction.
 
@@ -133,6 +198,12 @@ _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
 def migrations() -> list[tuple[int, str, str]]:
     """(version, file name, SQL) for every bundled migration, ordered by version."""
+    return list(_bundled_migrations())
+
+
+@functools.cache
+def _bundled_migrations() -> tuple[tuple[int, str, str], ...]:
+    """Read once per process: the files ship with the package and do not change under it."""
     found = []
     for entry in resources.files("dashboard.store").joinpath("migrations").iterdir():
         match = _MIGRATION_NAME.match(entry.name)
@@ -142,7 +213,7 @@ def migrations() -> list[tuple[int, str, str]]:
     versions = [v for v, _, _ in found]
     if len(set(versions)) != len(versions):
         raise RuntimeError(f"two migrations share a version number: {versions}")
-    return found
+    return tuple(found)
 
 
 def latest_version() -> int:

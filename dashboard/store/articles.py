@@ -8,7 +8,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from dashboard.ingest import Article
+from dashboard.records import Article
 from dashboard.store.companies import company_ids_matching
 
 ARTICLE_COLUMNS = [

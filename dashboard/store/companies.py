@@ -4,7 +4,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from dashboard.ingest.companies import Registry
+from dashboard.records import Registry
 
 LISTING_COLUMNS = [
     "symbol", "company_id", "role", "exchange_mic", "currency", "tz", "shares_per_unit",
@@ -72,6 +72,19 @@ def company_ids_matching(con: duckdb.DuckDBPyConnection, names) -> list[str]:
     ids.sort()
     ids += [n for n, f in zip(wanted, folded) if f not in matched and n not in ids]
     return ids
+
+
+def company_names(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, ...]]:
+    """Company id → its name and aliases, longest first (to find a company named in text)."""
+    rows = con.execute(
+        "SELECT company_id, alias FROM company_aliases "
+        "UNION SELECT company_id, name FROM companies "
+        "ORDER BY company_id, length(alias) DESC, alias"
+    ).fetchall()
+    names: dict[str, list[str]] = {}
+    for company_id, alias in rows:
+        names.setdefault(company_id, []).append(alias)
+    return {company_id: tuple(found) for company_id, found in names.items()}
 
 
 def listings(con: duckdb.DuckDBPyConnection, company_id: str | None = None,

@@ -6,7 +6,7 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from dashboard.ingest import Event
+from dashboard.records import Event
 from dashboard.store.articles import (
     TAG_KEYS_SQL, as_python_lists, bulk_insert, lower_list, classify_by_hash, time_clauses,
 )
