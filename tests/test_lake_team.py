@@ -75,3 +75,98 @@ def test_the_app_serves_the_lake_without_a_local_file(team_lake, monkeypatch, tm
     from_file.run()
     assert json.loads(from_file.get("plotly_chart")[0].proto.spec)["data"] == \
         json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Two replicas in a real browser, and readers under a publishing writer (runs last: it publishes)
+
+WINDOW = {"start": "2025-11-14", "end": "2025-11-17"}
+CHART_SHAPE_JS = """() => {
+  const g = document.querySelector('[data-testid=stPlotlyChart] .js-plotly-plot');
+  if (!g || !g.data || !g.data.length) return null;
+  return g.data.map(t => [t.name || '', (t.x || []).length, String((t.y || []).slice(-1)[0])]);
+}"""
+LOAD_ARTICLES = 30_000
+
+
+def _page_state(page) -> dict:
+    """Once the page has settled on a chart or an error: what it shows."""
+    page.wait_for_function(
+        "() => { const g = document.querySelector('[data-testid=stPlotlyChart] .js-plotly-plot');"
+        " const text = document.body.innerText;"
+        " return !!(g && g.data && g.data.length) || !!document.querySelector('[data-testid=stException]')"
+        " || text.includes('Cannot read the lake') || /busy/i.test(text); }",
+        timeout=120_000)
+    text = page.inner_text("body")
+    return {"exception": page.locator("[data-testid=stException]").count(), "busy": "busy" in text.lower(),
+            "lake_error": "Cannot read the lake" in text, "text": text}
+
+
+def _articles_tab(page) -> str:
+    return page.get_by_role("tab", name="Articles", exact=False).inner_text()
+
+
+@pytest.mark.browser
+def test_two_replicas_agree_and_readers_never_see_busy_while_30k_articles_publish(
+        team_lake, browser, tmp_path, monkeypatch):
+    import subprocess
+    import sys
+    from urllib.parse import urlencode
+
+    from conftest import run_streamlit
+    from dashboard.ingest.pipeline import ingest_paths
+    from dashboard.view import Filters, load_view
+
+    location, local, _ = team_lake
+    monkeypatch.setenv("DASHBOARD_CATALOG", location.catalog_uri)
+    monkeypatch.setenv("DASHBOARD_WAREHOUSE", location.warehouse)
+    # The new articles are ingested locally first; only the publish runs under the readers.
+    rows = [{"title": f"Lake load article {i}", "source": "Load Wire", "tags": ["Alibaba"],
+             "published": f"2025-11-15T{i % 24:02d}:{i % 60:02d}:{i % 59:02d}+00:00",
+             "url": f"https://example.com/load/{i}", "companies": ["alibaba"]} for i in range(LOAD_ARTICLES)]
+    batches = []  # under ingest's per-file size limit
+    for start in range(0, LOAD_ARTICLES, 10_000):
+        batches.append(tmp_path / f"load-{start}.jsonl")
+        batches[-1].write_text("\n".join(json.dumps(r) for r in rows[start:start + 10_000]) + "\n", encoding="utf-8")
+    assert not ingest_paths(local, batches).rejections
+    filters = Filters.from_query_params(WINDOW)[0]
+    expected = load_view(store.Database(local, read_only=True), filters).total_articles
+    query = "/?" + urlencode(WINDOW)
+
+    with run_streamlit(tmp_path / "no-such.duckdb") as first, run_streamlit(tmp_path / "no-such.duckdb") as second:
+        context = browser.new_context(viewport={"width": 1400, "height": 1200})
+        pages = [context.new_page() for _ in range(3)]
+        for page, url in zip(pages, (first, second, first)):
+            page.goto(url + query)
+        try:
+            states = [_page_state(page) for page in pages]
+        finally:
+            for i, page in enumerate(pages):
+                page.screenshot(path=str(config.PROJECT_ROOT / "test-output" / f"lake-start-{i}.png"))
+        assert all(not s["exception"] and not s["busy"] and not s["lake_error"] for s in states)
+        shapes = [page.evaluate(CHART_SHAPE_JS) for page in pages[:2]]
+        assert shapes[0] and shapes[0] == shapes[1]  # the same chart from both replicas
+        before = _articles_tab(pages[0])
+        assert before == _articles_tab(pages[1])
+
+        publisher = subprocess.Popen(
+            [sys.executable, "-m", "dashboard", "publish", "--db", str(local),
+             "--catalog", location.catalog_uri, "--warehouse", location.warehouse],
+            cwd=config.PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        loads = 0
+        while publisher.poll() is None:  # K=3 sessions keep reloading both replicas meanwhile
+            for page in pages:
+                page.reload()
+                state = _page_state(page)
+                assert not state["exception"] and not state["busy"] and not state["lake_error"], state["text"][:500]
+                loads += 1
+        output = publisher.communicate()[0]
+        assert publisher.returncode == 0, output
+        assert loads >= 3
+        for page in pages:  # the next load shows the new publish, with the exact count
+            page.reload()
+            page.get_by_role("tab", name=f"Articles ({expected:,})").wait_for(timeout=60_000)
+        assert before != f"Articles ({expected:,})"
+        assert pages[0].evaluate(CHART_SHAPE_JS) == pages[1].evaluate(CHART_SHAPE_JS)
+        pages[1].screenshot(path=str(config.PROJECT_ROOT / "test-output" / "lake-replica.png"), full_page=False)
+        context.close()
