@@ -84,7 +84,7 @@ WINDOW = {"start": "2025-11-14", "end": "2025-11-17"}
 CHART_SHAPE_JS = """() => {
   const g = document.querySelector('[data-testid=stPlotlyChart] .js-plotly-plot');
   if (!g || !g.data || !g.data.length) return null;
-  return g.data.map(t => [t.name || '', (t.x || []).length, String((t.y || []).slice(-1)[0])]);
+  return JSON.stringify(g.data.map(t => [t.name || '', t.type || '', t.x || null, t.y || null]));
 }"""
 LOAD_ARTICLES = 30_000
 
