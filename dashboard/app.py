@@ -1,6 +1,6 @@
 """The main screen (Streamlit): widgets → core calls → figure, table, reader.
 
-Layout and widget state only; every number comes from ``dashboard.view`` and every figure from
+Layout and widget state only; every number comes from ``dashboard.screen`` and every figure from
 ``dashboard.charts``. Untrusted text (titles, tags, bodies) is shown as escaped markdown or plain
 text, never as HTML.
 """
@@ -12,31 +12,19 @@ import re
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, config, store
-from dashboard import view as screen
+from dashboard import charts, config, store, taxonomy
+from dashboard.app_exports import render_export_buttons
+from dashboard.formatting import markdown_literal as md
+from dashboard.formatting import markdown_paragraphs as md_paragraphs
+from dashboard import screen
 from dashboard.lake.catalog import LakeError, LakeLocation
-from dashboard.view import Filters
+from dashboard.screen import Filters
 
 st.set_page_config(page_title="Event overlay — news vs. prices", page_icon="📈", layout="wide")
 
 LAKE = LakeLocation.from_env()  # team mode: DASHBOARD_CATALOG + DASHBOARD_WAREHOUSE
 # What this run reads: the file, or one publish of the lake (main() sets it per run).
 DB = store.Database(config.resolve_db_path(), read_only=True)
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~=$:&^@\"'])")
-
-
-def md(text: object) -> str:
-    """Untrusted text as literal markdown: every markdown/HTML-significant character escaped."""
-    if text is None or (isinstance(text, float) and pd.isna(text)):
-        return ""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
-
-
-def md_paragraphs(text: object) -> str:
-    """Like md() but keeps paragraph breaks."""
-    if text is None or (isinstance(text, float) and pd.isna(text)):
-        return ""
-    return "\n\n".join(md(p) for p in re.split(r"\n\s*\n", str(text)) if p.strip())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -85,11 +73,7 @@ def cached_article(db_name: str, stamp: float, article_id: str) -> dict | None:
 
 
 def render_exports(fig, view: screen.ViewData) -> None:
-    """Download buttons under the figure (issue 5: dashboard/app_exports.py)."""
-    try:
-        from dashboard.app_exports import render_export_buttons
-    except ImportError:
-        return
+    """Download buttons under the figure (dashboard/app_exports.py)."""
     render_export_buttons(st, fig, view, view.filters, db=DB)
 
 
@@ -139,10 +123,8 @@ def render_reactions(view: screen.ViewData, stamp: tuple, rows: pd.DataFrame, no
     if claim_table.empty:
         st.caption("No price-move claims in the filtered articles and events.")
         return
-    counts = claim_table["verdict"].str.split().str[0].value_counts()
-    words = {"agrees": "agree", "differs": "differ", "cannot": "cannot be checked"}
     st.caption(
-        md(" · ".join(f"{n} {words.get(verdict, verdict)}" for verdict, n in counts.items()))
+        md(screen.verdict_summary(claims))
         + " — each figure a text gives, checked against the stored bars of the session it speaks of "
         "(close, intraday extreme or price at publication; rules in docs/analysis.md)."
     )
@@ -195,32 +177,26 @@ def sidebar(stamp: tuple) -> Filters:
     st.sidebar.selectbox("Company", company_ids, key="company", format_func=lambda c: names.get(c, c))
 
     tag_labels = {t: f"{t} ({a} art., {e} ev.)" for t, a, e in options.tags}
-    tag_lookup = {t.casefold(): t for t in tag_labels}
     if "tags" not in st.session_state:
-        chosen = []
-        for tag in url_filters.tags:
-            if tag.casefold() in tag_lookup:
-                chosen.append(tag_lookup[tag.casefold()])
-            else:
-                notices.append(f"Unknown tag {tag!r} in the URL; ignored.")
-        st.session_state["tags"] = chosen
+        st.session_state["tags"], unknown = screen.url_choices(url_filters.tags, tag_labels, "tag")
+        notices += unknown
     st.session_state["tags"] = [t for t in st.session_state["tags"] if t in tag_labels]
     st.sidebar.multiselect(
         "Tags (any of)", list(tag_labels), key="tags", format_func=lambda t: tag_labels.get(t, t),
         help="Counts: articles and events carrying the tag. Narrows articles, events and chart markers alike.",
     )
 
-    source_lookup = {s.casefold(): s for s in options.sources}
     if "sources" not in st.session_state:
-        st.session_state["sources"] = [source_lookup[s.casefold()] for s in url_filters.sources if s.casefold() in source_lookup]
-        notices += [f"Unknown source {s!r} in the URL; ignored." for s in url_filters.sources if s.casefold() not in source_lookup]
+        st.session_state["sources"], unknown = screen.url_choices(url_filters.sources, options.sources, "source")
+        notices += unknown
     st.session_state["sources"] = [s for s in st.session_state["sources"] if s in options.sources]
     st.sidebar.multiselect("Sources", options.sources, key="sources")
 
     kind_options = options.kinds
     if "kinds" not in st.session_state:
-        st.session_state["kinds"] = [k for k in url_filters.kinds if k in kind_options]
-        notices += [f"Unknown event kind {k!r} in the URL; ignored." for k in url_filters.kinds if k not in kind_options]
+        st.session_state["kinds"], unknown = screen.url_choices(url_filters.kinds, kind_options, "event kind",
+                                                                ignore_case=False)
+        notices += unknown
     st.session_state["kinds"] = [k for k in st.session_state["kinds"] if k in kind_options]
     st.sidebar.multiselect("Event kinds", kind_options, key="kinds")
 
@@ -329,7 +305,7 @@ def render_reader(view: screen.ViewData, stamp: tuple) -> None:
             st.caption("Click a marker on the chart or pick a row in the tables to read it here.")
             return
         if event is not None:
-            st.markdown(f"**Event** · {md(event.get('kind'))} · {md(charts.STANCE_GROUPS[charts.stance_group(event.get('kind'), event.get('stance'))].label)}")
+            st.markdown(f"**Event** · {md(event.get('kind'))} · {md(taxonomy.STANCE_GROUPS[taxonomy.stance_group(event.get('kind'), event.get('stance'))].label)}")
             st.markdown(f"#### {md(event.get('headline'))}")
             st.caption(md(screen.times_line(event["ts"], event.get("precision") or "minute", event.get("ts_zone"))))
             details = [("Actor", event.get("actor")), ("Source", event.get("source")), ("Figure", event.get("value")),
@@ -412,7 +388,7 @@ def apply_pending_selections(view: screen.ViewData, reactions: pd.DataFrame) -> 
     _take_new_selection("reaction_table", _selection_ids(st.session_state.get("reaction_table"), reactions, "event_id"),
                         "selected_event")
     if len(view.events):
-        _take_new_selection("event_table", _selection_ids(st.session_state.get("event_table"), screen.listed_events(view),
+        _take_new_selection("event_table", _selection_ids(st.session_state.get("event_table"), screen.listed_events(view, screen.MAX_TABLE_ROWS),
                                                           "event_id"), "selected_event")
     if len(view.articles):
         _take_new_selection("article_table", _selection_ids(st.session_state.get("article_table"), view.articles,
@@ -521,7 +497,7 @@ def main() -> None:
         if view.events.empty:
             st.caption("No matching events.")
         else:
-            listed = screen.listed_events(view)
+            listed = screen.listed_events(view, screen.MAX_TABLE_ROWS)
             note = screen.shown_note(len(listed), len(view.events), "events")
             if note:
                 st.caption(md(note))

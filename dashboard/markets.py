@@ -1,43 +1,33 @@
-"""Exchange sessions: when a listing trades, from ``exchange_calendars`` (XNYS, XHKG).
+"""The market rules, each with one owner here: sessions (``exchange_calendars``, XNYS, XHKG), the
+next tradable instant, the price at a time, and quotes as of a time (FX, a home listing).
 
 Every timestamp in and out is tz-aware UTC (a naive input is read as UTC). Besides the real
 exchanges there is one pseudo-market, ``FX``: a currency pair such as ``HKD=X`` trades round the
 clock on weekdays, so its sessions are whole UTC weekdays.
 
 Sessions are ``[open, close)`` with the HKEX lunch break ``[break_start, break_end)`` shut.
+A bar labelled ``ts`` covers ``[ts, ts + length)``; its close is the price at ``ts + length``.
+So "the price at time T" is the close of the last bar that had *finished* by T, and a quote is
+never taken from a bar that finished after T (no backward filling).
 """
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from typing import Mapping
 
 import exchange_calendars
+import numpy as np
 import pandas as pd
+
+from dashboard.timeutil import interval_length, to_utc, window
 
 FX = "FX"  # pseudo-MIC for currency pairs: open 24h Monday-Friday (UTC)
 SESSION_COLUMNS = ["session", "open", "break_start", "break_end", "close"]
 _LOOKAHEAD = pd.Timedelta(days=20)  # longer than any exchange holiday run
 
 
-def to_utc(value) -> pd.Timestamp:
-    """A tz-aware UTC Timestamp from a str/date/datetime/Timestamp (naive means UTC)."""
-    ts = pd.Timestamp(value)
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-
-
-def window(start, end) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """``[start, end)`` in UTC; an ``end`` given as a bare date covers that whole day."""
-    lo, hi = to_utc(start), to_utc(end)
-    if _is_bare_date(end):
-        hi = hi + pd.Timedelta(days=1)
-    return lo, hi
-
-
-def _is_bare_date(value) -> bool:
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return True
-    return isinstance(value, str) and len(value.strip()) == 10
+# Older home/FX quotes than this are not carried (a gap in the data, not a weekend).
+MAX_QUOTE_AGE = pd.Timedelta(days=5)
 
 
 @functools.lru_cache(maxsize=None)
@@ -125,15 +115,60 @@ def is_open(mic: str, ts) -> bool:
     return False
 
 
+def prepare_sessions(sessions: pd.DataFrame) -> pd.DataFrame:
+    """A sessions frame sorted by open with UTC columns and ``session`` as a date (idempotent)."""
+    if sessions.attrs.get("prepared"):
+        return sessions
+    frame = sessions.copy()
+    for column in ("open", "break_start", "break_end", "close"):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    frame["session"] = [pd.Timestamp(s).date() for s in frame["session"]]
+    frame = frame.sort_values("open").reset_index(drop=True)
+    frame.attrs["prepared"] = True
+    return frame
+
+
+def _ns(values) -> np.ndarray:
+    """UTC instants as int64 nanoseconds (NaT → the smallest int64)."""
+    return pd.DatetimeIndex(pd.to_datetime(pd.Series(values), utc=True)).as_unit("ns").asi8
+
+
+def next_tradable_times(sessions: pd.DataFrame, times) -> tuple[np.ndarray, pd.DatetimeIndex]:
+    """For each time: (session position or -1, the first moment at or after it when the market
+    trades — the open before it opens, the break's end in the lunch break; NaT past the calendar).
+
+    The one rule for "when does the news reach this market": the chart's first-trade ring and
+    the reaction table both come here."""
+    sessions = prepare_sessions(sessions)
+    t = _ns(times)
+    opens, closes = _ns(sessions["open"]), _ns(sessions["close"])
+    breaks_start, breaks_end = _ns(sessions["break_start"]), _ns(sessions["break_end"])
+    nat = np.iinfo(np.int64).min
+    position = np.searchsorted(closes, t, side="right")  # the first session still running after t
+    valid = (position < len(closes)) & (t != nat)
+    at = np.where(valid, position, 0)
+    if not len(closes):
+        return np.full(len(t), -1), pd.DatetimeIndex([pd.NaT] * len(t), tz="UTC")
+    moment = np.maximum(t, opens[at])
+    in_break = (breaks_start[at] != nat) & (breaks_start[at] <= moment) & (moment < breaks_end[at])
+    moment = np.where(in_break, breaks_end[at], moment)
+    moment = np.where(valid, moment, nat)
+    return np.where(valid, position, -1), pd.DatetimeIndex(moment.astype("datetime64[ns]")).tz_localize("UTC")
+
+
+def next_tradable(sessions: pd.DataFrame, ts) -> tuple[int | None, pd.Timestamp | None]:
+    """(session position, first tradable moment at or after ``ts``), or (None, None)."""
+    positions, moments = next_tradable_times(sessions, [to_utc(ts)])
+    return (None, None) if positions[0] < 0 else (int(positions[0]), moments[0])
+
+
 def next_open(mic: str, ts) -> pd.Timestamp:
     """The first moment at or after ``ts`` when the market trades (lunch breaks respected)."""
     ts = to_utc(ts)
-    for row in _around(mic, ts).itertuples():
-        if ts < row.open:
-            return row.open
-        if ts < row.close:
-            return row.break_end if _in_break(row, ts) else ts
-    raise ValueError(f"{mic}: no session within {_LOOKAHEAD.days} days after {ts}")
+    _, moment = next_tradable(_around(mic, ts), ts)
+    if moment is None:
+        raise ValueError(f"{mic}: no session within {_LOOKAHEAD.days} days after {ts}")
+    return moment
 
 
 def session_close(mic: str, ts) -> pd.Timestamp:
@@ -164,10 +199,6 @@ def closed_intervals(mic: str, start, end) -> list[tuple[pd.Timestamp, pd.Timest
     return [(a, b) for a, b in closed if a < b]
 
 
-def _bar_times(bars: pd.DataFrame) -> pd.Series:
-    return pd.to_datetime(bars["ts"], utc=True).reset_index(drop=True)
-
-
 def open_mask(mic: str, times) -> pd.Series:
     """For each UTC time, does the market trade then? (vectorised :func:`is_open`)"""
     times = pd.Series(pd.to_datetime(pd.Series(times), utc=True)).reset_index(drop=True)
@@ -182,46 +213,125 @@ def open_mask(mic: str, times) -> pd.Series:
     return mask
 
 
-def first_bar_at_or_after(bars: pd.DataFrame, mic: str, ts):
-    """The first bar starting at or after ``ts`` inside a session (a row), or None.
+# ---------------------------------------------------------------------------------------------
+# Bars: the price at a time, the first trade after a time, quotes as of a time
 
-    An event while the market is shut is first priced by the next session's opening bar.
-    """
-    if bars is None or bars.empty:
+BAR_COLUMNS = ["ts", "open", "high", "low", "close", "volume", "source", "interval", "end"]
+
+
+def prepare_bars(bars: pd.DataFrame | None) -> pd.DataFrame:
+    """Bars sorted by ts with an ``end`` column (ts + bar length); an empty frame for None."""
+    if bars is None or len(bars) == 0:
+        empty = pd.DataFrame({c: pd.Series(dtype="float64") for c in BAR_COLUMNS})
+        for column in ("ts", "end"):
+            empty[column] = pd.Series(dtype="datetime64[ns, UTC]")
+        for column in ("source", "interval"):
+            empty[column] = pd.Series(dtype="object")
+        return empty
+    if "end" in bars.columns and bars["ts"].is_monotonic_increasing:
+        return bars  # already prepared
+    frame = bars.copy()
+    frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
+    if "interval" not in frame.columns:
+        frame["interval"] = "1m"
+    if "source" not in frame.columns:
+        frame["source"] = None
+    if "volume" not in frame.columns:
+        frame["volume"] = np.nan
+    lengths = {name: interval_length(name) for name in frame["interval"].unique()}
+    frame["end"] = frame["ts"] + pd.to_timedelta(frame["interval"].map(lengths))
+    return frame.sort_values("ts", kind="stable").reset_index(drop=True)
+
+
+def asof_index(bars: pd.DataFrame, when, *, not_before=None) -> int | None:
+    """Row position of the last bar finished by ``when`` (and starting at/after ``not_before``)."""
+    if bars.empty or when is None or pd.isna(when):
         return None
-    start = next_open(mic, to_utc(ts))
-    times = _bar_times(bars)
-    later = times[times >= start]
-    if later.empty:
+    position = int(bars["end"].searchsorted(when, side="right")) - 1
+    if position < 0:
         return None
-    trading = open_mask(mic, later)
-    if not trading.any():
+    if not_before is not None and bars["ts"].iloc[position] < not_before:
         return None
-    position = later.index[trading.to_numpy()][0]
-    return bars.iloc[position]
+    return position
 
 
-def last_close_before(bars: pd.DataFrame, ts):
-    """``(bar ts, close)`` of the last bar that had finished by ``ts``, or None."""
-    if bars is None or bars.empty:
+def price_at(bars: pd.DataFrame, when, *, not_before=None) -> tuple[pd.Timestamp | None, float]:
+    """(bar ts, close) of the last bar finished by ``when`` on prepared bars; (None, nan) if none.
+
+    The one "price at time T": the reaction's reference, the % mode's base, the chart's price at
+    an event."""
+    position = asof_index(bars, when, not_before=not_before)
+    if position is None:
+        return None, float("nan")
+    return bars["ts"].iloc[position], float(bars["close"].iloc[position])
+
+
+def first_bar_index(bars: pd.DataFrame, moment, session_close) -> int | None:
+    """Position of the bar covering ``moment`` or the first after it, inside the session."""
+    if bars.empty or moment is None or pd.isna(moment):
         return None
-    ts = to_utc(ts)
-    times = _bar_times(bars)
-    if "interval" in bars.columns:
-        lengths = bars["interval"].map(_interval_length)
-    else:
-        lengths = pd.Series(pd.Timedelta(0), index=bars.index)
-    finished = ((times + lengths.reset_index(drop=True)) <= ts).to_numpy()
-    if not finished.any():
+    position = int(bars["end"].searchsorted(moment, side="right"))
+    if position >= len(bars) or bars["ts"].iloc[position] >= session_close:
         return None
-    position = times[finished].idxmax()
-    return times[position], float(bars["close"].iloc[position])
+    return position
 
 
-def _interval_length(name) -> pd.Timedelta:
-    from dashboard.store.bars import interval_length  # one table of interval names
+FIRST_TRADE_COLUMNS = ["time", "tradable_from", "first_bar_ts", "first_close", "ref_ts", "ref_price"]
 
-    try:
-        return interval_length(name)
-    except (KeyError, TypeError):
-        return pd.Timedelta(0)
+
+def first_trades(bars: pd.DataFrame | None, sessions: pd.DataFrame, times) -> pd.DataFrame:
+    """For each event time: when the market could first trade it (``tradable_from``), the bar
+    that did (``first_bar_ts``, its close) and the price at the event (``ref_ts``, ``ref_price``).
+
+    What the chart's first-trade ring draws and the reaction table's figures, from one rule."""
+    bars = prepare_bars(bars)
+    sessions = prepare_sessions(sessions)
+    times = pd.DatetimeIndex(pd.to_datetime(pd.Series(list(times), dtype="object"), utc=True))
+    positions, moments = next_tradable_times(sessions, times)
+    out = pd.DataFrame({"time": times, "tradable_from": moments})
+    first_ts, first_close, ref_ts, ref_price = [], [], [], []
+    for position, moment, when in zip(positions, moments, times):
+        first = None if position < 0 else first_bar_index(bars, moment, sessions["close"].iloc[position])
+        first_ts.append(pd.NaT if first is None else bars["ts"].iloc[first])
+        first_close.append(float("nan") if first is None else float(bars["close"].iloc[first]))
+        ts, price = price_at(bars, when)
+        ref_ts.append(pd.NaT if ts is None else ts)
+        ref_price.append(price)
+    out["first_bar_ts"] = pd.to_datetime(pd.Series(first_ts, dtype="object"), utc=True).to_numpy()
+    out["first_close"] = first_close
+    out["ref_ts"] = pd.to_datetime(pd.Series(ref_ts, dtype="object"), utc=True).to_numpy()
+    out["ref_price"] = ref_price
+    for column in ("first_bar_ts", "ref_ts"):
+        out[column] = pd.to_datetime(out[column], utc=True)
+    return out[FIRST_TRADE_COLUMNS]
+
+
+def quotes_asof(quotes: pd.DataFrame | None, times, *, max_age: pd.Timedelta = MAX_QUOTE_AGE) -> pd.DataFrame:
+    """For each time: the close of the last ``quotes`` bar finished by then (``quote``) and that
+    bar's ts (``quote_ts``); missing when none finished yet or it is older than ``max_age``.
+
+    Never backward-filled: a quote that finished after the time is never used for it. The one
+    rule for FX conversion and for carrying a shut home market's price (ADR parity)."""
+    times = pd.Series(pd.to_datetime(pd.Series(list(times), dtype="object"), utc=True), name="time")
+    out = pd.DataFrame({"time": times})
+    quotes = prepare_bars(quotes)
+    if quotes.empty or times.empty:
+        return out.assign(quote=float("nan"), quote_ts=pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns, UTC]"))
+    right = quotes[["end", "ts", "close"]].rename(columns={"ts": "quote_ts", "close": "quote"})
+    right["end"] = right["end"].astype("datetime64[ns, UTC]")
+    left = out.reset_index().dropna(subset=["time"])
+    left["time"] = left["time"].astype("datetime64[ns, UTC]")
+    merged = pd.merge_asof(left.sort_values("time"), right.sort_values("end"), left_on="time", right_on="end",
+                           direction="backward", tolerance=max_age)
+    merged = merged.set_index("index").reindex(out.index)
+    out["quote"] = merged["quote"].astype("float64")
+    out["quote_ts"] = pd.to_datetime(merged["quote_ts"], utc=True)
+    return out
+
+
+def usd_per_unit(home_prices, home_per_usd, shares_per_unit: float):
+    """Home-currency prices as USD per traded unit: price × shares per unit ÷ (home units per USD).
+
+    The one ADR-parity arithmetic (9988.HK × 8 ÷ USDHKD = USD per BABA ADS), for the parity rows
+    and the "USD per ADS" price mode alike; quotes come from :func:`quotes_asof`."""
+    return home_prices * shares_per_unit / home_per_usd

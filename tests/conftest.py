@@ -82,7 +82,7 @@ def build_view(*, zone: str = "UTC", start_day: dt.date = CASE_START, end_day: d
     """A ViewData for the Alibaba case from generated bars and the real events file; with
     ``parity``, the ADR parity of those bars at a fixed USDHKD of 7.78."""
     from dashboard.analysis.parity import parity_frame
-    from dashboard.view import (Filters, ListingView, ViewData, downsample_bars, volume_bucket_for,
+    from dashboard.screen import (Filters, ListingView, ViewData, downsample_bars, first_trades, volume_bucket_for,
                                 volume_buckets, window_bounds)
 
     start, end = window_bounds(start_day, end_day, zone)
@@ -114,6 +114,7 @@ def build_view(*, zone: str = "UTC", start_day: dt.date = CASE_START, end_day: d
         company_name="Alibaba Group", start=start, end=end, start_day=start_day, end_day=end_day,
         articles=pd.DataFrame(), events=events, listings=listings,
         parity=parity_rows, parity_symbols=("BABA", "9988.HK") if parity else None,
+        first_trades=first_trades(events, listings, raw, start, end),
     )
 
 
@@ -265,8 +266,9 @@ def _browser_missing_reason() -> str | None:
     return None
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
+    """One Chromium for the whole session (a launch costs seconds on a busy machine)."""
     reason = _browser_missing_reason()
     if reason:
         if os.environ.get("CI", "").lower() == "true":
@@ -283,6 +285,30 @@ def browser():
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture(scope="module")
+def browser_context(browser):
+    """One browser context per module: pages in it share the HTTP cache (Streamlit's and Plotly's
+    scripts load once), while each page is still its own Streamlit session. Every page counts
+    script runs, for the idle wait in browser_helpers."""
+    import browser_helpers
+
+    context = browser.new_context(viewport={"width": 1500, "height": 1750}, accept_downloads=True)
+    browser_helpers.install(context)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def app_page(browser_context):
+    """A fresh page (a new Streamlit session) wrapped in browser_helpers.AppPage: the one way
+    browser tests click, type and wait."""
+    import browser_helpers
+
+    page = browser_context.new_page()
+    yield browser_helpers.AppPage(page)
+    page.close()
 
 
 @pytest.fixture(scope="module")

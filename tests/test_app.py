@@ -258,7 +258,7 @@ def test_the_screen_says_when_yahoo_was_unreachable_and_the_cache_is_served(open
 
 
 def test_a_crowded_window_lists_the_newest_rows_and_measures_curated_events(open_app, monkeypatch):
-    from dashboard import view as screen
+    from dashboard import screen
 
     at = open_app()
     all_events, all_articles = len(event_rows(at)), len(article_rows(at))

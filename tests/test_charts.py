@@ -287,7 +287,8 @@ def test_first_trade_after_the_report_is_marked_on_each_listing_row(case_fig):
     traces = {t.name: t for t in case_fig.data}
     hk, baba = traces["first trade 9988.HK"], traces["first trade BABA"]
     assert pd.Timestamp(hk.x[0]) == pd.Timestamp("2025-11-17 01:30")  # Monday's HKEX open
-    assert pd.Timestamp(baba.x[0]) == pd.Timestamp("2025-11-14 18:02:11")  # NYSE was open: at once
+    # NYSE was open: at once, in the bar covering 18:02 (the reaction table's first_bar_ts)
+    assert pd.Timestamp(baba.x[0]) == pd.Timestamp("2025-11-14 18:02")
     hk_line = next(t for t in case_fig.data if t.legendgroup == "9988.HK" and t.type == "scatter" and t.mode == "lines")
     baba_line = next(t for t in case_fig.data if t.legendgroup == "BABA" and t.type == "scatter" and t.mode == "lines")
     assert hk.yaxis == hk_line.yaxis and baba.yaxis == baba_line.yaxis and hk.yaxis != baba.yaxis

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from dashboard import charts, config, export, markets
-from dashboard.view import Filters, ListingView, ViewData
+from dashboard.screen import Filters, ListingView, ViewData
 
 HYPERLINK_TITLE = '=HYPERLINK("http://example.com","x")'
 START_DAY, END_DAY = dt.date(2025, 11, 13), dt.date(2025, 11, 18)

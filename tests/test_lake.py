@@ -226,7 +226,7 @@ def test_the_report_manifest_names_the_lake_snapshot(local_db, lake):
     import zipfile
 
     from dashboard import export
-    from dashboard.view import Filters, load_view
+    from dashboard.screen import Filters, load_view
 
     result = publish(local_db, lake)
     database = open_lake(lake)

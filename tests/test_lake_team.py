@@ -115,7 +115,7 @@ def test_two_replicas_agree_and_readers_never_see_busy_while_30k_articles_publis
 
     from conftest import run_streamlit
     from dashboard.ingest.pipeline import ingest_paths
-    from dashboard.view import Filters, load_view
+    from dashboard.screen import Filters, load_view
 
     location, local, _ = team_lake
     monkeypatch.setenv("DASHBOARD_CATALOG", location.catalog_uri)

@@ -1,8 +1,9 @@
 """Exchange sessions as the charts and the reaction analysis rely on them."""
+import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import markets, store
+from dashboard import markets, store, timeutil
 from dashboard.store import companies as store_companies
 
 FT_REPORT = pd.Timestamp("2025-11-14 18:02:11", tz="UTC")  # Fri 13:02 ET
@@ -27,28 +28,41 @@ def one_minute_bars(mic, start, end, price=100.0):
     })
 
 
+def first_trade(bars, mic, ts):
+    """The one first-trade rule (markets.first_trades) for a single time, as a row."""
+    sessions = markets.sessions(mic, bars["ts"].min(), bars["ts"].max() + pd.Timedelta(days=5))
+    return markets.first_trades(bars, sessions, [ts]).iloc[0]
+
+
 def test_ft_report_finds_nyse_open_and_hkex_shut_until_monday():
     assert markets.is_open("XNYS", FT_REPORT)
     assert not markets.is_open("XHKG", FT_REPORT)
     assert markets.next_open("XHKG", FT_REPORT) == utc("2025-11-17 01:30")
     hk_bars = one_minute_bars("XHKG", "2025-11-13", "2025-11-18")
-    first = markets.first_bar_at_or_after(hk_bars, "XHKG", FT_REPORT)
-    assert first["ts"] == utc("2025-11-17 01:30")
+    first = first_trade(hk_bars, "XHKG", FT_REPORT)
+    assert first["tradable_from"] == utc("2025-11-17 01:30")
+    assert first["first_bar_ts"] == utc("2025-11-17 01:30")
 
 
-def test_first_nyse_bar_after_report_is_the_next_minute_bar():
+def test_first_nyse_bar_after_report_is_the_bar_covering_its_minute():
+    # NYSE was open: the report is tradable at once, in the 18:02 bar (where the reaction table
+    # and the chart's ring both read the first trade).
     ny_bars = one_minute_bars("XNYS", "2025-11-14", "2025-11-14")
-    first = markets.first_bar_at_or_after(ny_bars, "XNYS", FT_REPORT)
-    assert first["ts"] == utc("2025-11-14 18:03")
+    first = first_trade(ny_bars, "XNYS", FT_REPORT)
+    assert first["tradable_from"] == FT_REPORT
+    assert first["first_bar_ts"] == utc("2025-11-14 18:02")
+    assert first["first_close"] == ny_bars.loc[ny_bars["ts"] == utc("2025-11-14 18:02"), "close"].iloc[0]
 
 
-def test_last_close_before_uses_only_finished_bars():
-    ny_bars = one_minute_bars("XNYS", "2025-11-14", "2025-11-14")
-    ts, price = markets.last_close_before(ny_bars, FT_REPORT)
+def test_price_at_uses_only_finished_bars():
+    ny_bars = markets.prepare_bars(one_minute_bars("XNYS", "2025-11-14", "2025-11-14"))
+    ts, price = markets.price_at(ny_bars, FT_REPORT)
     assert ts == utc("2025-11-14 18:01")  # the 18:02 bar was still open at 18:02:11
     expected = ny_bars.loc[ny_bars["ts"] == ts, "close"].iloc[0]
     assert price == pytest.approx(expected)
-    assert markets.last_close_before(ny_bars, utc("2025-11-14 14:30")) is None
+    assert first_trade(ny_bars, "XNYS", FT_REPORT)["ref_price"] == price  # the price at the event
+    missing_ts, missing = markets.price_at(ny_bars, utc("2025-11-14 14:30"))
+    assert missing_ts is None and np.isnan(missing)
 
 
 def test_event_in_hong_kong_lunch_break():
@@ -57,7 +71,7 @@ def test_event_in_hong_kong_lunch_break():
     assert markets.is_open("XHKG", utc("2025-11-17 03:59"))
     assert markets.next_open("XHKG", lunch) == utc("2025-11-17 05:00")
     hk_bars = one_minute_bars("XHKG", "2025-11-17", "2025-11-17")
-    assert markets.first_bar_at_or_after(hk_bars, "XHKG", lunch)["ts"] == utc("2025-11-17 05:00")
+    assert first_trade(hk_bars, "XHKG", lunch)["first_bar_ts"] == utc("2025-11-17 05:00")
     assert markets.session_close("XHKG", lunch) == utc("2025-11-17 08:00")
 
 
@@ -110,3 +124,19 @@ def test_sessions_are_in_utc_with_lunch_break_columns():
     assert (row["open"], row["break_start"], row["break_end"], row["close"]) == (
         utc("2025-11-17 01:30"), utc("2025-11-17 04:00"), utc("2025-11-17 05:00"), utc("2025-11-17 08:00"))
     assert str(table["open"].dt.tz) == "UTC"
+
+
+@pytest.mark.parametrize("name, length", [("1m", pd.Timedelta(minutes=1)), ("60m", pd.Timedelta(hours=1)),
+                                          ("1h", pd.Timedelta(hours=1)), ("1d", pd.Timedelta(days=1)),
+                                          ("1wk", pd.Timedelta(days=7))])
+def test_interval_length_reads_the_names_bars_are_stored_under(name, length):
+    assert timeutil.interval_length(name) == length
+
+
+@pytest.mark.parametrize("name", ["", "auto", "1x", None, "m1"])
+def test_an_unknown_interval_is_one_clear_error_everywhere(name):
+    with pytest.raises(timeutil.UnknownInterval, match="unknown bar interval"):
+        timeutil.interval_length(name)
+    frame = pd.DataFrame({"ts": [utc("2025-11-14 18:00")], "close": [1.0], "interval": [name]})
+    with pytest.raises(KeyError, match="unknown bar interval"):  # not silently 0 or 1 minute
+        markets.prepare_bars(frame)

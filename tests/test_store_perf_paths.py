@@ -16,7 +16,7 @@ from dashboard.ingest.pipeline import ingest_paths
 from dashboard.store.articles import count_articles, get_article, query_articles, tag_counts
 from dashboard.store.companies import company_ids_matching
 from dashboard.store.events import event_day_counts, event_facets, query_event_times, query_events
-from dashboard.view import _default_window, bar_span
+from dashboard.screen import bar_span, default_window
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 COMPANIES = FIXTURES / "companies.toml"
@@ -468,7 +468,7 @@ def pandas_default_window(coverage, events, symbols, zone):
     """The old default_window, which read every event of the company into pandas."""
     import datetime as dt
 
-    from dashboard.view import DAYS_BEFORE_PEAK, DEFAULT_WINDOW_DAYS
+    from dashboard.screen import DAYS_BEFORE_PEAK, DEFAULT_WINDOW_DAYS
 
     symbols = set(symbols)
     first = last = None
@@ -509,7 +509,7 @@ def test_default_window_equals_the_pandas_one(any_db, zone, company, symbols):
 
     with store.reader(any_db) as con:
         expected = pandas_default_window(coverage(con), query_events(con, companies=[company]), symbols, zone)
-        found = _default_window(con, [company], symbols, zone)
+        found = default_window(con, [company], symbols, zone)
         has_bars = bar_span(coverage(con), symbols) is not None
     assert found == expected
     assert (found is None) == (not has_bars and not query_events_exist(any_db, company))

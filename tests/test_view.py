@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from dashboard import config, store
-from dashboard.view import (Filters, analysis_scope, claim_rows, claims_scope, figure_filename, load_claims,
+from dashboard.screen import (Filters, analysis_scope, claim_rows, claims_scope, figure_filename, load_claims,
                             load_options, load_reactions, load_view, reaction_rows, reaction_scope, signed_pct,
                             volume_bucket_for)
 
@@ -128,7 +128,8 @@ def test_pct_mode_is_zero_at_the_reference(case_db):
     raw = load_view(case_db, Filters())
     pct = load_view(case_db, Filters(price_mode="pct", reference=ref))
     for lv_raw, lv in zip(raw.listings, pct.listings):
-        before = lv_raw.bars[lv_raw.bars["ts"] <= ref]
+        # the price at the reference time: the close of the last bar *finished* by then (1m bars)
+        before = lv_raw.bars[lv_raw.bars["ts"] + pd.Timedelta(minutes=1) <= ref]
         assert lv.reference_price == before["close"].iloc[-1]
         at = lv.bars[lv.bars["ts"] == before["ts"].iloc[-1]]
         assert at["close"].iloc[0] == pytest.approx(0.0)
@@ -271,7 +272,7 @@ def test_a_long_window_sums_volume_per_day():
 
 
 def test_tables_show_times_in_the_display_zone_and_days_as_days():
-    from dashboard.view import article_table, event_table, format_time, shown_note, times_line
+    from dashboard.screen import article_table, event_table, format_time, shown_note, times_line
 
     ft = pd.Timestamp("2025-11-14 18:02:11", tz="UTC")
     day = pd.Timestamp("2025-11-14 05:00", tz="UTC")  # a New York day, stored as its start

@@ -1,43 +1,15 @@
 """Session look-ups on a sessions frame ``[session, open, break_start, break_end, close]`` (UTC).
 
 The frame comes from :func:`dashboard.markets.sessions` (exchange_calendars); the functions here
-only search it, so tests can hand them a frame built for the case.
+only search it, so tests can hand them a frame built for the case. Preparing the frame and the
+next tradable instant are market rules: :func:`dashboard.markets.prepare_sessions` and
+:func:`dashboard.markets.next_tradable`.
 """
 from __future__ import annotations
 
 import datetime as dt
 
 import pandas as pd
-
-
-def prepare(sessions: pd.DataFrame) -> pd.DataFrame:
-    if sessions.attrs.get("prepared"):
-        return sessions
-    frame = sessions.copy()
-    for column in ("open", "break_start", "break_end", "close"):
-        frame[column] = pd.to_datetime(frame[column], utc=True)
-    frame["session"] = [pd.Timestamp(s).date() for s in frame["session"]]
-    frame = frame.sort_values("open").reset_index(drop=True)
-    frame.attrs["prepared"] = True
-    return frame
-
-
-def _in_break(row, ts) -> bool:
-    return pd.notna(row.break_start) and row.break_start <= ts < row.break_end
-
-
-def next_tradable(sessions: pd.DataFrame, ts: pd.Timestamp):
-    """(session position, first moment ≥ ts when the market trades), or (None, None).
-
-    Before the open → the open; in the lunch break → the break's end; after the close → the
-    next session's open.
-    """
-    for position, row in enumerate(sessions.itertuples()):
-        if ts < row.open:
-            return position, row.open
-        if ts < row.close:
-            return position, (row.break_end if _in_break(row, ts) else ts)
-    return None, None
 
 
 def next_shutdown(row, ts: pd.Timestamp) -> pd.Timestamp:

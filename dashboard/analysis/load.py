@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from dashboard import markets
-from dashboard.analysis import _sessions
 from dashboard.analysis.claims import claims_table
 from dashboard.analysis.parity import DEFAULT_MAX_AGE, parity_frame, premium_at
 from dashboard.analysis.reactions import reaction_table
@@ -69,9 +68,9 @@ def _sessions_for(mic: str | None, spans) -> pd.DataFrame | None:
     frames = [markets.sessions(mic, lo, hi) for lo, hi in spans]
     frames = [f for f in frames if not f.empty]
     if not frames:
-        return _sessions.prepare(markets.sessions(mic, "2000-01-03", "2000-01-04")).iloc[0:0]
+        return markets.prepare_sessions(markets.sessions(mic, "2000-01-03", "2000-01-04")).iloc[0:0]
     joined = pd.concat(frames, ignore_index=True).drop_duplicates("session")
-    return _sessions.prepare(joined)
+    return markets.prepare_sessions(joined)
 
 
 def _frames(con, listings: pd.DataFrame, symbols, spans):

@@ -12,23 +12,19 @@ from __future__ import annotations
 
 import pandas as pd
 
+from dashboard import markets
 from dashboard.analysis import _bars
 
 PARITY_COLUMNS = ["ts", "adr", "hk", "usdhkd", "parity", "premium", "hk_ts", "usdhkd_ts", "bars_source"]
 
 # Older home/FX prices than this are not carried (a gap in the data, not a weekend).
-DEFAULT_MAX_AGE = pd.Timedelta(days=5)
+DEFAULT_MAX_AGE = markets.MAX_QUOTE_AGE
 
 
 def _asof(left: pd.DataFrame, right: pd.DataFrame, name: str, max_age) -> pd.DataFrame:
     """Attach ``right``'s last finished close (and its bar ts) to each ``left`` row by bar end."""
-    right = right[["end", "ts", "close"]].rename(columns={"ts": f"{name}_ts", "close": name})
-    right = right.rename(columns={"end": f"{name}_end"})
-    merged = pd.merge_asof(
-        left.sort_values("end"), right.sort_values(f"{name}_end"),
-        left_on="end", right_on=f"{name}_end", direction="backward", tolerance=max_age,
-    )
-    return merged.drop(columns=[f"{name}_end"])
+    quotes = markets.quotes_asof(right, left["end"], max_age=max_age)
+    return left.assign(**{name: quotes["quote"].to_numpy(), f"{name}_ts": quotes["quote_ts"].to_numpy()})
 
 
 def parity_frame(
@@ -44,9 +40,9 @@ def parity_frame(
 
     ``fx_bars`` close is home-currency units per USD (Yahoo's ``HKD=X``).
     """
-    adr = _bars.prepare(adr_bars)
-    home = _bars.prepare(home_bars)
-    fx = _bars.prepare(fx_bars)
+    adr = markets.prepare_bars(adr_bars)
+    home = markets.prepare_bars(home_bars)
+    fx = markets.prepare_bars(fx_bars)
     if adr.empty:
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in PARITY_COLUMNS}).assign(
             ts=pd.Series(dtype="datetime64[ns, UTC]"))
@@ -62,7 +58,7 @@ def parity_frame(
     else:
         left = _asof(left, fx, "usdhkd", max_age)
     ratio = float(adr_shares_per_unit) / float(home_shares_per_unit or 1.0)
-    left["parity"] = left["hk"] * ratio / left["usdhkd"]
+    left["parity"] = markets.usd_per_unit(left["hk"], left["usdhkd"], ratio)
     left["premium"] = left["adr"] / left["parity"] - 1.0
     label = _bars.sources(adr, home, fx)
     left["bars_source"] = label
@@ -77,17 +73,7 @@ def premium_at(parity: pd.DataFrame, times, *, max_age: pd.Timedelta = DEFAULT_M
     A missing time (NaT) gets a missing premium, and so does a time whose last known premium is
     older than ``max_age`` (an event months after the stored bars must not borrow their premium).
     """
-    times = pd.Series(pd.to_datetime(pd.Series(list(times)), utc=True), name="time")
-    out = pd.DataFrame({"time": times})
-    if parity.empty or times.empty:
-        return out.assign(premium_ts=pd.NaT, premium=float("nan"))
     # parity rows are keyed by ADR bar start; a 1-minute bar has finished one minute later.
-    known = parity[["ts", "premium"]].dropna().copy()
-    known["known_at"] = known["ts"] + pd.Timedelta(minutes=1)
-    known = known.rename(columns={"ts": "premium_ts"}).sort_values("known_at")
-    order = out.reset_index().dropna(subset=["time"]).sort_values("time")
-    merged = pd.merge_asof(order, known, left_on="time", right_on="known_at", direction="backward",
-                           tolerance=max_age)
-    merged = merged.set_index("index").reindex(out.index)
-    merged["time"] = out["time"]
-    return merged[["time", "premium_ts", "premium"]].rename_axis(None)
+    known = pd.DataFrame({"ts": parity["ts"], "close": parity["premium"], "interval": "1m"}).dropna()
+    quotes = markets.quotes_asof(known, times, max_age=max_age)
+    return pd.DataFrame({"time": quotes["time"], "premium_ts": quotes["quote_ts"], "premium": quotes["quote"]})

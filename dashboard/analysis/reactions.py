@@ -21,6 +21,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from dashboard import markets
 from dashboard.analysis import _bars, _sessions
 
 WINDOWS_MINUTES = (5, 15, 30, 60)
@@ -48,16 +49,6 @@ def _nan_result() -> dict:
     result["baseline_sessions"] = 0
     result["windows_cut"] = ""
     return result
-
-
-def _first_bar(bars: pd.DataFrame, moment: pd.Timestamp, session_close: pd.Timestamp) -> int | None:
-    """Position of the bar covering ``moment`` or the first after it, inside the session."""
-    if bars.empty:
-        return None
-    position = int(bars["end"].searchsorted(moment, side="right"))
-    if position >= len(bars) or bars["ts"].iloc[position] >= session_close:
-        return None
-    return position
 
 
 def _volume_in(bars: pd.DataFrame, start, end) -> tuple[float, bool]:
@@ -91,8 +82,8 @@ def _bench_return(bench: pd.DataFrame, ref_time, end_time, not_before) -> float:
     """Benchmark return between the same two instants as the listing's."""
     if bench is None or bench.empty:
         return float("nan")
-    _, ref = _bars.price_at(bench, ref_time)
-    _, price = _bars.price_at(bench, end_time, not_before=not_before)
+    _, ref = markets.price_at(bench, ref_time)
+    _, price = markets.price_at(bench, end_time, not_before=not_before)
     return _bars.ret(price, ref)
 
 
@@ -106,9 +97,9 @@ def listing_reaction(
     benchmark_bars: pd.DataFrame | None = None,
 ) -> dict:
     """The reaction of one listing to one event (a dict of REACTION_COLUMNS' figures)."""
-    bars = _bars.prepare(bars)
-    bench = _bars.prepare(benchmark_bars)
-    sessions = _sessions.prepare(sessions)
+    bars = markets.prepare_bars(bars)
+    bench = markets.prepare_bars(benchmark_bars)
+    sessions = markets.prepare_sessions(sessions)
     event_ts = pd.Timestamp(event_ts).tz_convert("UTC")
     result = _nan_result()
     if precision == "day":
@@ -117,7 +108,7 @@ def listing_reaction(
     notes = []
     if precision == "hour":
         notes.append("hour precision: timed from the start of the hour")
-    session_pos, tradable_from = _sessions.next_tradable(sessions, event_ts)
+    session_pos, tradable_from = markets.next_tradable(sessions, event_ts)
     if session_pos is None:
         result["note"] = "no exchange session after the event in the calendar range"
         return result
@@ -127,9 +118,9 @@ def listing_reaction(
     if tradable_from > event_ts:
         notes.append(f"market shut at the event; first tradable {_sessions.fmt_utc(tradable_from)}")
 
-    ref_ts, ref_price = _bars.price_at(bars, event_ts)
+    ref_ts, ref_price = markets.price_at(bars, event_ts)
     result.update(ref_ts=ref_ts, ref_price=ref_price)
-    first = _first_bar(bars, tradable_from, session["close"])
+    first = markets.first_bar_index(bars, tradable_from, session["close"])
     if first is None:
         notes.append(f"no bars in the {session['session']} session")
         result["note"] = "; ".join(notes)
@@ -146,7 +137,7 @@ def listing_reaction(
         if end > shutdown:
             cut.append(f"{minutes}m")
             end = shutdown
-        _, price = _bars.price_at(bars, end, not_before=t0)
+        _, price = markets.price_at(bars, end, not_before=t0)
         result[f"ret_{minutes}m"] = _bars.ret(price, ref_price)
         result[f"abn_{minutes}m"] = result[f"ret_{minutes}m"] - _bench_return(bench, event_ts, end, t0)
     if cut:
@@ -169,13 +160,13 @@ def listing_reaction(
 def _fill_closes(result, bars, bench, sessions, session_pos, ref_time, t0, ref_price) -> None:
     """Returns to this session's close and to the next session's close."""
     session = sessions.iloc[session_pos]
-    _, close_price = _bars.price_at(bars, session["close"], not_before=t0)
+    _, close_price = markets.price_at(bars, session["close"], not_before=t0)
     result["ret_session_close"] = _bars.ret(close_price, ref_price)
     result["abn_session_close"] = result["ret_session_close"] - _bench_return(bench, ref_time, session["close"], t0)
     if session_pos + 1 < len(sessions):
         following = sessions.iloc[session_pos + 1]
         result.update(next_session=following["session"], next_close_ts=following["close"])
-        _, next_price = _bars.price_at(bars, following["close"], not_before=following["open"])
+        _, next_price = markets.price_at(bars, following["close"], not_before=following["open"])
         result["ret_next_close"] = _bars.ret(next_price, ref_price)
         result["abn_next_close"] = result["ret_next_close"] - _bench_return(
             bench, ref_time, following["close"], following["open"])
@@ -194,9 +185,9 @@ def _day_reaction(result, event_ts, ts_zone, bars, bench, sessions) -> dict:
             if label == day else
             f"day precision: {day} is not a session here; reaction = next session {label} close vs the previous close")
     result.update(session=label, tradable_from=session["open"], session_close_ts=session["close"])
-    ref_ts, ref_price = _bars.price_at(bars, session["open"])
+    ref_ts, ref_price = markets.price_at(bars, session["open"])
     result.update(ref_ts=ref_ts, ref_price=ref_price)
-    first = _first_bar(bars, session["open"], session["close"])
+    first = markets.first_bar_index(bars, session["open"], session["close"])
     if first is None:
         result["note"] = f"{note}; no bars in the {label} session"
         return result
@@ -221,8 +212,8 @@ def reaction_table(
 ) -> pd.DataFrame:
     """One row per event × listing of the event's company (every listing if it names none)."""
     rows = []
-    bars_by_symbol = {s: _bars.prepare(b) for s, b in bars_by_symbol.items()}
-    sessions_by_symbol = {s: _sessions.prepare(f) for s, f in sessions_by_symbol.items() if f is not None}
+    bars_by_symbol = {s: markets.prepare_bars(b) for s, b in bars_by_symbol.items()}
+    sessions_by_symbol = {s: markets.prepare_sessions(f) for s, f in sessions_by_symbol.items() if f is not None}
     own = listings[listings.get("role", pd.Series("listing", index=listings.index)).fillna("listing") == "listing"]
     for event in events.itertuples(index=False):
         company = getattr(event, "company_id", None)

@@ -11,9 +11,6 @@ import shutil
 import time
 from pathlib import Path
 
-from dashboard.bench import run
-from dashboard.bench.generate import Dataset, Sizes
-
 TARGET_LAKE_RATIO = 3.0
 # (table, time column) held back for the increment; child tables follow their articles.
 _HELD = (("articles", "published_at"), ("bars", "ts"))
@@ -113,57 +110,3 @@ def _upsert_seconds(location, increment, src: Path) -> float:
     started = time.perf_counter()
     table.upsert(increment, join_cols=["article_id"])
     return time.perf_counter() - started
-
-
-def lake_rows(data: Dataset, sizes: Sizes, plan, log) -> list[dict]:
-    from dashboard.bench import suite
-
-    log("lake (Iceberg: SQLite catalog, file warehouse)")
-    # Bars are scanned per query (not held in memory) at every size, as they are at 10M bars.
-    lake = {**location_params(data.root), "materialize_rows": min(2_000_000, sizes.bars // 2)}
-    scratch = data.root / "scratch"
-    scratch.mkdir(exist_ok=True)
-    published, error = suite._attempt(log, "publish full + 1% increment", "lake_publish",
-                                      {"db": str(data.db), "lake": lake, "scratch": str(scratch)},
-                                      plan.timeout_s * 2)
-    size = f"{sizes.articles:,} articles, {sizes.bars:,} bars"
-    full = suite._record("lake_publish_full", "publish: every table into a fresh lake (99% of the data)",
-                         size, "ms", error=error)
-    step = suite._record("lake_publish_1pct", "publish: the newest 1% of articles and bars added since",
-                         size, "ms", baseline_name="the full publish", error=error)
-    if published:
-        full.update(value=published["full_s"] * 1000, p50=published["full_s"] * 1000, p95=published["full_s"] * 1000,
-                    peak_mb=published["peak_mb"],
-                    details={"rows": published["rows"]})
-        step.update(value=published["increment_s"] * 1000, baseline=published["full_s"] * 1000, peak_mb=published["peak_mb"],
-                    p50=published["increment_s"] * 1000, p95=published["increment_s"] * 1000,
-                    ratio=published["increment_s"] / published["full_s"],
-                    details={"written [partitions, of, rows, s]": published["written"],
-                             "articles: partition overwrite s": published["articles_overwrite_s"],
-                             "articles: pyiceberg Table.upsert s": published["upsert_s"]})
-    rows = [full, step]
-    if not published:
-        return rows
-    specs = run.filter_specs(plan.filter_specs)
-    pairs = [("lake_filter", "filter_store", {"specs": specs, "repeats": plan.filter_repeats},
-              "article filter (count + newest 50)", f"{sizes.articles:,} articles")]
-    pairs += [(f"lake_chart_{w}", "chart_store", {"symbol": suite.CHART_SYMBOL, "window": w,
-                                                  "repeats": plan.chart_repeats},
-               f"{suite.CHART_SYMBOL} chart window {w}: query + downsampling", f"{sizes.bars:,} bars")
-              for w in suite.CHART_WINDOWS]
-    for name, child, params, what, size in pairs:
-        local, local_error = suite._attempt(log, f"{name} (local file)", child, {**params, "db": str(data.db)},
-                                            plan.timeout_s)
-        ours, lake_error = suite._attempt(log, f"{name} (lake)", child, {**params, "db": str(data.db), "lake": lake},
-                                          plan.timeout_s)
-        row = suite._record(name, f"lake: {what}", size, "ms (p50)", baseline_name="the same on the local DuckDB file",
-                            target=f"<= {TARGET_LAKE_RATIO:g}x local", error=lake_error or local_error)
-        if ours and local:
-            a, b = run.percentiles(ours["samples_ms"]), run.percentiles(local["samples_ms"])
-            row.update(value=a["p50"], p50=a["p50"], p95=a["p95"], baseline=b["p50"], peak_mb=ours["peak_mb"],
-                       baseline_peak_mb=local["peak_mb"], ratio=a["p50"] / b["p50"] if b["p50"] else None)
-            row["met"] = row["ratio"] is not None and row["ratio"] <= TARGET_LAKE_RATIO
-            if "counts" in ours and ours["counts"] != local["counts"]:
-                row["error"] = "lake and local counts differ"
-        rows.append(row)
-    return rows

@@ -202,7 +202,7 @@ def child_chart_store(params: dict) -> dict:
     """query_bars + the app's downsampling (view.downsample_bars) for one window."""
     from dashboard import store
     from dashboard.store.bars import query_bars
-    from dashboard.view import DEFAULT_MAX_POINTS, downsample_bars
+    from dashboard.screen import DEFAULT_MAX_POINTS, downsample_bars
 
     from dashboard.bench.lake import source
 
@@ -226,7 +226,7 @@ def child_chart_tsdownsample(params: dict) -> dict:
 
     from dashboard import store
     from dashboard.store.bars import query_bars
-    from dashboard.view import DEFAULT_MAX_POINTS
+    from dashboard.screen import DEFAULT_MAX_POINTS
 
     with store.as_database(params["db"]).read() as con:
         start, end = chart_window(_last_bar(con, params["symbol"]), params["window"])

@@ -29,9 +29,9 @@ def filter_options() -> argparse.ArgumentParser:
     group.add_argument("--end", type=date, metavar="YYYY-MM-DD", help="last day shown (inclusive)")
     group.add_argument("--zone", type=zone, default="UTC",
                        help="display zone: UTC, America/New_York, Asia/Hong_Kong (or utc, ny, hk)")
-    group.add_argument("--interval", choices=LazyChoices("dashboard.view", "INTERVALS"), default="auto",
+    group.add_argument("--interval", choices=LazyChoices("dashboard.screen", "INTERVALS"), default="auto",
                        metavar="INTERVAL", help="bar interval: %(choices)s (default auto)")
-    group.add_argument("--price-mode", choices=LazyChoices("dashboard.view", "PRICE_MODES"),
+    group.add_argument("--price-mode", choices=LazyChoices("dashboard.screen", "PRICE_MODES"),
                        default="price", metavar="MODE",
                        help="price (listing currency), pct (%% change) or usd (USD per ADS)")
     group.add_argument("--parity", action="store_true",
@@ -84,7 +84,7 @@ def register(subparsers, common) -> None:
 
 
 def filters_from_args(args):
-    from dashboard.view import DEFAULT_COMPANY, Filters
+    from dashboard.screen import DEFAULT_COMPANY, Filters
 
     if args.start and args.end and args.start > args.end:
         raise UsageError(f"--start {args.start} is after --end {args.end}")
@@ -131,7 +131,7 @@ def _write(path: Path, data: bytes) -> None:
 
 def _chart_view_and_figure(db, filters):
     from dashboard.charts import overlay_figure
-    from dashboard.view import load_view
+    from dashboard.screen import load_view
 
     view = load_view(db, filters)
     return view, overlay_figure(view)

@@ -9,12 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dashboard.records import Article, Event  # noqa: F401  (re-exported: the parsers' records)
-
-PRECISIONS = ("minute", "hour", "day")
-STANCES = ("allegation", "denial", "mixed", "neutral")
-EVENT_KINDS = (
-    "allegation", "denial", "report", "statement", "analysis", "market", "context", "publication",
-)
+from dashboard.taxonomy import EVENT_KINDS, PRECISIONS, STANCES  # noqa: F401  (what the parsers accept)
 
 
 class ParseError(ValueError):

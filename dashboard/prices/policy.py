@@ -13,7 +13,7 @@ import dataclasses
 
 import pandas as pd
 
-from dashboard.markets import to_utc
+from dashboard.timeutil import to_utc
 
 
 @dataclasses.dataclass(frozen=True)

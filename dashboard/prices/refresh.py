@@ -9,7 +9,7 @@ from typing import Callable
 import pandas as pd
 
 from dashboard import markets, store
-from dashboard.markets import to_utc
+from dashboard.timeutil import to_utc
 from dashboard.prices import yahoo
 from dashboard.store import bars as bar_store
 from dashboard.store import companies as store_companies

@@ -16,7 +16,7 @@ from typing import Callable
 import pandas as pd
 
 from dashboard import config, store
-from dashboard.markets import to_utc, window
+from dashboard.timeutil import to_utc, window
 from dashboard.prices import normalise as norm
 from dashboard.prices import policy
 from dashboard.store import bars as bar_store

@@ -1,0 +1,38 @@
+"""The main screen's core (no Streamlit): filters and their URL state, the loader that builds
+``ViewData``, and the tables and lines the app shows. The app and the ``export`` command call
+these; ``charts`` draws a ``ViewData``.
+
+- :mod:`.filters` — ``Filters`` and their URL parameters
+- :mod:`.model` — ``ListingView``, ``ViewData``, the file name a view is saved under
+- :mod:`.bars` — thinning, volume buckets, price modes, first trades (markets' rules)
+- :mod:`.load` — ``load_view``, ``load_options``, the default window, one article
+- :mod:`.scope` — what the reaction and claims tables cover, and loading them
+- :mod:`.tables` — reaction / claims / events / articles tables as shown
+"""
+from dashboard.formatting import ZONE_LABELS, ZONES, format_time, signed_bp, signed_pct, times_line
+from dashboard.screen.bars import (DEFAULT_MAX_POINTS, downsample_bars, downsample_frame, first_trades,
+                                   volume_bucket_for, volume_buckets)
+from dashboard.screen.filters import (DEFAULT_COMPANY, INTERVALS, PRICE_MODE_LABELS, PRICE_MODES, Filters, parse_utc,
+                                      url_choices)
+from dashboard.screen.load import (DAYS_BEFORE_PEAK, DEFAULT_WINDOW_DAYS, ScreenOptions, bar_span, default_window,
+                                   load_article, load_options, load_view, resolve_company)
+from dashboard.screen.model import ListingView, ViewData, figure_filename
+from dashboard.screen.scope import (MAX_CLAIM_TEXTS, MAX_REACTION_EVENTS, AnalysisScope, analysis_scope,
+                                    claims_scope, load_claims, load_reactions, reaction_scope)
+from dashboard.screen.tables import (MAX_TABLE_ROWS, RETURN_COLUMNS, article_table, claim_rows, event_table,
+                                     listed_events, price_status_line, reaction_rows, shown_note, style_reactions,
+                                     verdict_summary)
+from dashboard.timeutil import window_bounds
+
+__all__ = [
+    "ZONE_LABELS", "ZONES", "format_time", "signed_bp", "signed_pct", "times_line",
+    "DEFAULT_MAX_POINTS", "downsample_bars", "downsample_frame", "first_trades", "volume_bucket_for", "volume_buckets",
+    "DEFAULT_COMPANY", "INTERVALS", "PRICE_MODE_LABELS", "PRICE_MODES", "Filters", "figure_filename", "parse_utc",
+    "url_choices",
+    "DAYS_BEFORE_PEAK", "DEFAULT_WINDOW_DAYS", "ScreenOptions", "bar_span", "default_window", "load_article",
+    "load_options", "load_view", "resolve_company", "ListingView", "ViewData",
+    "MAX_CLAIM_TEXTS", "MAX_REACTION_EVENTS", "AnalysisScope", "analysis_scope", "claims_scope", "load_claims",
+    "load_reactions", "reaction_scope",
+    "MAX_TABLE_ROWS", "RETURN_COLUMNS", "article_table", "claim_rows", "event_table", "listed_events",
+    "price_status_line", "reaction_rows", "shown_note", "style_reactions", "verdict_summary", "window_bounds",
+]

@@ -1,0 +1,60 @@
+"""Time arithmetic every layer shares: UTC instants, ``[start, end)`` windows, bar lengths.
+
+A leaf (pandas only). Every timestamp out is tz-aware UTC; a naive input is read as UTC.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pandas as pd
+
+_INTERVAL = re.compile(r"^(\d+)(m|min|h|d|wk|mo)$")
+_UNIT = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "wk": "weeks"}
+
+
+class UnknownInterval(KeyError):
+    """A bar interval name nobody can read (a KeyError, so callers that catch one keep working)."""
+
+    def __str__(self) -> str:  # KeyError would quote the sentence
+        return str(self.args[0]) if self.args else ""
+
+
+def interval_length(name: str) -> pd.Timedelta:
+    """'1m' → 1 minute, '60m'/'1h' → 1 hour, '1d' → 1 day, '1wk' → 7 days, '1mo' → 30 days.
+
+    The one reading of interval names: an unknown name raises :class:`UnknownInterval`."""
+    match = _INTERVAL.match(str(name))
+    if not match:
+        raise UnknownInterval(f"unknown bar interval {name!r} (use e.g. 1m, 5m, 15m, 60m, 1h, 1d)")
+    count, unit = int(match.group(1)), match.group(2)
+    if unit == "mo":
+        return pd.Timedelta(days=30 * count)
+    return pd.Timedelta(**{_UNIT[unit]: count})
+
+
+def to_utc(value) -> pd.Timestamp:
+    """A tz-aware UTC Timestamp from a str/date/datetime/Timestamp (naive means UTC)."""
+    ts = pd.Timestamp(value)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def window(start, end) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """``[start, end)`` in UTC; an ``end`` given as a bare date covers that whole day."""
+    lo, hi = to_utc(start), to_utc(end)
+    if _is_bare_date(end):
+        hi = hi + pd.Timedelta(days=1)
+    return lo, hi
+
+
+def _is_bare_date(value) -> bool:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return True
+    return isinstance(value, str) and len(value.strip()) == 10
+
+
+def window_bounds(start_day: dt.date, end_day: dt.date, zone: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """[start of start_day, start of the day after end_day) in ``zone``, as UTC."""
+    start = pd.Timestamp(start_day).tz_localize(zone).tz_convert("UTC")
+    end = (pd.Timestamp(end_day) + pd.Timedelta(days=1)).tz_localize(zone).tz_convert("UTC")
+    return start, end
