@@ -1,0 +1,127 @@
+"""Resolving a parsed record: its time, identity, content hash, links and stance; the
+publication event every article yields. Pure."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+import unicodedata
+from dataclasses import fields
+from pathlib import Path
+from typing import Callable
+
+from dashboard.ingest import ParseError, RawArticle
+from dashboard.ingest.companies import Registry, link_companies
+from dashboard.ingest.stance import article_stance
+from dashboard.ingest.zones import resolve_time, zone_info
+from dashboard.records import Article, Event
+
+def _normalise(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def article_identity(source: str, title: str, published_utc) -> str:
+    """Stable id: normalised source + title + UTC publication minute."""
+    minute = published_utc.tz_convert("UTC").strftime("%Y-%m-%dT%H:%MZ")
+    key = f"{_normalise(source)}\n{_normalise(title)}\n{minute}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def _content_hash(payload: dict) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+def article_content_hash(article: Article) -> str:
+    """What counts as the article's content; the raw timestamp text, zone and file are left out,
+    so the same article in another format is ``unchanged``."""
+    return _content_hash({
+        "title": article.title, "source": article.source, "region": article.region,
+        "published_at": article.published_at.isoformat(), "precision": article.published_precision,
+        "subtitle": article.subtitle, "summary": article.summary, "background": article.background,
+        "insights": article.insights, "body": article.body, "url": article.url,
+        "stance": article.stance, "tags": article.tags, "companies": sorted(article.company_links),
+    })
+
+
+# Where a copy came from and whether it is withdrawn are not what it says.
+_NOT_EVENT_CONTENT = ("origin", "content_hash", "tag_origins", "retracted")
+
+
+def event_content_hash(event: Event) -> str:
+    payload = {f.name: getattr(event, f.name) for f in fields(Event)
+               if f.name not in _NOT_EVENT_CONTENT}
+    payload["ts"] = event.ts.isoformat()
+    return _content_hash(payload)
+
+
+def load_source_zones(path: str | Path | None, reject: Callable[[str], None]) -> dict[str, str]:
+    """source name (case-folded) → default IANA zone, from sources.toml."""
+    if not path or not Path(path).exists():
+        return {}
+    try:
+        document = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        reject(f"{path}: toml: {exc}")
+        return {}
+    zones: dict[str, str] = {}
+    for name, settings in (document.get("source") or {}).items():
+        zone = settings.get("zone") if isinstance(settings, dict) else None
+        if not zone:
+            continue
+        try:
+            zone_info(zone)
+        except ParseError as exc:
+            reject(f"{path}: source.{name}.zone: {exc.reason}")
+            continue
+        zones[name.casefold()] = zone
+    return zones
+
+
+def safe_url(url: str | None, field_name: str) -> tuple[str | None, list[str]]:
+    """Keep only http(s) links: a ``javascript:`` or ``data:`` URL must never reach a link."""
+    if url is None or re.match(r"https?://", url.strip(), re.IGNORECASE):
+        return url, []
+    return None, [f"{field_name}: only http(s) links are kept; dropped {url[:40]!r}"]
+
+
+def build_article(raw: RawArticle, registry: Registry, source_zones: dict[str, str]) -> tuple[Article, list[str]]:
+    """Resolve the timestamp, identity, company links and stance; raises a located ParseError."""
+    title = " ".join(raw.title.split())
+    source = " ".join(raw.source.split())
+    try:
+        resolved = resolve_time(raw.published, default_zone=source_zones.get(source.casefold()),
+                                precision=raw.precision)
+    except ParseError as exc:
+        raise exc.located(raw.origin, raw.line) from None
+    url, url_warnings = safe_url(raw.url, "url")
+    links, link_warnings = link_companies(
+        registry, tags=raw.tags, texts=[title, raw.subtitle, raw.summary], explicit=raw.companies)
+    stance = article_stance(title=title, subtitle=raw.subtitle, summary=raw.summary, body=raw.body)
+    where = raw.origin if raw.line is None else f"{raw.origin}:{raw.line}"
+    article = Article(
+        article_id=article_identity(source, title, resolved.utc), title=title, source=source,
+        published_at=resolved.utc, published_raw=str(raw.published), published_zone=resolved.zone,
+        published_precision=resolved.precision, region=raw.region, subtitle=raw.subtitle,
+        summary=raw.summary, background=raw.background, insights=raw.insights, body=raw.body,
+        url=url, stance=stance.stance, origin=where, tags=list(raw.tags), company_links=links,
+        retracted=raw.retracted,
+    )
+    article.content_hash = article_content_hash(article)
+    warnings = [f"{where}: published: {w}" for w in resolved.warnings]
+    warnings += [f"{where}: {w}" for w in url_warnings + link_warnings]
+    return article, warnings
+
+
+def publication_event(article: Article) -> Event:
+    """Every article is also a point on the timeline."""
+    event = Event(
+        event_id=f"pub-{article.article_id}", ts=article.published_at, ts_raw=article.published_raw,
+        ts_zone=article.published_zone, precision=article.published_precision, kind="publication",
+        stance=article.stance, headline=article.title, actor=article.source, source=article.source,
+        detail=article.subtitle, source_url=article.url, article_id=article.article_id,
+        company_id=article.companies[0] if article.companies else None, origin=article.origin,
+        tags=list(article.tags), tag_origins=dict(article.tag_origins), retracted=article.retracted,
+    )
+    event.content_hash = event_content_hash(event)
+    return event
