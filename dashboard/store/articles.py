@@ -114,24 +114,17 @@ def save_articles(con: duckdb.DuckDBPyConnection, steps_by_id: dict[str, list],
     maps each article id to its steps in order, ``stored`` is what was current before.
 
     New articles go in as one bulk insert in published_at order (a batch may hold thousands; time
-    order keeps date windows cheap to filter); changed rows are updated one by one, keeping their
+    order keeps date windows cheap to filter); changed rows are rewritten in one UPDATE, keeping their
     first ``ingested_at``. Every version is kept as a revision, every copy as an origin.
     """
     added = [steps[-1].record for key, steps in steps_by_id.items() if key not in stored]
     changed = [steps[-1].record for key, steps in steps_by_id.items()
                if key in stored and any(step.status != "unchanged" for step in steps)]
-    for article in changed:
-        values = [getattr(article, c) for c in _STORED]
-        values[ARTICLE_COLUMNS.index("published_at")] = article.published_at.to_pydatetime()
-        assignments = ", ".join(f"{c} = ?" for c in _STORED if c != "article_id")
-        tags, company_ids = list(article.tags), _company_ids(article)
-        con.execute(
-            f"UPDATE articles SET {assignments}, updated_at = ?, "
-            f" tags = CAST(? AS VARCHAR[]), tag_keys = {TAG_KEYS_SQL.format('?')}, "
-            f" company_ids = CAST(? AS VARCHAR[]), company_keys = {COMPANY_KEYS_SQL.format('?')} "
-            "WHERE article_id = ?",
-            values[1:] + [now, tags, tags, company_ids, company_ids, article.article_id])
-        con.execute("DELETE FROM article_companies WHERE article_id = ?", [article.article_id])
+    rows = _article_rows(changed)
+    rows["updated_at"] = pd.Timestamp(now)
+    history.update_rows(con, history.ARTICLES, rows, list_columns=("tags", "company_ids"), derived={
+        "tag_keys": TAG_KEYS_SQL.format("n.tags"), "company_keys": COMPANY_KEYS_SQL.format("n.company_ids")})
+    history.delete_rows(con, "article_companies", "article_id", [a.article_id for a in changed])
     _insert_articles(con, added, now)
     history.insert_frame(con, "article_companies", pd.DataFrame(
         [(a.article_id, company_id, how) for a in added + changed for company_id, how in a.company_links],
@@ -140,13 +133,19 @@ def save_articles(con: duckdb.DuckDBPyConnection, steps_by_id: dict[str, list],
                           lambda article: {"company_ids": _company_ids(article)})
 
 
+def _article_rows(articles: list[Article]) -> pd.DataFrame:
+    """The stored columns of ``articles`` with their tag and company-id lists."""
+    rows = pd.DataFrame([{c: getattr(a, c) for c in _STORED} for a in articles], columns=_STORED)
+    rows["tags"] = pd.Series([list(a.tags) for a in articles], dtype=object)
+    rows["company_ids"] = pd.Series([_company_ids(a) for a in articles], dtype=object)
+    return rows
+
+
 def _insert_articles(con: duckdb.DuckDBPyConnection, added: list[Article], now: datetime) -> None:
     if not added:
         return
-    rows = pd.DataFrame([{c: getattr(a, c) for c in _STORED} for a in added], columns=_STORED)
+    rows = _article_rows(added)
     rows["ingested_at"] = pd.Timestamp(now)
-    rows["tags"] = pd.Series([list(a.tags) for a in added], dtype=object)
-    rows["company_ids"] = pd.Series([_company_ids(a) for a in added], dtype=object)
     rows["arrival"] = range(len(rows))
     columns = ", ".join(_STORED + ["ingested_at"])
     con.register("new_articles", rows)

@@ -35,26 +35,26 @@ def save_events(con: duckdb.DuckDBPyConnection, steps_by_id: dict[str, list],
     added = [steps[-1].record for key, steps in steps_by_id.items() if key not in stored]
     changed = [steps[-1].record for key, steps in steps_by_id.items()
                if key in stored and any(step.status != "unchanged" for step in steps)]
-    for event in changed:
-        values = [getattr(event, c) for c in _STORED]
-        values[EVENT_COLUMNS.index("ts")] = event.ts.to_pydatetime()
-        assignments = ", ".join(f"{c} = ?" for c in _STORED if c != "event_id")
-        tags = list(event.tags)
-        con.execute(
-            f"UPDATE events SET {assignments}, ingested_at = ?, "
-            f" tags = CAST(? AS VARCHAR[]), tag_keys = {TAG_KEYS_SQL.format('?')} WHERE event_id = ?",
-            values[1:] + [now, tags, tags, event.event_id])
+    rows = _event_rows(changed)
+    rows["ingested_at"] = pd.Timestamp(now)
+    history.update_rows(con, history.EVENTS, rows, list_columns=("tags",),
+                        derived={"tag_keys": TAG_KEYS_SQL.format("n.tags")})
     _insert_events(con, added, now)
     history.write_history(con, history.EVENTS, steps_by_id, stored, now, lambda event: {})
+
+
+def _event_rows(events: list[Event]) -> pd.DataFrame:
+    rows = pd.DataFrame([{c: getattr(e, c) for c in _STORED} for e in events], columns=_STORED)
+    rows["tags"] = pd.Series([list(e.tags) for e in events], dtype=object)
+    return rows
 
 
 def _insert_events(con: duckdb.DuckDBPyConnection, added: list[Event], now: datetime) -> None:
     """One bulk insert in ts order (time order keeps windows cheap), tag lists on the row (012)."""
     if not added:
         return
-    rows = pd.DataFrame([{c: getattr(e, c) for c in _STORED} for e in added], columns=_STORED)
+    rows = _event_rows(added)
     rows["ingested_at"] = pd.Timestamp(now)
-    rows["tags"] = pd.Series([list(e.tags) for e in added], dtype=object)
     rows["arrival"] = range(len(rows))
     columns = ", ".join(_STORED + ["ingested_at"])
     con.register("new_events", rows)

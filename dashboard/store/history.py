@@ -102,6 +102,35 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame
         con.unregister("new_rows")
 
 
+def update_rows(con: duckdb.DuckDBPyConnection, kind: Kind, frame: pd.DataFrame,
+                derived: dict[str, str] | None = None, list_columns: Iterable[str] = ()) -> None:
+    """Rewrite the rows of ``frame`` (keyed by ``kind.key``) in one UPDATE; ``derived`` maps
+    further columns to SQL over the new row ``n`` (e.g. a list's lower-cased keys)."""
+    if frame.empty:
+        return
+    lists = set(list_columns)
+    assignments = [f"{c} = CAST(n.{c} AS VARCHAR[])" if c in lists else f"{c} = n.{c}"
+                   for c in frame.columns if c != kind.key]
+    assignments += [f"{c} = {sql}" for c, sql in (derived or {}).items()]
+    con.register("changed_rows", frame)
+    try:
+        con.execute(f"UPDATE {kind.table} SET {', '.join(assignments)} FROM changed_rows n "
+                    f"WHERE {kind.table}.{kind.key} = n.{kind.key}")
+    finally:
+        con.unregister("changed_rows")
+
+
+def delete_rows(con: duckdb.DuckDBPyConnection, table: str, key: str, ids: list[str]) -> None:
+    """DELETE the rows of ``table`` whose ``key`` is one of ``ids`` (fixed names, not input)."""
+    if not ids:
+        return
+    con.register("deleted_ids", pd.DataFrame({"id": ids}, dtype=object))
+    try:
+        con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT id FROM deleted_ids)")
+    finally:
+        con.unregister("deleted_ids")
+
+
 def write_history(con: duckdb.DuckDBPyConnection, kind: Kind, steps_by_id: dict[str, list],
                   stored: dict[str, Stored], now: datetime, extra_lists) -> None:
     """Revisions (one per step that added or updated), origins (every copy: first/last seen),
@@ -144,13 +173,7 @@ def write_history(con: duckdb.DuckDBPyConnection, kind: Kind, steps_by_id: dict[
 
 
 def _replace_tags(con, kind: Kind, keys: list[str], rows: list[tuple]) -> None:
-    if not keys:
-        return
-    con.register("written_ids", pd.DataFrame({"id": keys}, dtype=object))
-    try:
-        con.execute(f"DELETE FROM {kind.tags} WHERE {kind.key} IN (SELECT id FROM written_ids)")
-    finally:
-        con.unregister("written_ids")
+    delete_rows(con, kind.tags, kind.key, keys)
     insert_frame(con, kind.tags, pd.DataFrame(rows, columns=[kind.key, "tag", "position", "origin"]))
 
 
