@@ -40,7 +40,8 @@ def change_rows(revisions: Iterable[dict], limit: int | None = CELL_CHARS) -> li
                   "origin": as_text(revision.get("origin"))}
         if previous is None:
             rows.append({**common, "field": "(first version)", "before": "", "after": ""})
-        for name in revision.get("changed") or [] if previous is not None else []:
+        changed = (revision.get("changed") or []) if previous is not None else []
+        for name in changed:
             column = _COLUMN_OF.get(name, name)
             if name == "retracted":
                 before, after = "", "retracted"

@@ -84,7 +84,7 @@ def print_record(record: dict, what: str) -> None:
     print("delivered by:")
     for row in origin_rows(record["origins"]):
         print(f"  {table_cell(row['origin'], 120)}  first {row['first_seen']}  last {row['last_seen']}"
-              f"  ({row['copies']} distinct {'copy' if row['copies'] == '1' else 'copies'})")
+              f"  ({row['copies']} {'copy' if row['copies'] == '1' else 'different copies'})")
     print(f"revisions (oldest first, {len(record['revisions'])}):")
     for row in change_rows(record["revisions"]):
         if row["field"] == "(first version)":
