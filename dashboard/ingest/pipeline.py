@@ -15,8 +15,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
-import duckdb
-
 from dashboard import config, store
 from dashboard.ingest import ParseError, RawArticle
 from dashboard.ingest.build import (
@@ -257,7 +255,7 @@ class _Plan:
     stored_events: dict
 
 
-def _merge(con: duckdb.DuckDBPyConnection | None, parsed: _Parsed, report: IngestReport) -> _Plan:
+def _merge(con, parsed: _Parsed, report: IngestReport) -> _Plan:
     """Every copy merged into the stored version (``con`` None: nothing stored yet), counted and
     reported; the publication events follow each article's final version."""
     before_articles = stored_articles(con, parsed.articles) if con is not None else {}
