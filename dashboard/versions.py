@@ -32,14 +32,14 @@ def as_text(value: Any, limit: int | None = None) -> str:
 
 
 def change_rows(revisions: Iterable[dict], limit: int | None = CELL_CHARS) -> list[dict[str, str]]:
-    """(version, when, origin, field, before, after) for each field each version changed,
+    """(version, field, before, after, when, origin) for each field each version changed,
     oldest first; the first version is one row with field ``(first version)``."""
     rows, previous = [], None
     for revision in revisions:
-        common = {"version": str(revision["revision"]), "when": as_text(revision["ingested_at"]),
-                  "origin": as_text(revision.get("origin"))}
+        version = {"version": str(revision["revision"])}
+        source = {"when": as_text(revision["ingested_at"]), "origin": as_text(revision.get("origin"))}
         if previous is None:
-            rows.append({**common, "field": "(first version)", "before": "", "after": ""})
+            rows.append({**version, "field": "(first version)", "before": "", "after": "", **source})
         changed = (revision.get("changed") or []) if previous is not None else []
         for name in changed:
             column = _COLUMN_OF.get(name, name)
@@ -47,8 +47,8 @@ def change_rows(revisions: Iterable[dict], limit: int | None = CELL_CHARS) -> li
                 before, after = "", "retracted"
             else:
                 before, after = previous.get(column), revision.get(column)
-            rows.append({**common, "field": name, "before": as_text(before, limit),
-                         "after": as_text(after, limit)})
+            rows.append({**version, "field": name, "before": as_text(before, limit),
+                         "after": as_text(after, limit), **source})
         previous = revision
     return rows
 
