@@ -12,7 +12,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, config, store, taxonomy
+from dashboard import charts, config, store, taxonomy, versions
 from dashboard.app_exports import render_export_buttons
 from dashboard.formatting import markdown_literal as md
 from dashboard.formatting import markdown_paragraphs as md_paragraphs
@@ -322,6 +322,9 @@ def render_reader(view: screen.ViewData, stamp: tuple) -> None:
             if event is not None:
                 st.divider()
             st.markdown("**Article**")
+            retracted = versions.retraction_line(article.get("retracted_at"), article.get("retracted_reason"))
+            if retracted:
+                st.warning(md(retracted + " — hidden from lists, charts and exports; kept for the record."))
             st.markdown(f"### {md(article.get('title'))}")
             st.caption(
                 md(f"{article.get('source') or ''} · {article.get('region') or ''}")
@@ -336,6 +339,21 @@ def render_reader(view: screen.ViewData, stamp: tuple) -> None:
                     st.markdown(f"**{label}**")
                     st.markdown(md_paragraphs(value))
             _link(article.get("url"), "Open the article's source ↗")
+            render_versions(article.get("history"))
+
+
+def render_versions(past: dict | None) -> None:
+    """"N versions" (what each changed: field, before, after) and "delivered by" (the origins),
+    in data tables: every cell is plain text, never markdown or HTML."""
+    if not past or not past.get("revisions"):
+        return
+    label = f"{versions.versions_label(past['revisions'])} · delivered by {len(past['origins'])}"
+    with st.expander(label, expanded=False):
+        st.dataframe(pd.DataFrame(versions.change_rows(past["revisions"])), hide_index=True,
+                     key="reader_versions")
+        st.caption("Delivered by")
+        st.dataframe(pd.DataFrame(versions.origin_rows(past["origins"])), hide_index=True,
+                     key="reader_origins")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -56,11 +56,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     from dashboard.lake.catalog import LakeError
-    from dashboard.store import DatabaseBusy, DatabaseMissing  # after parsing: --help stays light
+    from dashboard.store import DatabaseBusy, DatabaseMissing, DatabaseOutdated  # after parsing: --help stays light
 
     try:
         return int(args.func(args) or 0)
-    except (DatabaseBusy, DatabaseMissing, LakeError) as exc:
+    except (DatabaseBusy, DatabaseMissing, DatabaseOutdated, LakeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # `… | head`

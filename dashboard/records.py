@@ -33,6 +33,9 @@ class Article:
     tags: list[str]
     company_links: list[tuple[str, str]]  # (company_id, how): tag | alias | explicit | ticker
     content_hash: str = ""
+    # tag (case-folded) → where it came from, when not ``origin`` (e.g. "rule: <name>")
+    tag_origins: dict[str, str] = field(default_factory=dict)
+    retracted: str | None = None  # retraction reason (asked by this copy, or stored)
 
     @property
     def companies(self) -> list[str]:
@@ -66,6 +69,8 @@ class Event:
     origin: str | None = None
     tags: list[str] = field(default_factory=list)
     content_hash: str = ""
+    tag_origins: dict[str, str] = field(default_factory=dict)  # as Article.tag_origins
+    retracted: str | None = None  # as Article.retracted
 
 
 @dataclass

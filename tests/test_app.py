@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -278,3 +279,37 @@ def test_a_crowded_window_lists_the_newest_rows_and_measures_curated_events(open
     assert reactions["event_id"].nunique() == measured  # ≥ 10: events sharing the 10th's time come along
     assert not reactions["event_id"].str.startswith("pub-").any()  # publication events: "pub-<article>"
     assert len(marker_ids(figure(at))) == all_events  # the chart still shows every event
+
+
+def test_reader_shows_versions_origins_and_a_retraction_as_text(open_app, case_db, tmp_path):
+    """Issue 11: "N versions" with field / before / after, "delivered by", and a retracted article
+    still opens (from a link) and says it was retracted."""
+    import shutil
+
+    from dashboard.ingest.pipeline import ingest_paths
+    from dashboard.store import history
+
+    db = tmp_path / "versions.duckdb"
+    shutil.copy(case_db, db)
+    with store.Database(db).read() as con:
+        (article_id,) = con.execute("SELECT article_id FROM articles WHERE source = 'CNBC'").fetchone()
+    later = tmp_path / "later.jsonl"
+    later.write_text(json.dumps({
+        "title": "Alibaba is helping Chinese military target the U.S., White House memo claims: FT",
+        "source": "CNBC", "published": "2025-11-16T23:08:17-05:00",
+        "summary": "<b>A corrected</b> summary", "tags": ["National Security"]}) + "\n", encoding="utf-8")
+    assert ingest_paths(db, [later]).articles.updated == 1
+    with store.Database(db).write() as con:
+        history.retract(con, history.ARTICLES, article_id, "wrong story <script>", pd.Timestamp.now(tz="UTC"))
+
+    at = open_app({"article": article_id}, db=db)
+    assert any("Retracted" in w.value and "wrong story" in w.value for w in at.warning)
+    assert any(e.label == "2 versions · delivered by 2" for e in at.expander)
+    changes = table(at, "before")
+    summary = changes[changes["field"] == "summary"].iloc[0]
+    assert summary["before"].startswith("A White House memo alleges")
+    assert summary["after"] == "<b>A corrected</b> summary"  # a data cell: plain text, never HTML
+    assert list(changes["version"].unique()) == ["1", "2"]
+    origins = table(at, "first_seen")
+    assert origins["origin"].iloc[0].endswith("articles/000_9279edc7659a31d4.txt")
+    assert origins["origin"].iloc[1] == f"{later}:1"

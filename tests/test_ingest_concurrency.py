@@ -35,6 +35,28 @@ def _python(code: str, **kwargs) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stdin=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
 
 
+def _kill_while_writing(db: Path, batch: Path, companies_file: str | None) -> None:
+    """Ingest ``batch`` in a child process and kill -9 it once the articles are written, inside
+    the open transaction (it announces that, then blocks on stdin until it is killed)."""
+    child = _python(f"""
+        import sys
+        from dashboard.ingest.pipeline import ingest_paths
+        def progress(stage, written):
+            if stage == "articles":
+                print("writing", flush=True)
+                sys.stdin.read()
+        ingest_paths({str(db)!r}, [{str(batch)!r}], companies_file={companies_file!r},
+                     sources_file=None, progress=progress)
+        print("finished", flush=True)
+    """)
+    try:
+        assert child.stdout.readline().strip() == "writing"
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.wait()
+    assert child.returncode == -signal.SIGKILL
+
+
 def test_killed_batch_leaves_database_as_it_was(tmp_path):
     db = tmp_path / "db.duckdb"
     _ingest(db, FIXTURES / "seed.txt")
@@ -47,30 +69,47 @@ def test_killed_batch_leaves_database_as_it_was(tmp_path):
                 "published": f"2025-11-{1 + n % 28:02d}T{n % 24:02d}:{n % 60:02d}:00Z",
                 "tags": ["Generated", f"tag{n % 7}"], "summary": "Alibaba shares moved.",
             }) + "\n")
-    # The child announces when the articles are written, inside the open transaction, then
-    # blocks on stdin until it is killed.
-    child = _python(f"""
-        import sys
-        from dashboard.ingest.pipeline import ingest_paths
-        def progress(stage, written):
-            if stage == "articles":
-                print("writing", flush=True)
-                sys.stdin.read()
-        ingest_paths({str(db)!r}, [{str(big)!r}], companies_file={str(FIXTURES / 'companies.toml')!r},
-                     sources_file=None, progress=progress)
-        print("finished", flush=True)
-    """)
-    try:
-        assert child.stdout.readline().strip() == "writing"
-        os.kill(child.pid, signal.SIGKILL)
-    finally:
-        child.wait()
-    assert child.returncode == -signal.SIGKILL
+    _kill_while_writing(db, big, companies_file=str(FIXTURES / "companies.toml"))
     assert _counts(db) == before
     # and the file is healthy: the same batch goes through afterwards
     report = _ingest(db, big)
     assert report.articles.added == 2000
     assert _counts(db)["articles"] == before["articles"] + 2000
+
+
+_RECORD_TABLES = ("articles", "article_tags", "article_companies", "article_revisions", "article_origins",
+                  "events", "event_tags", "event_revisions", "event_origins")
+
+
+def _every_row(db) -> dict[str, list]:
+    with store.reader(db) as con:
+        return {table: con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall() for table in _RECORD_TABLES}
+
+
+def test_killed_merge_leaves_every_table_as_it_was_including_revisions(tmp_path):
+    """kill -9 while a batch of new versions of stored articles is being merged and written."""
+    db = tmp_path / "db.duckdb"
+
+    def batch(path: Path, summary: str, tag: str) -> Path:
+        with path.open("w", encoding="utf-8") as handle:
+            for n in range(2000):
+                handle.write(json.dumps({
+                    "title": f"Generated story {n}", "source": "Generator",
+                    "published": f"2025-11-{1 + n % 28:02d}T{n % 24:02d}:{n % 60:02d}:00Z",
+                    "tags": [tag], "summary": f"{summary} {n}",
+                }) + "\n")
+        return path
+
+    _ingest(db, batch(tmp_path / "first.jsonl", "First version", "Generated"))
+    _ingest(db, batch(tmp_path / "second.jsonl", "Second version", "Revised"))
+    before = _every_row(db)
+    assert len(before["article_revisions"]) == 4000
+    third = batch(tmp_path / "third.jsonl", "Third version", "Third")
+    _kill_while_writing(db, third, companies_file=None)
+    assert _every_row(db) == before
+    report = _ingest(db, third)
+    assert report.articles.updated == 2000
+    assert len(_every_row(db)["article_revisions"]) == 6000
 
 
 def test_ingest_while_a_cursor_reads_in_the_same_process(tmp_path):

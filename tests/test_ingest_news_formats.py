@@ -141,7 +141,8 @@ def test_the_same_story_from_two_formats_is_one_article(db, tmp_path):
         '{"title": "Analysts weigh the ADR discount", "source": "MarketWatch", '
         '"published": "2025-11-14T17:00:00Z", "tags": ["ADR"]}\n', encoding="utf-8")
     report = ingest(db, NEWS / "finnhub.json", tmp_path / "ours.jsonl")
-    assert (report.articles.added, report.articles.unchanged) == (1, 1)
+    # The second copy adds its tag: an update under the merge rule (#11), not a repeat.
+    assert (report.articles.added, report.articles.updated) == (1, 1)
     with store.reader(db) as con:
         row = query_articles(con).iloc[0]
     assert list(row.tags) == ["ADR"] and row.summary.startswith("The spread")

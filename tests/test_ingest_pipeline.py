@@ -126,7 +126,7 @@ def test_same_article_with_new_content_is_updated(db, tmp_path):
     assert frame.iloc[0].tags == ["Alibaba", "US-China Relations", "Artificial Intelligence", "Tech War", "Geopolitical Risk"]
 
 
-def test_same_article_twice_in_one_batch_is_stable(db, tmp_path):
+def test_same_article_twice_in_one_batch_merges_in_file_order_and_is_stable(db, tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
     shutil.copy(FIXTURES / "seed.txt", folder / "000_seed.txt")
@@ -135,12 +135,16 @@ def test_same_article_twice_in_one_batch_is_stable(db, tmp_path):
         encoding="utf-8")
     first = ingest(db, folder)
     second = ingest(db, folder)
-    assert first.articles.added == 1
-    assert any("same article" in w and "summary" in w for w in first.warnings)
+    # One rule within a batch and across batches: the later copy's non-empty fields replace.
+    assert (first.articles.added, first.articles.updated) == (1, 1)
     assert (second.articles.updated, second.articles.unchanged) == (0, 2)
     stored = articles(db).iloc[0]
-    assert stored.summary.startswith("A White House memo alleges")  # the first file wins
-    assert stored.url == "https://example.org/cnbc"  # ...and the later one fills its gaps
+    assert stored.summary == "A shorter summary."
+    assert stored.url == "https://example.org/cnbc"
+    with store.reader(db) as con:
+        revisions = con.execute("SELECT summary, changed FROM article_revisions ORDER BY revision").fetchall()
+    assert revisions[0][0].startswith("A White House memo alleges")  # the first copy is kept
+    assert revisions[1] == ("A shorter summary.", ["summary", "url", "stance"])  # stance: from the text
 
 
 def test_bad_records_are_rejected_and_the_rest_kept(db, tmp_path):

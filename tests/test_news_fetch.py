@@ -97,6 +97,19 @@ def test_flat_answer_through_the_same_adapter_and_same_story_in_both_shapes_is_o
     assert row.companies == ["alibaba"]  # relatedTickers BABA; KWEB is a benchmark, no company
 
 
+def test_flat_copy_without_summary_keeps_the_nested_summary_and_rule_tags_name_their_rule(db, capsys):
+    fetch(db, ["BABA", "9988.HK"], recorded("nested"))
+    result = fetch(db, ["BABA"], recorded("flat"))  # same Reuters story, no summary in this shape
+    with store.reader(db) as con:
+        (cloud,) = query_articles(con, sources=["Reuters"]).itertuples()
+        pentagon_id = query_articles(con, sources=["Bloomberg"])["article_id"].iloc[0]
+    assert cloud.summary == "Cloud revenue grew 26%."  # the merge rule (#11): never blanked
+    changed = [c.changed for c in result.report.changes if c.key == cloud.article_id]
+    assert all("summary" not in fields for fields in changed)
+    assert cli.main(["articles", "show", pentagon_id, "--db", str(db)]) == 0
+    assert "Pentagon list  (from rule: Pentagon list)" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("failure, sentence", [
     (DNSError("Could not resolve host: query2.finance.yahoo.com"),
      "Yahoo news is unreachable (offline?); nothing was stored."),

@@ -137,7 +137,7 @@ def test_lists_on_rows_equal_the_record_after_add(db):
 
 def test_lists_follow_an_update_and_a_reingest(db, tmp_path):
     changed = [dict(r) for r in RECORDS]
-    changed[0]["tags"] = ["Earnings", "cloud"]             # tags replaced
+    changed[0]["tags"] = ["Earnings", "cloud"]             # a tag added ("cloud" is "Cloud")
     changed[1]["companies"] = ["Tencent", "Alibaba Group"]  # a company added
     changed[3]["tags"] = ["Markets"]                       # first tag on an untagged article
     path = write_jsonl(tmp_path / "batch.jsonl", changed)
@@ -149,14 +149,16 @@ def test_lists_follow_an_update_and_a_reingest(db, tmp_path):
         assert on_rows == from_record
         assert event_lists_vs_record(con)[0] == event_lists_vs_record(con)[1]
         assert set(query_articles(con, tags=["earnings"]).title) == {"Alibaba cloud deal"}
-        assert "Alibaba cloud deal" not in set(query_articles(con, tags=["ai"]).title)
-        assert set(query_articles(con, tags=["markets"]).title) == {"Tencent games", "Untagged market wrap"}
+        # tags accumulate (docs/ingest.md): a copy without a tag does not remove it
+        assert "Alibaba cloud deal" in set(query_articles(con, tags=["ai"]).title)
+        assert set(query_articles(con, tags=["markets"]).title) == {
+            "Alibaba cloud deal", "Tencent games", "Untagged market wrap"}
         assert "Tencent games" in set(query_articles(con, companies=["alibaba"]).title)
         publication = query_events(con, tags=["EARNINGS"])
         assert list(publication.headline) == ["Alibaba cloud deal"]
-        assert publication.tags.iloc[0] == ["Earnings", "cloud"]
+        assert publication.tags.iloc[0] == ["Cloud", "Markets", "AI", "Earnings"]
         record = get_article(con, query_articles(con, tags=["earnings"]).article_id.iloc[0])
-    assert record["tags"] == ["Earnings", "cloud"]
+    assert record["tags"] == ["Cloud", "Markets", "AI", "Earnings"]
 
 
 FILTERS = [
@@ -358,9 +360,10 @@ def dst_db(tmp_path) -> Path:
     from dashboard.store.events import rebuild_event_lists
 
     with store.writer(path) as con, store.transaction(con):
-        con.execute("INSERT INTO article_tags SELECT article_id, 'cloud', 9 FROM articles "
+        con.execute("INSERT INTO article_tags (article_id, tag, position) SELECT article_id, 'cloud', 9 FROM articles "
                     "WHERE title = 'Two spellings of one tag'")
-        con.execute("INSERT INTO event_tags VALUES ('ny-sun-last', 'ai', 9), ('ny-day', 'markets', 9)")
+        con.execute("INSERT INTO event_tags (event_id, tag, position) "
+                    "VALUES ('ny-sun-last', 'ai', 9), ('ny-day', 'markets', 9)")
         rebuild_article_lists(con)
         rebuild_event_lists(con)
     bars = pd.DataFrame({"ts": pd.date_range("2025-11-02T14:30Z", "2025-11-04T21:00Z", freq="6h")})

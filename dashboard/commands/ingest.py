@@ -5,7 +5,8 @@ import sys
 
 from dashboard import config
 from dashboard.commands._args import database, lake_options, listing_options, positive_int
-from dashboard.commands._output import emit
+from dashboard.commands._output import emit, table_cell
+from dashboard.commands.records import add_actions
 
 # The pipeline's limit (dashboard.ingest.pipeline.DEFAULT_MAX_BYTES), written out so `--help`
 # needs no import; tests/test_cli_output.py checks the two agree.
@@ -32,16 +33,22 @@ def register(subparsers, common) -> None:
     p.add_argument("--wait", type=float, default=5.0, metavar="SECONDS",
                    help="how long to wait for a busy database (default 5)")
     p.add_argument("--quiet", action="store_true", help="print only the counts and rejections")
+    p.add_argument("--dry-run", action="store_true",
+                   help="parse and merge, say what would be added/updated, write nothing")
     p.set_defaults(func=run_ingest)
 
     a = subparsers.add_parser("articles", parents=[common, lake_options(), listing_options(kinds=False)],
-                              help="list stored articles")
+                              help="list stored articles; `articles show|retract ID`")
     a.add_argument("--limit", type=positive_int)
+    a.add_argument("--include-retracted", action="store_true", help="also list retracted articles")
     a.set_defaults(func=run_articles)
+    add_actions(a, "article")
 
     e = subparsers.add_parser("events", parents=[common, lake_options(), listing_options(kinds=True)],
-                              help="list the event timeline")
+                              help="list the event timeline; `events show|retract ID`")
+    e.add_argument("--include-retracted", action="store_true", help="also list retracted events")
     e.set_defaults(func=run_events)
+    add_actions(e, "event")
 
 
 # --- ingest ------------------------------------------------------------------------------------
@@ -54,12 +61,19 @@ def run_ingest(args) -> int:
     db = store.Database(config.resolve_db_path(args.db), wait_seconds=args.wait)
     report = ingest_paths(db, args.paths, companies_file=args.companies or None,
                           sources_file=args.sources or None, tags_file=args.tags or None,
-                          max_bytes=args.max_bytes or DEFAULT_MAX_BYTES)
+                          max_bytes=args.max_bytes or DEFAULT_MAX_BYTES, dry_run=args.dry_run)
     if not args.quiet:
         for line in report.skipped:
             print(f"skipped: {line}")
         for line in report.warnings:
             print(f"warning: {line}", file=sys.stderr)
+        # A real run names what it updated; a dry run also what it would add.
+        verb = "would be " if args.dry_run else ""
+        for change in report.changes:
+            if change.status == "updated" or args.dry_run:
+                fields = f" ({', '.join(change.changed)})" if change.changed else ""
+                print(f"{verb}{change.status}: {change.what} {change.key}{fields}: "
+                      f"{table_cell(change.title, 70)} [{table_cell(change.origin, 120)}]")
     for line in report.rejections:
         print(f"rejected: {line}", file=sys.stderr)
     for line in report.summary_lines():
@@ -86,7 +100,7 @@ def run_events(args) -> int:
 
 def _filters(args) -> dict:
     return dict(tags=args.tag, companies=args.company, sources=args.source,
-                since=args.since, until=args.until)
+                since=args.since, until=args.until, include_retracted=args.include_retracted)
 
 
 def _list(args, query, table_columns, what: str, time_column: str) -> int:
@@ -95,5 +109,10 @@ def _list(args, query, table_columns, what: str, time_column: str) -> int:
 
     with database(args).read() as con:
         frame = query(con)
-    emit(frame, args.format, table_columns=table_columns, what=what, time_columns=(time_column,))
+    if args.include_retracted:  # say which rows are retracted, in every format
+        table_columns = [*table_columns, ("retracted_at", 20)]
+        time_columns = (time_column, "retracted_at")
+    else:
+        time_columns = (time_column,)
+    emit(frame, args.format, table_columns=table_columns, what=what, time_columns=time_columns)
     return 0

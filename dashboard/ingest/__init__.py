@@ -79,6 +79,26 @@ class RawArticle:
     time_note: str | None = None
     zone: str | None = None  # zone of naive times, from a user format (else the source's zone)
     time_field: str = "published"  # the file's name for the time field, for messages
+    retracted: str | None = None  # the reason, when the record asks to retract the article
+
+
+_NOT_RETRACTED = {"", "false", "no", "0"}
+_RETRACTED = {"true", "yes", "1"}
+
+
+def retraction(value: Any, where: str) -> str | None:
+    """A record's ``retracted`` field → the reason (None: not retracted). ``true``/``yes``/``1``
+    retract with a reason naming the record; any other text is the reason itself."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        return f"retracted by {where}"
+    if not isinstance(value, str):
+        raise ParseError("retracted", f"expected true/false or a reason, got {type(value).__name__}")
+    text = " ".join(value.split())
+    if text.casefold() in _NOT_RETRACTED:
+        return None
+    return f"retracted by {where}" if text.casefold() in _RETRACTED else text
 
 
 def clean_tags(tags) -> list[str]:

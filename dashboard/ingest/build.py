@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from dataclasses import fields, replace
+from dataclasses import fields
 
 from dashboard.ingest import ParseError, RawArticle
 from dashboard.ingest.companies import Registry, link_companies
@@ -43,9 +43,13 @@ def article_content_hash(article: Article) -> str:
     })
 
 
+# Where a copy came from and whether it is withdrawn are not what it says.
+_NOT_EVENT_CONTENT = ("origin", "content_hash", "tag_origins", "retracted")
+
+
 def event_content_hash(event: Event) -> str:
     payload = {f.name: getattr(event, f.name) for f in fields(Event)
-               if f.name not in ("origin", "content_hash")}
+               if f.name not in _NOT_EVENT_CONTENT}
     payload["ts"] = event.ts.isoformat()
     return _content_hash(payload)
 
@@ -63,12 +67,14 @@ def _where(raw: RawArticle) -> str:
     return raw.origin if raw.item is None else f"{raw.origin}:item {raw.item}"
 
 
-def with_rule_tags(rules: RuleSet, tags: list[str], texts, company_ids) -> list[str]:
-    """The record's own tags, then the rule tags it does not already carry."""
-    # TODO(#11): store each rule tag's origin ("rule: <tag>") once article_tags has origins.
+def with_rule_tags(rules: RuleSet, tags: list[str], texts,
+                   company_ids) -> tuple[list[str], dict[str, str]]:
+    """(the record's own tags, then the rule tags it does not already carry; case-folded rule
+    tag → its origin ``rule: <name>``)."""
     have = {t.casefold() for t in tags}
-    added = [tag for tag, _ in rules.rule_tags([*texts, *tags], company_ids) if tag.casefold() not in have]
-    return list(tags) + added
+    added = [(tag, origin) for tag, origin in rules.rule_tags([*texts, *tags], company_ids)
+             if tag.casefold() not in have]
+    return list(tags) + [tag for tag, _ in added], {tag.casefold(): origin for tag, origin in added}
 
 
 def build_article(raw: RawArticle, registry: Registry, source_zones: dict[str, str],
@@ -88,9 +94,9 @@ def build_article(raw: RawArticle, registry: Registry, source_zones: dict[str, s
         tickers=raw.tickers)
     stance = article_stance(title=title, subtitle=raw.subtitle, summary=raw.summary, body=raw.body)
     where = _where(raw)
-    tags = list(raw.tags)
+    tags, tag_origins = list(raw.tags), {}
     if rules:
-        tags = with_rule_tags(rules, tags, [title, raw.subtitle, raw.summary, raw.body],
+        tags, tag_origins = with_rule_tags(rules, tags, [title, raw.subtitle, raw.summary, raw.body],
                               {company_id for company_id, _ in links})
     published_raw = str(raw.published) if not raw.time_note else f"{raw.published} ({raw.time_note})"
     article = Article(
@@ -99,35 +105,14 @@ def build_article(raw: RawArticle, registry: Registry, source_zones: dict[str, s
         published_precision=resolved.precision, region=raw.region, subtitle=raw.subtitle,
         summary=raw.summary, background=raw.background, insights=raw.insights, body=raw.body,
         url=url, stance=stance.stance, origin=where, tags=tags, company_links=links,
+        retracted=raw.retracted,
     )
+    # Rule tags name their rule; the record's own tags take the copy's origin when merged.
+    article.tag_origins = tag_origins
     article.content_hash = article_content_hash(article)
     warnings = [f"{where}: {raw.time_field}: {w}" for w in resolved.warnings]
     warnings += [f"{where}: {w}" for w in url_warnings + link_warnings]
     return article, warnings
-
-
-_MERGEABLE = ("region", "subtitle", "summary", "background", "insights", "body", "url")
-
-
-def merge_duplicate(first: Article, later: Article) -> tuple[Article, list[str]]:
-    """The same article twice in one batch: the first wins, the later one fills its gaps."""
-    updates, conflicts = {}, []
-    for name in _MERGEABLE:
-        mine, theirs = getattr(first, name), getattr(later, name)
-        if mine is None and theirs is not None:
-            updates[name] = theirs
-        elif theirs is not None and mine != theirs:
-            conflicts.append(name)
-    tags = list(first.tags) + [t for t in later.tags
-                               if t.casefold() not in {x.casefold() for x in first.tags}]
-    links = list(first.company_links) + [l for l in later.company_links if l not in first.company_links]
-    merged = replace(first, tags=tags, company_links=links, **updates)
-    merged.content_hash = article_content_hash(merged)
-    warnings = []
-    if conflicts:
-        warnings.append(f"{later.origin}: same article as {first.origin}; its differing "
-                        f"{', '.join(conflicts)} ignored (the first file wins)")
-    return merged, warnings
 
 
 def publication_event(article: Article) -> Event:
@@ -138,7 +123,7 @@ def publication_event(article: Article) -> Event:
         stance=article.stance, headline=article.title, actor=article.source, source=article.source,
         detail=article.subtitle, source_url=article.url, article_id=article.article_id,
         company_id=article.companies[0] if article.companies else None, origin=article.origin,
-        tags=list(article.tags),
+        tags=list(article.tags), tag_origins=dict(article.tag_origins), retracted=article.retracted,
     )
     event.content_hash = event_content_hash(event)
     return event

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from dashboard.ingest import EVENT_KINDS, PRECISIONS, STANCES, ParseError, clean_tags
+from dashboard.ingest import EVENT_KINDS, PRECISIONS, STANCES, ParseError, clean_tags, retraction
 from dashboard.records import Event
 from dashboard.ingest.companies import Registry
 from dashboard.ingest.csvfmt import EVENTS_HEADER, rows
@@ -37,6 +37,8 @@ def parse_events_csv(text: str, origin: str, registry: Registry | None = None) -
         where = f"{origin}:{line}"
         try:
             event, warnings = _event_from_row(row, registry)
+            # an optional column: true, or the reason the event is withdrawn
+            event.retracted = retraction(row.get("retracted"), where)
         except ParseError as exc:
             result.rejected.append(exc.located(origin, line))
             continue

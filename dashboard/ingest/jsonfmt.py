@@ -3,17 +3,18 @@
 Fields: ``title``, ``source``, ``published`` (ISO 8601 with offset or ``Z``, a date, or epoch
 seconds) required; ``precision`` (minute|hour|day), ``tags`` (list, or one comma-separated
 string), ``url``, ``region``, ``subtitle``, ``summary``, ``background``, ``insights``, ``body``,
-``companies`` (list or comma-separated string) optional.
+``companies`` (list or comma-separated string), ``retracted`` (true, or the reason as text)
+optional.
 """
 from __future__ import annotations
 
 import json
 from typing import Any, Iterator
 
-from dashboard.ingest import PRECISIONS, ParseError, RawArticle, clean_tags
+from dashboard.ingest import PRECISIONS, ParseError, RawArticle, clean_tags, retraction
 
 TEXT_FIELDS = ("region", "subtitle", "summary", "background", "insights", "body", "url")
-KNOWN_FIELDS = {"title", "source", "published", "precision", "tags", "companies", *TEXT_FIELDS}
+KNOWN_FIELDS = {"title", "source", "published", "precision", "tags", "companies", "retracted", *TEXT_FIELDS}
 
 Parsed = RawArticle | ParseError
 
@@ -61,6 +62,7 @@ def record_from_mapping(obj: Any, origin: str, line: int | None, *, list_separat
             origin=origin, line=line,
             tags=clean_tags(_string_list(obj, "tags", list_separator)),
             companies=_string_list(obj, "companies", list_separator),
+            retracted=retraction(obj.get("retracted"), origin if line is None else f"{origin}:{line}"),
             **texts,
         )
     except ParseError as exc:

@@ -1,6 +1,8 @@
-"""One ingest batch: find files, parse them, resolve times and links, store in one transaction.
+"""One ingest batch: find files, parse them, resolve times and links, merge each copy into what
+is stored (``dashboard.ingest.merge``), store it all in one transaction.
 
 Parsing happens before the database is opened, so the write lock is held only while storing.
+``dry_run`` runs the same parse and merge against a read-only connection and writes nothing.
 """
 from __future__ import annotations
 
@@ -19,9 +21,9 @@ from dashboard.ingest import ParseError
 from dashboard.ingest.companies import Registry, parse_registry
 from dashboard.ingest.csvfmt import parse_article_csv
 from dashboard.records import Article, Event
-from dashboard.store.articles import save_articles
+from dashboard.store.articles import save_articles, stored_articles
 from dashboard.store.companies import upsert_registry
-from dashboard.store.events import save_events
+from dashboard.store.events import save_events, stored_events
 from dashboard.ingest.events import parse_events_csv
 from dashboard.ingest.feeds import parse_feed
 from dashboard.ingest.files import LINE_KINDS, Found, discover, read_bytes, read_text
@@ -29,9 +31,9 @@ from dashboard.ingest.jsonfmt import unknown_fields
 from dashboard.ingest.mapping import Format, parse_formats
 from dashboard.ingest.newsfields import Skipped
 from dashboard.ingest.shapes import is_own, parse_json_document, parse_json_lines
-from dashboard.ingest.build import (
-    build_article, event_content_hash, merge_duplicate, publication_event,
-)
+from dashboard.ingest.build import build_article, event_content_hash, publication_event
+from dashboard.ingest.merge import Step, merge_article_copies, merge_event_copies
+from dashboard.ingest.report import Change, Counts, IngestReport
 from dashboard.ingest.tagrules import RuleSet, load_rules
 from dashboard.ingest.text import parse_text
 from dashboard.ingest.zones import zone_info
@@ -42,52 +44,6 @@ DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 PARALLEL_MIN_FILES = 4
 
 Progress = Callable[[str, int], None]
-
-
-@dataclass
-class Counts:
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-
-    def count(self, status: str) -> None:
-        setattr(self, status, getattr(self, status) + 1)
-
-    def __str__(self) -> str:
-        return (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
-                f"{self.rejected} rejected")
-
-
-@dataclass
-class IngestReport:
-    articles: Counts = field(default_factory=Counts)
-    events: Counts = field(default_factory=Counts)  # includes each article's publication event
-    rejections: list[str] = field(default_factory=list)  # "file[:line]: field: reason"
-    warnings: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # "file: reason"
-    files: list[str] = field(default_factory=list)  # files read
-    items_skipped: int = 0  # records left out on purpose (not a story, removed placeholders)
-
-    @property
-    def ok(self) -> bool:
-        return not self.rejections
-
-    @property
-    def changed(self) -> bool:
-        return any((c.added, c.updated) != (0, 0) for c in (self.articles, self.events))
-
-    def reject(self, error: ParseError | str, counts: Counts | None = None) -> None:
-        self.rejections.append(error.message if isinstance(error, ParseError) else error)
-        if counts is not None:
-            counts.rejected += 1
-
-    def summary_lines(self) -> list[str]:
-        lines = [f"articles: {self.articles}", f"events: {self.events}",
-                 f"files: {len(self.files)} read, {len(self.skipped)} skipped"]
-        if self.items_skipped:
-            lines.append(f"items skipped (not stories, removed): {self.items_skipped}")
-        return lines
 
 
 @dataclass
@@ -131,20 +87,12 @@ def load_source_settings(path: str | Path | None, report: IngestReport) -> tuple
 @dataclass
 class ParsedBatch:
     registry: Registry = field(default_factory=Registry)
-    articles: dict[str, Article] = field(default_factory=dict)  # by article_id, first seen first
-    repeats: int = 0  # same article again within this batch, nothing new
-    events: list[Event] = field(default_factory=list)
+    articles: dict[str, list[Article]] = field(default_factory=dict)  # id → copies, in file order
+    events: dict[str, list[Event]] = field(default_factory=dict)  # id → copies, in file order
 
-    def add_article(self, article: Article, report: IngestReport) -> None:
-        """Keep the first copy of an article; a later copy only fills its gaps."""
-        first = self.articles.get(article.article_id)
-        if first is None:
-            self.articles[article.article_id] = article
-            return
-        merged, warnings = merge_duplicate(first, article)
-        report.warnings.extend(warnings)
-        self.articles[article.article_id] = merged
-        self.repeats += 1
+    def add_article(self, article: Article) -> None:
+        """Every copy is kept, in order: the merge rule decides what each one changes."""
+        self.articles.setdefault(article.article_id, []).append(article)
 
     def collect(self, outcomes, report: IngestReport) -> None:
         """Take one file's outcomes (see ``build_outcomes``) into the batch and the report."""
@@ -159,7 +107,7 @@ class ParsedBatch:
             else:
                 article, warnings = outcome
                 report.warnings.extend(warnings)
-                self.add_article(article, report)
+                self.add_article(article)
 
 
 def _parse_articles(found: Found, document, formats: list[Format]) -> Iterable:
@@ -230,15 +178,17 @@ def parse_batch(found: list[Found], report: IngestReport, *, companies_file, con
             continue
         if item.kind == "events":
             events_file = parse_events_csv(documents[index], str(item.path), parsed.registry)
-            parsed.events.extend(events_file.events)
+            for event in events_file.events:
+                event.content_hash = event_content_hash(event)
+                parsed.events.setdefault(event.event_id, []).append(event)
             report.warnings.extend(events_file.warnings)
             for error in events_file.rejected:
                 report.reject(error, report.events)
             continue
         article_files.append((item, documents[index]))
 
-    # Results come back in file order whichever way they were made, so "first seen wins" and the
-    # report read the same as a run in one process.
+    # Results come back in file order whichever way they were made, so copies merge in the same
+    # order and the report reads the same as a run in one process.
     for outcomes in _articles_of_files(article_files, context):
         parsed.collect(outcomes, report)
     return parsed
@@ -357,39 +307,90 @@ def ingest_paths(db: store.Database | str | Path, paths: Iterable[str | Path], *
                  sources_file: str | Path | None = config.SOURCES_FILE,
                  tags_file: str | Path | None = config.TAGS_FILE,
                  max_bytes: int = DEFAULT_MAX_BYTES,
-                 progress: Progress | None = None) -> IngestReport:
+                 progress: Progress | None = None, dry_run: bool = False) -> IngestReport:
     """Ingest files and folders into ``db`` (a Database or a path) as one transaction.
 
-    Bad records are reported (``report.rejections``) and the rest is stored. Raises
-    store.DatabaseBusy when another process holds the database.
+    Bad records are reported (``report.rejections``) and the rest is stored. ``dry_run``: the same
+    parse and merge, reported the same way, with nothing written (the file stays byte-identical).
+    Raises store.DatabaseBusy when another process holds the database.
     """
-    report = IngestReport()
+    report = IngestReport(dry_run=dry_run)
     context = load_context(report, sources_file=sources_file, tags_file=tags_file)
     found = discover(paths, report, context.formats)
     parsed = parse_batch(found, report, companies_file=companies_file, context=context,
                          max_bytes=max_bytes)
+    if dry_run:
+        db = store.as_database(db)
+        if not db.exists():
+            _merge(None, parsed, report)
+            return report
+        with db.read(upgrade=False) as con:
+            _merge(con, parsed, report)
+        return report
     store_parsed(db, parsed, report, progress=progress)
     return report
 
 
 def store_parsed(db: store.Database | str | Path, parsed: ParsedBatch, report: IngestReport, *,
                  progress: Progress | None = None, also: Callable | None = None) -> None:
-    """Write a parsed batch in one transaction; ``also(con)`` runs inside it (e.g. a fetch log)."""
+    """Merge a parsed batch into what is stored and write it in one transaction; ``also(con)``
+    runs inside it (e.g. a fetch log). Every writer (ingest, ``news fetch``, ``tags apply``)
+    comes through here, so the merge rule holds for all of them."""
     now = datetime.now(timezone.utc)
     with store.as_database(db).write() as con:
         upsert_registry(con, parsed.registry)
-        articles = list(parsed.articles.values())
-        for status in save_articles(con, articles, now):
-            report.articles.count(status)
-        report.articles.unchanged += parsed.repeats
+        plan = _merge(con, parsed, report)
+        save_articles(con, plan.article_steps, plan.stored_articles, now)
         if progress:
-            progress("articles", len(articles))
-        for event in parsed.events:
-            event.content_hash = event_content_hash(event)
-        events = [publication_event(a) for a in articles] + parsed.events
-        for status in save_events(con, events, now):
-            report.events.count(status)
+            progress("articles", len(plan.article_steps))
+        save_events(con, plan.event_steps, plan.stored_events, now)
         if progress:
-            progress("events", len(events))
+            progress("events", len(plan.event_steps))
         if also:
             also(con)
+
+
+# --- merging into what is stored ---------------------------------------------------------------------
+
+@dataclass
+class _Plan:
+    """What the merge rule decided for a batch: id → steps, beside what was stored before."""
+
+    article_steps: dict[str, list[Step]]
+    stored_articles: dict
+    event_steps: dict[str, list[Step]]
+    stored_events: dict
+
+
+def _merge(con, parsed: ParsedBatch, report: IngestReport) -> _Plan:
+    """Every copy merged into the stored version (``con`` None: nothing stored yet), counted and
+    reported; the publication events follow each article's final version."""
+    before_articles = stored_articles(con, parsed.articles) if con is not None else {}
+    article_steps = _steps(parsed.articles, before_articles, merge_article_copies, report,
+                           report.articles, "article", lambda a: a.title)
+    copies: dict[str, list[Event]] = {}
+    for steps in article_steps.values():
+        event = publication_event(steps[-1].record)
+        copies[event.event_id] = [event]
+    for event_id, events in parsed.events.items():
+        copies.setdefault(event_id, []).extend(events)
+    before_events = stored_events(con, copies) if con is not None else {}
+    event_steps = _steps(copies, before_events, merge_event_copies, report, report.events,
+                         "event", lambda e: e.headline)
+    return _Plan(article_steps, before_articles, event_steps, before_events)
+
+
+def _steps(copies_by_id, stored, merge_copies, report: IngestReport, counts: Counts, what: str,
+           title_of) -> dict[str, list[Step]]:
+    result = {}
+    for key, copies in copies_by_id.items():
+        before = stored.get(key)
+        steps = merge_copies(before.record if before else None,
+                             before.copy_hashes if before else (), copies)
+        for step in steps:
+            counts.count(step.status)
+            if step.status != "unchanged":
+                report.changes.append(Change(what, key, step.status, step.changed, step.copy_origin,
+                                             title_of(step.record)))
+        result[key] = steps
+    return result

@@ -74,7 +74,8 @@ def item_mapper(obj: Any, formats: list[Format]) -> tuple[str, Mapper] | None:
 def _mapped(obj: Any, mapper: Mapper, origin: str, *, line: int | None = None,
             item: int | None = None) -> Outcome:
     try:
-        result = mapper(obj, origin)
+        # Our own records know their line (a bare "retracted": true names it in the reason).
+        result = record_from_mapping(obj, origin, line) if mapper is _own else mapper(obj, origin)
     except ParseError as exc:
         return exc.located(origin, line=line, item=item if line is None else None)
     if isinstance(result, RawArticle):

@@ -367,7 +367,12 @@ def load_options(db: Any, company: str, zone: str = "UTC") -> ScreenOptions:
 
 
 def load_article(db: Any, article_id: str) -> dict | None:
-    """One article (with tags and companies) for the reader."""
+    """One article (with tags and companies) for the reader; ``history``: its tags with origins,
+    origins and revisions (store.history.history), retracted or not."""
+    from dashboard.store import history
 
     with store.as_database(db).read() as con:
-        return store_articles.get_article(con, article_id)
+        article = store_articles.get_article(con, article_id)
+        if article is not None:
+            article["history"] = history.history(con, history.ARTICLES, article_id)
+        return article

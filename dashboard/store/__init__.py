@@ -37,6 +37,10 @@ class DatabaseMissing(FileNotFoundError):
     """A read-only open of a database file that does not exist."""
 
 
+class DatabaseOutdated(RuntimeError):
+    """A read-only open that may not upgrade a file written by an older release."""
+
+
 def _is_lock_error(exc: Exception) -> bool:
     text = str(exc)
     return (
@@ -51,8 +55,10 @@ def connect(
     *,
     read_only: bool = False,
     wait_seconds: float = 5.0,
+    upgrade: bool = True,
 ) -> duckdb.DuckDBPyConnection:
-    """Open ``path``; a writable open also applies pending migrations.
+    """Open ``path``; a writable open also applies pending migrations. A read-only open of an
+    older file migrates it first, unless ``upgrade`` is False (then DatabaseOutdated).
 
     Retries for ``wait_seconds`` when another process holds the lock, then raises DatabaseBusy.
     """
@@ -82,15 +88,19 @@ def connect(
     elif schema_version(con) < latest_version():
         # A file written by an older release: migrate it once through a brief writer, then read.
         con.close()
+        if not upgrade:
+            raise DatabaseOutdated(f"{path}: written by an older release; any command without "
+                                   "--dry-run upgrades it (e.g. `python -m dashboard articles`)")
         connect(path, read_only=False, wait_seconds=wait_seconds).close()
         return connect(path, read_only=True, wait_seconds=wait_seconds)
     return con
 
 
 @contextlib.contextmanager
-def reader(path: str | Path, *, wait_seconds: float = 5.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived read-only connection."""
-    con = connect(path, read_only=True, wait_seconds=wait_seconds)
+def reader(path: str | Path, *, wait_seconds: float = 5.0,
+           upgrade: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived read-only connection (``upgrade``: see connect)."""
+    con = connect(path, read_only=True, wait_seconds=wait_seconds, upgrade=upgrade)
     try:
         yield con
     finally:
@@ -149,9 +159,10 @@ class Database:
         return self._path.exists()
 
     @contextlib.contextmanager
-    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A short-lived read-only connection."""
-        with reader(self._path, wait_seconds=self.wait_seconds) as con:
+    def read(self, *, upgrade: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A short-lived read-only connection (``upgrade`` False: an older file is not migrated,
+        DatabaseOutdated instead, so nothing is written)."""
+        with reader(self._path, wait_seconds=self.wait_seconds, upgrade=upgrade) as con:
             yield con
 
     @contextlib.contextmanager

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.records import Article
+from dashboard.store import history
 from dashboard.store.companies import company_ids_matching
 
 ARTICLE_COLUMNS = [
@@ -71,51 +72,6 @@ def as_python_lists(frame: pd.DataFrame, columns) -> pd.DataFrame:
 
 # --- writes --------------------------------------------------------------------------------------
 
-def stored_hashes(con: duckdb.DuckDBPyConnection, table: str, key: str, ids: list[str]) -> dict[str, str]:
-    """id → content_hash for the ids already stored (``table``/``key`` are fixed names, not input)."""
-    if not ids:
-        return {}
-    wanted = pd.DataFrame({"id": ids})
-    con.register("wanted_ids", wanted)
-    try:
-        rows = con.execute(
-            f"SELECT t.{key}, t.content_hash FROM {table} t JOIN wanted_ids w ON w.id = t.{key}"
-        ).fetchall()
-    finally:
-        con.unregister("wanted_ids")
-    return dict(rows)
-
-
-def classify_by_hash(con: duckdb.DuckDBPyConnection, table: str, key: str, records: list):
-    """(status per record, records to add, records to update), comparing each record's
-    ``content_hash`` with the stored row of the same ``key`` (a fixed column name, not input)."""
-    previous = stored_hashes(con, table, key, [getattr(r, key) for r in records])
-    statuses, added, changed = [], [], []
-    for record in records:
-        old = previous.get(getattr(record, key))
-        if old == record.content_hash:
-            statuses.append("unchanged")
-        elif old is None:
-            statuses.append("added")
-            added.append(record)
-        else:
-            statuses.append("updated")
-            changed.append(record)
-    return statuses, added, changed
-
-
-def bulk_insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
-    """INSERT every row of ``frame`` (columns named as in ``table``) in one statement."""
-    if frame.empty:
-        return
-    con.register("new_rows", frame)
-    try:
-        columns = ", ".join(frame.columns)
-        con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM new_rows")
-    finally:
-        con.unregister("new_rows")
-
-
 def _company_ids(article: Article) -> list[str]:
     """The article's distinct company ids, sorted (as the row's ``company_ids`` list holds them)."""
     return sorted({company_id for company_id, _ in article.company_links})
@@ -128,45 +84,68 @@ TAG_KEYS_SQL = "[lower(t) for t in CAST({} AS VARCHAR[])]"
 COMPANY_KEYS_SQL = "list_sort(list_distinct([lower(c) for c in CAST({} AS VARCHAR[])]))"
 
 
-def save_articles(con: duckdb.DuckDBPyConnection, articles: list[Article], now: datetime) -> list[str]:
-    """Store articles; returns 'added', 'updated' or 'unchanged' for each (by content hash).
+def stored_articles(con: duckdb.DuckDBPyConnection, ids) -> dict[str, history.Stored]:
+    """The stored version of each of ``ids`` that exists, its ``record`` an Article."""
+    found = history.load_stored(con, history.ARTICLES, ids)
+    if not found:
+        return found
+    links: dict[str, list[tuple[str, str]]] = {}
+    con.register("link_ids", pd.DataFrame({"id": list(found)}, dtype=object))
+    try:
+        for article_id, company_id, how in con.execute(
+                "SELECT c.article_id, c.company_id, c.how FROM article_companies c "
+                "JOIN link_ids w ON w.id = c.article_id ORDER BY c.article_id, c.rowid").fetchall():
+            links.setdefault(article_id, []).append((company_id, how))
+    finally:
+        con.unregister("link_ids")
+    for article_id, stored in found.items():
+        row = stored.row
+        stored.record = Article(
+            **{c: row[c] for c in ARTICLE_COLUMNS}, content_hash=row["content_hash"],
+            tags=list(stored.tags), tag_origins=dict(stored.tag_origins),
+            company_links=links.get(article_id, []), retracted=row["retracted_reason"]
+            if row["retracted_at"] is not None else None)
+    return found
 
-    New rows go in as one bulk insert in published_at order (a batch may hold thousands; time
-    order keeps date windows cheap to filter); changed rows are updated one by one, keeping
-    their first ``ingested_at``. The row's tag/company lists follow article_tags/article_companies.
+
+def save_articles(con: duckdb.DuckDBPyConnection, steps_by_id: dict[str, list],
+                  stored: dict[str, history.Stored], now: datetime) -> None:
+    """Store what merging each article's copies gave (``dashboard.ingest.merge``): ``steps_by_id``
+    maps each article id to its steps in order, ``stored`` is what was current before.
+
+    New articles go in as one bulk insert in published_at order (a batch may hold thousands; time
+    order keeps date windows cheap to filter); changed rows are rewritten in one UPDATE, keeping their
+    first ``ingested_at``. Every version is kept as a revision, every copy as an origin.
     """
-    statuses, added, changed = classify_by_hash(con, "articles", "article_id", articles)
-    for article in changed:
-        values = [getattr(article, c) for c in _STORED]
-        values[ARTICLE_COLUMNS.index("published_at")] = article.published_at.to_pydatetime()
-        assignments = ", ".join(f"{c} = ?" for c in _STORED if c != "article_id")
-        tags, company_ids = list(article.tags), _company_ids(article)
-        con.execute(
-            f"UPDATE articles SET {assignments}, updated_at = ?, "
-            f" tags = CAST(? AS VARCHAR[]), tag_keys = {TAG_KEYS_SQL.format('?')}, "
-            f" company_ids = CAST(? AS VARCHAR[]), company_keys = {COMPANY_KEYS_SQL.format('?')} "
-            "WHERE article_id = ?",
-            values[1:] + [now, tags, tags, company_ids, company_ids, article.article_id])
-        con.execute("DELETE FROM article_tags WHERE article_id = ?", [article.article_id])
-        con.execute("DELETE FROM article_companies WHERE article_id = ?", [article.article_id])
+    added = [steps[-1].record for key, steps in steps_by_id.items() if key not in stored]
+    changed = [steps[-1].record for key, steps in steps_by_id.items()
+               if key in stored and any(step.status != "unchanged" for step in steps)]
+    rows = _article_rows(changed)
+    rows["updated_at"] = pd.Timestamp(now)
+    history.update_rows(con, history.ARTICLES, rows, list_columns=("tags", "company_ids"), derived={
+        "tag_keys": TAG_KEYS_SQL.format("n.tags"), "company_keys": COMPANY_KEYS_SQL.format("n.company_ids")})
+    history.delete_rows(con, "article_companies", "article_id", [a.article_id for a in changed])
     _insert_articles(con, added, now)
-    written = added + changed
-    bulk_insert(con, "article_tags", pd.DataFrame(
-        [(a.article_id, tag, n) for a in written for n, tag in enumerate(a.tags)],
-        columns=["article_id", "tag", "position"]))
-    bulk_insert(con, "article_companies", pd.DataFrame(
-        [(a.article_id, company_id, how) for a in written for company_id, how in a.company_links],
+    history.insert_frame(con, "article_companies", pd.DataFrame(
+        [(a.article_id, company_id, how) for a in added + changed for company_id, how in a.company_links],
         columns=["article_id", "company_id", "how"]))
-    return statuses
+    history.write_history(con, history.ARTICLES, steps_by_id, stored, now,
+                          lambda article: {"company_ids": _company_ids(article)})
+
+
+def _article_rows(articles: list[Article]) -> pd.DataFrame:
+    """The stored columns of ``articles`` with their tag and company-id lists."""
+    rows = pd.DataFrame([{c: getattr(a, c) for c in _STORED} for a in articles], columns=_STORED)
+    rows["tags"] = pd.Series([list(a.tags) for a in articles], dtype=object)
+    rows["company_ids"] = pd.Series([_company_ids(a) for a in articles], dtype=object)
+    return rows
 
 
 def _insert_articles(con: duckdb.DuckDBPyConnection, added: list[Article], now: datetime) -> None:
     if not added:
         return
-    rows = pd.DataFrame([{c: getattr(a, c) for c in _STORED} for a in added], columns=_STORED)
+    rows = _article_rows(added)
     rows["ingested_at"] = pd.Timestamp(now)
-    rows["tags"] = pd.Series([list(a.tags) for a in added], dtype=object)
-    rows["company_ids"] = pd.Series([_company_ids(a) for a in added], dtype=object)
     rows["arrival"] = range(len(rows))
     columns = ", ".join(_STORED + ["ingested_at"])
     con.register("new_articles", rows)
@@ -184,8 +163,10 @@ def _insert_articles(con: duckdb.DuckDBPyConnection, added: list[Article], now: 
 
 # --- reads ---------------------------------------------------------------------------------------
 
-def _where(con, *, tags=(), companies=(), sources=(), since=None, until=None) -> tuple[str, list]:
-    clauses, params = [], []
+def _where(con, *, tags=(), companies=(), sources=(), since=None, until=None,
+           include_retracted: bool = False) -> tuple[str, list]:
+    # A retracted article is kept, but no view or export shows it unless asked (013).
+    clauses, params = ([] if include_retracted else ["a.retracted_at IS NULL"]), []
     wanted_tags = lower_list(tags)
     # The row's key lists (011) mirror article_tags/article_companies, lower-cased: one table
     # to scan, and the date clause below prunes row groups since rows are kept in time order.
@@ -205,23 +186,25 @@ def _where(con, *, tags=(), companies=(), sources=(), since=None, until=None) ->
     return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), params
 
 
-_SELECT = (
-    f"SELECT {', '.join('a.' + c for c in ARTICLE_COLUMNS)}, a.tags, a.company_ids AS companies "
-    "FROM articles a "
-)
+_SELECTED = f"{', '.join('a.' + c for c in ARTICLE_COLUMNS)}, a.tags, a.company_ids AS companies"
+_SELECT = f"SELECT {_SELECTED} FROM articles a "
+_SELECT_WITH_RETRACTION = f"SELECT {_SELECTED}, a.retracted_at, a.retracted_reason FROM articles a "
 
 
 def query_articles(con: duckdb.DuckDBPyConnection, *, tags=(), companies=(), sources=(),
-                   since=None, until=None, limit: int | None = None) -> pd.DataFrame:
-    """Articles matching the filters (docs/architecture.md "Filters"), newest first."""
+                   since=None, until=None, limit: int | None = None,
+                   include_retracted: bool = False) -> pd.DataFrame:
+    """Articles matching the filters (docs/architecture.md "Filters"), newest first; with
+    ``include_retracted`` also the retracted ones, with ``retracted_at`` and ``retracted_reason``."""
     where, params = _where(con, tags=tags, companies=companies, sources=sources,
-                           since=since, until=until)
+                           since=since, until=until, include_retracted=include_retracted)
+    select = _SELECT_WITH_RETRACTION if include_retracted else _SELECT
     limit_sql = ""
     if limit is not None:
         limit_sql = "LIMIT ?"
         params.append(int(limit))
     frame = con.execute(
-        f"{_SELECT} {where} ORDER BY a.published_at DESC, a.article_id {limit_sql}", params
+        f"{select} {where} ORDER BY a.published_at DESC, a.article_id {limit_sql}", params
     ).df()
     return as_python_lists(frame, ["tags", "companies"])
 
@@ -252,16 +235,18 @@ def tag_counts(con: duckdb.DuckDBPyConnection, *, companies=()) -> pd.DataFrame:
 def list_sources(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Every source name of articles and events, sorted case-insensitively."""
     rows = con.execute(
-        "SELECT source FROM articles UNION SELECT source FROM events WHERE source IS NOT NULL "
+        "SELECT source FROM articles WHERE retracted_at IS NULL UNION "
+        "SELECT source FROM events WHERE source IS NOT NULL AND retracted_at IS NULL "
         "ORDER BY lower(source), source"
     ).fetchall()
     return [r[0] for r in rows]
 
 
 def get_article(con: duckdb.DuckDBPyConnection, article_id: str) -> dict | None:
-    """One article with its tags, companies and how each company was linked."""
+    """One article (retracted or not: ``retracted_at``/``retracted_reason``) with its tags,
+    companies and how each company was linked."""
     frame = as_python_lists(
-        con.execute(f"{_SELECT} WHERE a.article_id = ?", [article_id]).df(), ["tags", "companies"]
+        con.execute(f"{_SELECT_WITH_RETRACTION} WHERE a.article_id = ?", [article_id]).df(), ["tags", "companies"]
     )
     if frame.empty:
         return None

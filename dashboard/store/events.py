@@ -7,9 +7,8 @@ import duckdb
 import pandas as pd
 
 from dashboard.records import Event
-from dashboard.store.articles import (
-    TAG_KEYS_SQL, as_python_lists, bulk_insert, lower_list, classify_by_hash, time_clauses,
-)
+from dashboard.store import history
+from dashboard.store.articles import TAG_KEYS_SQL, as_python_lists, lower_list, time_clauses
 from dashboard.store.companies import company_ids_matching
 
 EVENT_COLUMNS = [
@@ -19,33 +18,43 @@ EVENT_COLUMNS = [
 _STORED = EVENT_COLUMNS + ["origin", "content_hash"]
 
 
-def save_events(con: duckdb.DuckDBPyConnection, events: list[Event], now: datetime) -> list[str]:
-    """Store events; returns 'added', 'updated' or 'unchanged' for each (by content hash)."""
-    statuses, added, changed = classify_by_hash(con, "events", "event_id", events)
-    for event in changed:
-        values = [getattr(event, c) for c in _STORED]
-        values[EVENT_COLUMNS.index("ts")] = event.ts.to_pydatetime()
-        assignments = ", ".join(f"{c} = ?" for c in _STORED if c != "event_id")
-        tags = list(event.tags)
-        con.execute(
-            f"UPDATE events SET {assignments}, ingested_at = ?, "
-            f" tags = CAST(? AS VARCHAR[]), tag_keys = {TAG_KEYS_SQL.format('?')} WHERE event_id = ?",
-            values[1:] + [now, tags, tags, event.event_id])
-        con.execute("DELETE FROM event_tags WHERE event_id = ?", [event.event_id])
+def stored_events(con: duckdb.DuckDBPyConnection, ids) -> dict[str, history.Stored]:
+    """The stored version of each of ``ids`` that exists, its ``record`` an Event."""
+    found = history.load_stored(con, history.EVENTS, ids)
+    for stored in found.values():
+        row = stored.row
+        stored.record = Event(
+            **{c: row[c] for c in _STORED}, tags=list(stored.tags), tag_origins=dict(stored.tag_origins),
+            retracted=row["retracted_reason"] if row["retracted_at"] is not None else None)
+    return found
+
+
+def save_events(con: duckdb.DuckDBPyConnection, steps_by_id: dict[str, list],
+                stored: dict[str, history.Stored], now: datetime) -> None:
+    """Store what merging each event's copies gave (as store.articles.save_articles)."""
+    added = [steps[-1].record for key, steps in steps_by_id.items() if key not in stored]
+    changed = [steps[-1].record for key, steps in steps_by_id.items()
+               if key in stored and any(step.status != "unchanged" for step in steps)]
+    rows = _event_rows(changed)
+    rows["ingested_at"] = pd.Timestamp(now)
+    history.update_rows(con, history.EVENTS, rows, list_columns=("tags",),
+                        derived={"tag_keys": TAG_KEYS_SQL.format("n.tags")})
     _insert_events(con, added, now)
-    bulk_insert(con, "event_tags", pd.DataFrame(
-        [(e.event_id, tag, n) for e in added + changed for n, tag in enumerate(e.tags)],
-        columns=["event_id", "tag", "position"]))
-    return statuses
+    history.write_history(con, history.EVENTS, steps_by_id, stored, now, lambda event: {})
+
+
+def _event_rows(events: list[Event]) -> pd.DataFrame:
+    rows = pd.DataFrame([{c: getattr(e, c) for c in _STORED} for e in events], columns=_STORED)
+    rows["tags"] = pd.Series([list(e.tags) for e in events], dtype=object)
+    return rows
 
 
 def _insert_events(con: duckdb.DuckDBPyConnection, added: list[Event], now: datetime) -> None:
     """One bulk insert in ts order (time order keeps windows cheap), tag lists on the row (012)."""
     if not added:
         return
-    rows = pd.DataFrame([{c: getattr(e, c) for c in _STORED} for e in added], columns=_STORED)
+    rows = _event_rows(added)
     rows["ingested_at"] = pd.Timestamp(now)
-    rows["tags"] = pd.Series([list(e.tags) for e in added], dtype=object)
     rows["arrival"] = range(len(rows))
     columns = ", ".join(_STORED + ["ingested_at"])
     con.register("new_events", rows)
@@ -60,12 +69,15 @@ def _insert_events(con: duckdb.DuckDBPyConnection, added: list[Event], now: date
         con.unregister("new_events")
 
 
-def _where(con, *, kinds=(), companies=(), tags=(), sources=(), since=None, until=None) -> tuple[str, list]:
+def _where(con, *, kinds=(), companies=(), tags=(), sources=(), since=None, until=None,
+           include_retracted: bool = False) -> tuple[str, list]:
     clauses, params = [], []
     # The time bounds go first: rows are kept in ts order, so they prune whole row groups.
     time_sql, time_params = time_clauses("e.ts", since, until)
     clauses += time_sql
     params += time_params
+    if not include_retracted:  # kept, but no view or export shows it unless asked (013)
+        clauses.append("e.retracted_at IS NULL")
     wanted_kinds = lower_list(kinds)
     if wanted_kinds:
         clauses.append("list_contains(?, e.kind)")
@@ -85,12 +97,14 @@ def _where(con, *, kinds=(), companies=(), tags=(), sources=(), since=None, unti
 
 
 def query_events(con: duckdb.DuckDBPyConnection, *, kinds=(), companies=(), tags=(), sources=(),
-                 since=None, until=None) -> pd.DataFrame:
-    """Events matching the filters (docs/architecture.md "Filters"), oldest first."""
+                 since=None, until=None, include_retracted: bool = False) -> pd.DataFrame:
+    """Events matching the filters (docs/architecture.md "Filters"), oldest first; with
+    ``include_retracted`` also the retracted ones, with ``retracted_at`` and ``retracted_reason``."""
     where, params = _where(con, kinds=kinds, companies=companies, tags=tags, sources=sources,
-                           since=since, until=until)
+                           since=since, until=until, include_retracted=include_retracted)
+    extra = ", e.retracted_at, e.retracted_reason" if include_retracted else ""
     frame = con.execute(
-        f"SELECT {', '.join('e.' + c for c in EVENT_COLUMNS)}, e.tags "
+        f"SELECT {', '.join('e.' + c for c in EVENT_COLUMNS)}, e.tags{extra} "
         f"FROM events e {where} ORDER BY e.ts, e.event_id",
         params,
     ).df()
@@ -157,6 +171,14 @@ def event_facets(con: duckdb.DuckDBPyConnection, *, companies=()) -> dict[str, p
     for frame in (kinds, sources, tags):
         frame["events"] = frame["events"].astype("int64")
     return {"kinds": kinds, "sources": sources, "tags": tags}
+
+
+def get_event(con: duckdb.DuckDBPyConnection, event_id: str) -> dict | None:
+    """One event, retracted or not (``retracted_at``/``retracted_reason``), with its tags."""
+    frame = con.execute(
+        f"SELECT {', '.join('e.' + c for c in EVENT_COLUMNS)}, e.tags, e.retracted_at, "
+        "e.retracted_reason FROM events e WHERE e.event_id = ?", [event_id]).df()
+    return None if frame.empty else as_python_lists(frame, ["tags"]).iloc[0].to_dict()
 
 
 def count_events(con: duckdb.DuckDBPyConnection) -> int:
