@@ -133,13 +133,20 @@ def test_a_chart_window_opens_only_the_files_of_its_symbol(local_db, lake, tmp_p
 
 
 def test_tables_added_by_later_migrations_are_published_too(local_db, lake):
+    # A table no publish code names (as a later migration would add), and the revision and
+    # origin tables of issue 11, which came after the lake was written.
     with store.writer(local_db) as con:
-        con.execute("CREATE TABLE article_revisions (article_id VARCHAR, revision INTEGER, title VARCHAR)")
-        con.execute("INSERT INTO article_revisions VALUES ('a1', 1, 'first'), ('a1', 2, 'second')")
+        con.execute("CREATE TABLE annotations_added_later (article_id VARCHAR, revision INTEGER, title VARCHAR)")
+        con.execute("INSERT INTO annotations_added_later VALUES ('a1', 1, 'first'), ('a1', 2, 'second')")
+        local_revisions = con.execute("SELECT count(*) FROM article_revisions").fetchone()[0]
+        local_origins = con.execute("SELECT count(*) FROM article_origins").fetchone()[0]
+    assert local_revisions and local_origins
     publish(local_db, lake)
     with open_lake(lake).read() as con:
-        assert con.execute("SELECT revision, title FROM article_revisions ORDER BY revision").fetchall() == [
+        assert con.execute("SELECT revision, title FROM annotations_added_later ORDER BY revision").fetchall() == [
             (1, "first"), (2, "second")]
+        assert con.execute("SELECT count(*) FROM article_revisions").fetchone()[0] == local_revisions
+        assert con.execute("SELECT count(*) FROM article_origins").fetchone()[0] == local_origins
 
 
 def test_the_lake_store_refuses_writes(local_db, lake):

@@ -89,14 +89,11 @@ CHART_SHAPE_JS = """() => {
 LOAD_ARTICLES = 30_000
 
 
-def _page_state(page) -> dict:
-    """Once the page has settled on a chart or an error: what it shows."""
-    page.wait_for_function(
-        "() => { const g = document.querySelector('[data-testid=stPlotlyChart] .js-plotly-plot');"
-        " const text = document.body.innerText;"
-        " return !!(g && g.data && g.data.length) || !!document.querySelector('[data-testid=stException]')"
-        " || text.includes('Cannot read the lake') || /busy/i.test(text); }",
-        timeout=120_000)
+def _page_state(app) -> dict:
+    """Once the page is idle (tests/browser_helpers.py): what it shows. A load that ends in an
+    exception or an error still goes idle, so this never waits for luck."""
+    app.wait_idle(1)
+    page = app.page
     text = page.inner_text("body")
     return {"exception": page.locator("[data-testid=stException]").count(), "busy": "busy" in text.lower(),
             "lake_error": "Cannot read the lake" in text, "text": text}
@@ -113,6 +110,7 @@ def test_two_replicas_agree_and_readers_never_see_busy_while_30k_articles_publis
     import sys
     from urllib.parse import urlencode
 
+    from browser_helpers import AppPage, install
     from conftest import run_streamlit
     from dashboard.ingest.pipeline import ingest_paths
     from dashboard.screen import Filters, load_view
@@ -135,11 +133,13 @@ def test_two_replicas_agree_and_readers_never_see_busy_while_30k_articles_publis
 
     with run_streamlit(tmp_path / "no-such.duckdb") as first, run_streamlit(tmp_path / "no-such.duckdb") as second:
         context = browser.new_context(viewport={"width": 1400, "height": 1200})
-        pages = [context.new_page() for _ in range(3)]
+        install(context)
+        apps = [AppPage(context.new_page()) for _ in range(3)]
+        pages = [app.page for app in apps]
         for page, url in zip(pages, (first, second, first)):
             page.goto(url + query)
         try:
-            states = [_page_state(page) for page in pages]
+            states = [_page_state(app) for app in apps]
         finally:
             for i, page in enumerate(pages):
                 page.screenshot(path=str(config.PROJECT_ROOT / "test-output" / f"lake-start-{i}.png"))
@@ -155,17 +155,18 @@ def test_two_replicas_agree_and_readers_never_see_busy_while_30k_articles_publis
             cwd=config.PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         loads = 0
         while publisher.poll() is None:  # K=3 sessions keep reloading both replicas meanwhile
-            for page in pages:
-                page.reload()
-                state = _page_state(page)
+            for app in apps:
+                app.page.reload()
+                state = _page_state(app)
                 assert not state["exception"] and not state["busy"] and not state["lake_error"], state["text"][:500]
                 loads += 1
         output = publisher.communicate()[0]
         assert publisher.returncode == 0, output
         assert loads >= 3
-        for page in pages:  # the next load shows the new publish, with the exact count
-            page.reload()
-            page.get_by_role("tab", name=f"Articles ({expected:,})").wait_for(timeout=60_000)
+        for app in apps:  # the next load shows the new publish, with the exact count
+            app.page.reload()
+            assert not _page_state(app)["exception"]
+            assert _articles_tab(app.page) == f"Articles ({expected:,})"
         assert before != f"Articles ({expected:,})"
         assert pages[0].evaluate(CHART_SHAPE_JS) == pages[1].evaluate(CHART_SHAPE_JS)
         pages[1].screenshot(path=str(config.PROJECT_ROOT / "test-output" / "lake-replica.png"), full_page=False)
