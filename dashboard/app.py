@@ -359,6 +359,7 @@ def main() -> None:
             st.info(md(notice))
     status, is_warning = screen.price_status_line(view.last_refresh)
     (st.info if is_warning else st.caption)(md(status))
+    st.caption(md(screen.news_status_line(view.last_news_fetch)))
     if view.has_bars and not view.synthetic:
         sources = sorted({s for lv in view.listings for s in lv.sources})
         st.caption(md(f"Prices from the local store ({', '.join(sources)}); the app itself never calls Yahoo."))

@@ -24,8 +24,9 @@ from dashboard.screen.reader import (NOTHING_PICKED, ReaderBlock, ReaderPick, ar
                                      source_link)
 from dashboard.screen.scope import (MAX_CLAIM_TEXTS, MAX_REACTION_EVENTS, AnalysisScope, analysis_scope,
                                     claims_scope, load_claims, load_reactions, reaction_scope)
-from dashboard.screen.tables import (CLAIMS_HELP, MAX_TABLE_ROWS, REACTIONS_HELP, RETURN_COLUMNS, article_table, claim_rows, event_table,
-                                     listed_events, price_status_line, reaction_rows, shown_note, style_reactions,
+from dashboard.screen.tables import (CLAIMS_HELP, MAX_TABLE_ROWS, REACTIONS_HELP, RETURN_COLUMNS, article_table,
+                                     claim_rows, event_table, listed_events, news_status_line, price_status_line,
+                                     reaction_rows, shown_note, style_reactions,
                                      verdict_summary)
 from dashboard.timeutil import window_bounds
 
@@ -36,9 +37,11 @@ __all__ = [
     "picked_window", "url_choices",
     "DAYS_BEFORE_PEAK", "DEFAULT_WINDOW_DAYS", "ScreenOptions", "bar_span", "default_window", "load_article",
     "load_options", "load_view", "resolve_company", "ListingView", "ViewData",
-    "picked_point_ids", "picked_row_ids", "NOTHING_PICKED", "ReaderBlock", "ReaderPick", "article_blocks", "event_blocks", "reader_pick", "source_link",
+    "picked_point_ids", "picked_row_ids", "NOTHING_PICKED", "ReaderBlock", "ReaderPick", "article_blocks",
+    "event_blocks", "reader_pick", "source_link",
     "MAX_CLAIM_TEXTS", "MAX_REACTION_EVENTS", "AnalysisScope", "analysis_scope", "claims_scope", "load_claims",
     "load_reactions", "reaction_scope",
-    "CLAIMS_HELP", "MAX_TABLE_ROWS", "REACTIONS_HELP", "RETURN_COLUMNS", "article_table", "claim_rows", "event_table", "listed_events",
-    "price_status_line", "reaction_rows", "shown_note", "style_reactions", "verdict_summary", "window_bounds",
+    "CLAIMS_HELP", "MAX_TABLE_ROWS", "REACTIONS_HELP", "RETURN_COLUMNS", "article_table", "claim_rows", "event_table",
+    "listed_events", "news_status_line", "price_status_line", "reaction_rows", "shown_note", "style_reactions",
+    "verdict_summary", "window_bounds",
 ]

@@ -203,3 +203,13 @@ def price_status_line(last_refresh: dict | None) -> tuple[str, bool]:
     if status == "fetched":
         return f"Prices: event windows fetched from Yahoo at {when}; cached in the local store.", False
     return f"Prices: the local store already held every event window at the last refresh ({when}).", False
+
+
+def news_status_line(last_fetch: dict | None) -> str:
+    """One sentence on when news was last fetched from Yahoo (`news fetch`, run by `make run`)."""
+    if last_fetch is None:
+        return ("News: never fetched from Yahoo here — showing ingested files only "
+                "(run: python -m dashboard news fetch).")
+    when = pd.Timestamp(last_fetch["fetched_at"]).tz_convert("UTC").strftime("%Y-%m-%d %H:%M UTC")
+    return (f"News: last fetched from Yahoo at {when} ({last_fetch['items']} stories for "
+            f"{', '.join(last_fetch['symbols'])}).")
