@@ -7,15 +7,13 @@ text, never as HTML.
 from __future__ import annotations
 
 import os
-import re
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, config, store, taxonomy, versions
+from dashboard import charts, config, store, versions
 from dashboard.app_exports import render_export_buttons
 from dashboard.formatting import markdown_literal as md
-from dashboard.formatting import markdown_paragraphs as md_paragraphs
 from dashboard import screen
 from dashboard.lake.catalog import LakeError, LakeLocation
 from dashboard.screen import Filters
@@ -69,24 +67,17 @@ def cached_article(db_name: str, stamp: float, article_id: str) -> dict | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Hooks for later features (issue 5: exports, issue 6: reactions)
-
-
-def render_exports(fig, view: screen.ViewData) -> None:
-    """Download buttons under the figure (dashboard/app_exports.py)."""
-    render_export_buttons(st, fig, view, view.filters, db=DB)
+# The analysis tables
 
 
 def reaction_frame(view: screen.ViewData, stamp: tuple) -> tuple[pd.DataFrame, str]:
     """The reaction rows of the screen's events (empty when there are none or no listings), and
     a note when a large window measures only some of them."""
-    if view.events.empty or not view.listings:
-        return screen.reaction_rows(None, view.zone), ""
-    scope, note = screen.reaction_scope(view, screen.MAX_REACTION_EVENTS)
+    measured = not view.events.empty and view.listings
+    scope, note = screen.reaction_scope(view, screen.MAX_REACTION_EVENTS) if measured else (None, "")
     if scope is None:
         return screen.reaction_rows(None, view.zone), note
-    table = cached_reactions(DB.name, stamp, scope)
-    return screen.reaction_rows(table, view.zone, view.events["event_id"]), note
+    return screen.reaction_rows(cached_reactions(DB.name, stamp, scope), view.zone, view.events["event_id"]), note
 
 
 def render_reactions(view: screen.ViewData, stamp: tuple, rows: pd.DataFrame, note: str = "") -> None:
@@ -98,12 +89,7 @@ def render_reactions(view: screen.ViewData, stamp: tuple, rows: pd.DataFrame, no
     if rows.empty:
         st.caption("No events to measure in this window.")
     else:
-        st.caption(
-            "Returns from the last price before the event, counted from the listing's first trade at or after it "
-            "(exchange calendars: a closed market waits for its next open — see *wait*). Abnormal = minus the "
-            "benchmark over the same instants, in basis points. Timed events first. Pick a row to highlight its "
-            "event on the chart and read it below."
-        )
+        st.caption(screen.REACTIONS_HELP)
         if any(config.SYNTHETIC_LABEL in n for n in rows["notes"]):
             st.warning(f"⚠ Figures computed from the {md(config.SYNTHETIC_LABEL)}.")
         state = st.dataframe(
@@ -112,7 +98,7 @@ def render_reactions(view: screen.ViewData, stamp: tuple, rows: pd.DataFrame, no
             column_config={"event_id": None, "event": st.column_config.TextColumn(width="medium"),
                            "notes": st.column_config.TextColumn(width="large")},
         )
-        _take_new_selection("reaction_table", _selection_ids(state, rows, "event_id"), "selected_event")
+        _take_new_selection("reaction_table", screen.picked_row_ids(state, rows, "event_id"), "selected_event")
 
     st.subheader("Reported vs computed")
     scope, claims_note = screen.claims_scope(view, screen.MAX_CLAIM_TEXTS)
@@ -123,11 +109,7 @@ def render_reactions(view: screen.ViewData, stamp: tuple, rows: pd.DataFrame, no
     if claim_table.empty:
         st.caption("No price-move claims in the filtered articles and events.")
         return
-    st.caption(
-        md(screen.verdict_summary(claims))
-        + " — each figure a text gives, checked against the stored bars of the session it speaks of "
-        "(close, intraday extreme or price at publication; rules in docs/analysis.md)."
-    )
+    st.caption(md(screen.verdict_summary(claims)) + screen.CLAIMS_HELP)
     st.dataframe(
         claim_table, key="claims_table", hide_index=True, width="stretch", height=320,
         column_config={"quote": st.column_config.TextColumn(width="large"),
@@ -137,9 +119,6 @@ def render_reactions(view: screen.ViewData, stamp: tuple, rows: pd.DataFrame, no
 
 # ---------------------------------------------------------------------------------------------
 # State: URL ⇄ widgets
-
-
-WIDGET_KEYS = ("company", "tags", "sources", "kinds", "dates", "zone", "interval", "price_mode", "reference", "parity")
 
 
 def seed_state_from_url() -> None:
@@ -152,6 +131,15 @@ def seed_state_from_url() -> None:
     st.session_state["selected_event"] = st.query_params.get("event") or None
     st.session_state["selected_article"] = st.query_params.get("article") or None
     st.session_state["_seeded"] = True
+
+
+def _seed_choices(key: str, wanted, offered, noun: str, notices: list[str], *, ignore_case: bool = True) -> None:
+    """A multiselect's values: the URL's on the first run (an unknown one becomes a notice), then
+    only those still offered (another company offers other tags)."""
+    if key not in st.session_state:
+        st.session_state[key], unknown = screen.url_choices(wanted, offered, noun, ignore_case=ignore_case)
+        notices += unknown
+    st.session_state[key] = [v for v in st.session_state[key] if v in offered]
 
 
 def sidebar(stamp: tuple) -> Filters:
@@ -177,28 +165,15 @@ def sidebar(stamp: tuple) -> Filters:
     st.sidebar.selectbox("Company", company_ids, key="company", format_func=lambda c: names.get(c, c))
 
     tag_labels = {t: f"{t} ({a} art., {e} ev.)" for t, a, e in options.tags}
-    if "tags" not in st.session_state:
-        st.session_state["tags"], unknown = screen.url_choices(url_filters.tags, tag_labels, "tag")
-        notices += unknown
-    st.session_state["tags"] = [t for t in st.session_state["tags"] if t in tag_labels]
+    _seed_choices("tags", url_filters.tags, tag_labels, "tag", notices)
     st.sidebar.multiselect(
         "Tags (any of)", list(tag_labels), key="tags", format_func=lambda t: tag_labels.get(t, t),
         help="Counts: articles and events carrying the tag. Narrows articles, events and chart markers alike.",
     )
-
-    if "sources" not in st.session_state:
-        st.session_state["sources"], unknown = screen.url_choices(url_filters.sources, options.sources, "source")
-        notices += unknown
-    st.session_state["sources"] = [s for s in st.session_state["sources"] if s in options.sources]
+    _seed_choices("sources", url_filters.sources, options.sources, "source", notices)
     st.sidebar.multiselect("Sources", options.sources, key="sources")
-
-    kind_options = options.kinds
-    if "kinds" not in st.session_state:
-        st.session_state["kinds"], unknown = screen.url_choices(url_filters.kinds, kind_options, "event kind",
-                                                                ignore_case=False)
-        notices += unknown
-    st.session_state["kinds"] = [k for k in st.session_state["kinds"] if k in kind_options]
-    st.sidebar.multiselect("Event kinds", kind_options, key="kinds")
+    _seed_choices("kinds", url_filters.kinds, options.kinds, "event kind", notices, ignore_case=False)
+    st.sidebar.multiselect("Event kinds", options.kinds, key="kinds")
 
     default_window = (options.default_start, options.default_end)
     if "dates" not in st.session_state:
@@ -233,12 +208,9 @@ def sidebar(stamp: tuple) -> Filters:
             except ValueError:
                 st.sidebar.warning(f"Reference time {text!r} is not a time; using the window start.")
 
-    dates = st.session_state.get("dates") or ()
-    start = end = None
-    if isinstance(dates, (tuple, list)) and len(dates) == 2 and tuple(dates) != default_window:
-        start, end = dates
-    elif isinstance(dates, (tuple, list)) and len(dates) == 1:
-        st.sidebar.caption("Pick an end date too; showing the default window meanwhile.")
+    start, end, hint = screen.picked_window(st.session_state.get("dates"), default_window)
+    if hint:
+        st.sidebar.caption(hint)
 
     return Filters(
         company=st.session_state["company"],
@@ -256,13 +228,10 @@ def sidebar(stamp: tuple) -> Filters:
 
 
 def mirror_to_url(filters: Filters) -> None:
-    params = filters.to_query_params()
-    if filters.company == screen.DEFAULT_COMPANY:
-        params.pop("company", None)
+    params = filters.to_query_params()  # only what differs from the defaults
     for name in ("selected_event", "selected_article"):
-        value = st.session_state.get(name)
-        if value:
-            params[name.split("_")[1]] = value
+        if st.session_state.get(name):
+            params[name.split("_")[1]] = st.session_state[name]
     current = {k: st.query_params.get_all(k) for k in st.query_params}
     wanted = {k: v if isinstance(v, list) else [v] for k, v in params.items()}
     if st.query_params.get("as_of"):  # a lake read as of a time stays as of that time
@@ -276,69 +245,44 @@ def mirror_to_url(filters: Filters) -> None:
 # Tables and the reader
 
 
-def _link(url: object, label: str) -> None:
-    text = "" if url is None or (isinstance(url, float) and pd.isna(url)) else str(url).strip()
-    if not text:
+def render_table(key: str, rows: pd.DataFrame, total: int, noun: str, as_shown, id_column: str, target: str) -> None:
+    """The events or articles table (``as_shown(rows)`` formats it): a picked row opens it in the
+    reader."""
+    if rows.empty:
+        st.caption(f"No matching {noun}.")
         return
-    if re.match(r"^https?://", text, re.IGNORECASE):
-        st.link_button(label, text)
-    else:
-        st.caption(f"Source link not shown (not an http/https address): {md(text)}")
+    note = screen.shown_note(len(rows), total, noun)
+    if note:
+        st.caption(md(note))
+    state = st.dataframe(as_shown(rows), key=key, on_select="rerun", selection_mode="single-row", hide_index=True,
+                         width="stretch")
+    _take_new_selection(key, screen.picked_row_ids(state, rows, id_column), target)
 
 
 def render_reader(view: screen.ViewData, stamp: tuple) -> None:
+    """The picked event and its article, as escaped markdown from ``screen.reader``."""
     st.subheader("Reader")
-    event_id = st.session_state.get("selected_event")
-    article_id = st.session_state.get("selected_article")
-    event = None
-    if event_id:
-        match = view.events[view.events["event_id"] == event_id] if len(view.events) else view.events
-        if len(match):
-            event = match.iloc[0].to_dict()
-            article_id = event.get("article_id") or None
-            if isinstance(article_id, float):
-                article_id = None
-        else:
-            st.caption("The selected event is not in the current filters.")
+    pick = screen.reader_pick(view, st.session_state.get("selected_event"), st.session_state.get("selected_article"))
+    if pick.note:
+        st.caption(pick.note)
     with st.container(border=True, key="reader"):
-        if event is None and not article_id:
-            st.caption("Click a marker on the chart or pick a row in the tables to read it here.")
+        if pick.event is None and not pick.article_id:
+            st.caption(screen.NOTHING_PICKED)
             return
-        if event is not None:
-            st.markdown(f"**Event** · {md(event.get('kind'))} · {md(taxonomy.STANCE_GROUPS[taxonomy.stance_group(event.get('kind'), event.get('stance'))].label)}")
-            st.markdown(f"#### {md(event.get('headline'))}")
-            st.caption(md(screen.times_line(event["ts"], event.get("precision") or "minute", event.get("ts_zone"))))
-            details = [("Actor", event.get("actor")), ("Source", event.get("source")), ("Figure", event.get("value")),
-                       ("Tags", "; ".join(event.get("tags") or []))]
-            st.markdown("  \n".join(f"**{k}:** {md(v)}" for k, v in details if v and not (isinstance(v, float) and pd.isna(v))))
-            if event.get("detail"):
-                st.markdown(md_paragraphs(event.get("detail")))
-            _link(event.get("source_url"), "Open the event's source ↗")
-        if article_id:
-            article = cached_article(DB.name, stamp, article_id)
-            if article is None:
-                st.caption(f"Article {md(article_id)} is no longer in the database.")
-                return
-            if event is not None:
+        blocks = screen.event_blocks(pick.event) if pick.event is not None else []
+        if pick.article_id:
+            article = cached_article(DB.name, stamp, pick.article_id)
+            blocks += screen.article_blocks(article, pick.article_id, after_event=pick.event is not None)
+        for block in blocks:
+            if block.kind == "link":
+                st.link_button(block.text, block.url)
+            elif block.kind == "divider":
                 st.divider()
-            st.markdown("**Article**")
-            retracted = versions.retraction_line(article.get("retracted_at"), article.get("retracted_reason"))
-            if retracted:
-                st.warning(md(retracted + " — hidden from lists, charts and exports; kept for the record."))
-            st.markdown(f"### {md(article.get('title'))}")
-            st.caption(
-                md(f"{article.get('source') or ''} · {article.get('region') or ''}")
-                + "  \n" + md(screen.times_line(article["published_at"], article.get("published_precision") or "minute", article.get("published_zone")))
-            )
-            if article.get("tags"):
-                st.markdown("**Tags:** " + md("; ".join(article["tags"])))
-            for label, key in (("Subtitle", "subtitle"), ("Summary", "summary"), ("Background", "background"),
-                               ("Insights", "insights"), ("Text", "body")):
-                value = article.get(key)
-                if value and not (isinstance(value, float) and pd.isna(value)):
-                    st.markdown(f"**{label}**")
-                    st.markdown(md_paragraphs(value))
-            _link(article.get("url"), "Open the article's source ↗")
+            elif block.kind == "warning":
+                st.warning(block.text)
+            else:
+                (st.caption if block.kind == "caption" else st.markdown)(block.text)
+        if pick.article_id and article is not None:
             render_versions(article.get("history"))
 
 
@@ -360,34 +304,6 @@ def render_versions(past: dict | None) -> None:
 # The page
 
 
-def _selection(state, name: str) -> list:
-    """``state.selection.<name>`` of a widget's return value or its session-state entry."""
-    try:
-        selection = state["selection"] if isinstance(state, dict) else state.selection
-        return list((selection.get(name) if isinstance(selection, dict) else getattr(selection, name)) or [])
-    except (AttributeError, KeyError, TypeError):
-        return []
-
-
-def _selection_ids(state, rows: pd.DataFrame, id_column: str) -> list[str]:
-    picked = _selection(state, "rows")
-    return [str(rows.iloc[i][id_column]) for i in picked if isinstance(i, int) and 0 <= i < len(rows)]
-
-
-def _chart_selection(state) -> list[str]:
-    points = _selection(state, "points")
-    if not points:
-        return []
-    ids = []
-    for point in points or []:
-        data = point.get("customdata") if isinstance(point, dict) else None
-        if isinstance(data, (list, tuple)):
-            data = data[0] if data else None
-        if data:
-            ids.append(str(data))
-    return ids
-
-
 def _take_new_selection(name: str, ids: list[str], target: str) -> None:
     """A widget's selection wins only when it changed since the last run (newest click wins)."""
     previous = st.session_state.get(f"_last_{name}")
@@ -402,15 +318,15 @@ def _take_new_selection(name: str, ids: list[str], target: str) -> None:
 def apply_pending_selections(view: screen.ViewData, reactions: pd.DataFrame) -> None:
     """A click in a table below the chart reruns the page before that table is drawn again;
     take it now so the chart drawn above it already highlights the picked event."""
-    _take_new_selection("chart", _chart_selection(st.session_state.get("overlay_chart")), "selected_event")
-    _take_new_selection("reaction_table", _selection_ids(st.session_state.get("reaction_table"), reactions, "event_id"),
-                        "selected_event")
+    state = st.session_state
+    _take_new_selection("chart", screen.picked_point_ids(state.get("overlay_chart")), "selected_event")
+    tables = [("reaction_table", reactions, "event_id", "selected_event")]
     if len(view.events):
-        _take_new_selection("event_table", _selection_ids(st.session_state.get("event_table"), screen.listed_events(view, screen.MAX_TABLE_ROWS),
-                                                          "event_id"), "selected_event")
+        tables.append(("event_table", screen.listed_events(view, screen.MAX_TABLE_ROWS), "event_id", "selected_event"))
     if len(view.articles):
-        _take_new_selection("article_table", _selection_ids(st.session_state.get("article_table"), view.articles,
-                                                            "article_id"), "selected_article")
+        tables.append(("article_table", view.articles, "article_id", "selected_article"))
+    for key, rows, id_column, target in tables:
+        _take_new_selection(key, screen.picked_row_ids(state.get(key), rows, id_column), target)
 
 
 def _theme_type() -> str:
@@ -506,37 +422,19 @@ def main() -> None:
             fig, key="overlay_chart", on_select="rerun", selection_mode="points", theme=None,
             config=charts.chart_config(screen.figure_filename(filters, view)),
         )
-        _take_new_selection("chart", _chart_selection(chart_state), "selected_event")
-        render_exports(fig, view)
+        _take_new_selection("chart", screen.picked_point_ids(chart_state), "selected_event")
+        render_export_buttons(st, fig, view, view.filters, db=DB)  # downloads under the figure
 
     render_reactions(view, stamp, reactions, reactions_note)
 
     events_tab, articles_tab = st.tabs([f"Events ({len(view.events):,})", f"Articles ({view.total_articles:,})"])
     with events_tab:
-        if view.events.empty:
-            st.caption("No matching events.")
-        else:
-            listed = screen.listed_events(view, screen.MAX_TABLE_ROWS)
-            note = screen.shown_note(len(listed), len(view.events), "events")
-            if note:
-                st.caption(md(note))
-            table_state = st.dataframe(
-                screen.event_table(listed, view.zone), key="event_table", on_select="rerun",
-                selection_mode="single-row", hide_index=True, width="stretch",
-            )
-            _take_new_selection("event_table", _selection_ids(table_state, listed, "event_id"), "selected_event")
+        listed = screen.listed_events(view, screen.MAX_TABLE_ROWS) if len(view.events) else view.events
+        render_table("event_table", listed, len(view.events), "events",
+                     lambda rows: screen.event_table(rows, view.zone), "event_id", "selected_event")
     with articles_tab:
-        if view.articles.empty:
-            st.caption("No matching articles.")
-        else:
-            note = screen.shown_note(len(view.articles), view.total_articles, "articles")
-            if note:
-                st.caption(md(note))
-            article_state = st.dataframe(
-                screen.article_table(view.articles, view.zone), key="article_table", on_select="rerun",
-                selection_mode="single-row", hide_index=True, width="stretch",
-            )
-            _take_new_selection("article_table", _selection_ids(article_state, view.articles, "article_id"), "selected_article")
+        render_table("article_table", view.articles, view.total_articles, "articles",
+                     lambda rows: screen.article_table(rows, view.zone), "article_id", "selected_article")
     mirror_to_url(filters)
     render_reader(view, stamp)
 

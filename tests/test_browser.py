@@ -143,7 +143,7 @@ GRID_CHECKBOX_X_PX = 15
 def default_view(rich_db):
     """What the server shows for the default filters: the events (with their article ids) the
     chart and the Events table are built from."""
-    from dashboard import view as screen
+    from dashboard import screen
 
     return screen.load_view(rich_db, screen.Filters(), max_articles=screen.MAX_TABLE_ROWS)
 
@@ -169,7 +169,7 @@ def url_event(page) -> str | None:
 
 
 def article_title(rich_db, article_id: str) -> str:
-    from dashboard import view as screen
+    from dashboard import screen
 
     return screen.load_article(rich_db, article_id)["title"]
 
@@ -209,7 +209,7 @@ def test_clicking_a_marker_opens_its_event_and_article_in_the_reader(server, app
 
 
 def test_picking_an_events_table_row_opens_it_in_the_reader(server, app_page, rich_db):
-    from dashboard import view as screen
+    from dashboard import screen
 
     filters = screen.Filters(kinds=("publication",))  # publications: each row has an article
     listed = screen.listed_events(screen.load_view(rich_db, filters, max_articles=screen.MAX_TABLE_ROWS))

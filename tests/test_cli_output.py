@@ -178,7 +178,7 @@ def test_help_states_the_real_defaults(capsys, argv, default):
 def test_parser_builds_without_the_data_libraries():
     """`python -m dashboard --help` and argument errors stay quick: handlers import the heavy parts."""
     heavy = ["pandas", "numpy", "plotly", "yfinance", "streamlit", "dashboard.analysis",
-             "dashboard.export", "dashboard.screen", "dashboard.view", "dashboard.ingest", "dashboard.prices.policy"]
+             "dashboard.export", "dashboard.screen", "dashboard.ingest", "dashboard.prices.policy"]
     code = ("import sys; from dashboard.cli import build_parser; build_parser()"
             ".parse_args(['export', 'chart', '--zone', 'ny']); "
             f"print([m for m in {heavy!r} if m in sys.modules])")

@@ -34,7 +34,7 @@ def all_events_view(case_db):
 def reactions(case_db, all_events_view):
     view = all_events_view
     with store.Database(case_db).read() as con:
-        return analysis_load.reactions(con, analysis_load.Filters(
+        return analysis_load.reactions(con, analysis_load.EventSelection(
             companies=[view.company_id], since=view.start, until=view.end - pd.Timedelta(microseconds=1)))
 
 

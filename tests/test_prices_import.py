@@ -223,7 +223,7 @@ def imported_case_db(folder, tmp_path_factory):
 
 def test_chart_draws_the_imported_daily_bars_over_a_long_window(imported_case_db, folder):
     from dashboard.charts import overlay_figure
-    from dashboard.view import Filters, load_view
+    from dashboard.screen import Filters, load_view
 
     specs = {spec["file"].name: spec for spec in folder[1]}
     view = load_view(imported_case_db, Filters(start=pd.Timestamp("2025-01-01").date(),
@@ -239,7 +239,7 @@ def test_chart_draws_the_imported_daily_bars_over_a_long_window(imported_case_db
 
 
 def test_a_short_window_still_draws_the_imported_minutes(imported_case_db):
-    from dashboard.view import Filters, load_view
+    from dashboard.screen import Filters, load_view
 
     view = load_view(imported_case_db, Filters(start=pd.Timestamp("2025-11-13").date(),
                                                end=pd.Timestamp("2025-11-18").date()))

@@ -344,3 +344,15 @@ def test_the_screen_opens_on_the_window_the_options_offer(request, db_name, comp
     view = load_view(db, Filters(company=company, zone=zone))
     assert (view.start_day, view.end_day) == (options.default_start, options.default_end)
     assert options.default_start is not None and options.default_start <= options.default_end
+
+
+def test_the_date_widget_gives_a_window_only_when_it_differs_from_the_default():
+    from dashboard.screen import picked_window
+
+    default = (dt.date(2025, 11, 13), dt.date(2025, 11, 18))
+    assert picked_window(default, default) == (None, None, "")  # the URL stays short
+    assert picked_window([dt.date(2025, 11, 1), dt.date(2025, 11, 2)], default) == (
+        dt.date(2025, 11, 1), dt.date(2025, 11, 2), "")
+    start_only = picked_window((dt.date(2025, 11, 1),), default)
+    assert start_only[:2] == (None, None) and "end date" in start_only[2]
+    assert picked_window(None, default) == picked_window((), default) == (None, None, "")

@@ -1,8 +1,8 @@
 """The thin loader: gather events, articles, listings, bars and sessions from the store, then
 hand them to the pure functions in reactions / parity / claims.
 
-Each function takes an open connection (``Database.read()``) and the filters of
-docs/architecture.md ("Filters").
+Each function takes an open connection (``Database.read()``) and an ``EventSelection``: which
+events and articles a table covers, with the filters' meaning of docs/architecture.md ("Filters").
 """
 from __future__ import annotations
 
@@ -28,7 +28,11 @@ FX_SYMBOL_FOR = {"HKD": "HKD=X"}  # Yahoo quotes "<CCY>=X" as units of CCY per U
 
 
 @dataclass
-class Filters:
+class EventSelection:
+    """Which events and articles an analysis table covers: any companies, a UTC time range.
+    (``screen.Filters`` is one screen's state — one company, a window of days in a display
+    zone, price mode; ``screen.AnalysisScope.selection()`` turns a screen into one of these.)"""
+
     tags: list[str] = field(default_factory=list)
     companies: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
@@ -81,7 +85,7 @@ def _frames(con, listings: pd.DataFrame, symbols, spans):
     return bars, sessions
 
 
-def reactions(con, filters: Filters) -> pd.DataFrame:
+def reactions(con, filters: EventSelection) -> pd.DataFrame:
     """The reaction table for the filtered events (docs/analysis.md), with the ADR premium."""
     events = store_events.query_events(con, kinds=filters.kinds, companies=filters.companies,
                                        tags=filters.tags, sources=filters.sources,
@@ -140,7 +144,7 @@ def company_parity(con, company_id: str, start=None, end=None, *, spans=None,
     )
 
 
-def claims(con, filters: Filters) -> pd.DataFrame:
+def claims(con, filters: EventSelection) -> pd.DataFrame:
     """Every move claim in the filtered articles and events, checked against stored bars.
 
     ``--kind`` narrows events only; articles are included unless kinds are given without

@@ -11,10 +11,13 @@ annotations, so every untrusted string goes through :func:`plain` before it reac
 
 - :mod:`.style` — sizes, budgets, themes, safe text, wall-clock times, the modebar config
 - :mod:`.events` — event hover text, labels, the key event, crowding into counts
-- :mod:`.rows` — the listing-side rows: volume, ADR parity, first-trade rings
-- :mod:`.overlay` — ``overlay_figure``: the rows planned and drawn on one time axis
+- :mod:`.layout` — ``plan_rows``: which rows the overlay has (per listing, parity, lanes) and where
+- :mod:`.rows` — one builder per listing-side row kind: price, volume, ADR parity; first-trade rings
+- :mod:`.lanes` — the timeline row: markers, day bands, counts
+- :mod:`.overlay` — ``overlay_figure``: the planned rows drawn, then what spans them
 """
 from dashboard.charts.events import crowded_events, event_short_name, key_event, label_width, place_labels
+from dashboard.charts.layout import Row, RowPlan, plan_rows
 from dashboard.charts.overlay import overlay_figure
 from dashboard.charts.rows import _first_trades
 from dashboard.charts.style import (
@@ -34,6 +37,7 @@ from dashboard.taxonomy import STANCE_GROUPS, stance_group
 
 __all__ = [
     "crowded_events", "event_short_name", "key_event", "label_width", "place_labels", "overlay_figure",
+    "Row", "RowPlan", "plan_rows",
     "_first_trades", "LABEL_PLOT_WIDTH_PX", "LANE_PX", "MARKER_PX", "MAX_COUNT_BUCKETS", "MAX_EVENT_LINES",
     "MAX_LABELS", "THEMES", "Theme", "chart_config", "plain", "wall_time", "STANCE_GROUPS", "stance_group",
 ]

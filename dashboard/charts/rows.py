@@ -1,4 +1,5 @@
-"""One builder per listing-side row: price-row helpers, volume, ADR parity, first-trade rings."""
+"""One builder per listing-side row kind: price, volume, ADR parity (and premium), plus the
+first-trade rings drawn on the price rows. The rows themselves are planned in :mod:`.layout`."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -8,8 +9,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import config, timeutil
+from dashboard.formatting import ZONE_LABELS
 from dashboard.charts.events import event_short_name
 from dashboard.charts.style import (
+    CANDLE_INTERVALS,
+    MAX_CANDLES,
+    PRICE_LINE_WIDTH,
     VOLUME_CAP_PERCENTILE,
     Theme,
     _axis,
@@ -24,6 +29,7 @@ from dashboard.screen.bars import volume_buckets
 from dashboard.taxonomy import STANCE_GROUPS, stance_group
 
 if TYPE_CHECKING:  # pragma: no cover
+    from dashboard.charts.layout import RowPlan
     from dashboard.screen.model import ListingView, ViewData
 
 
@@ -75,8 +81,49 @@ def _first_trades(view: "ViewData", event: dict) -> list[tuple["ListingView", di
     return found
 
 
-def _add_volume(fig: go.Figure, lv: "ListingView", colors: Theme, zone: str, row: int) -> None:
+def add_price_row(fig: go.Figure, lv: "ListingView", colors: Theme, zone: str, row: int,
+                  annotations: list) -> None:
+    """The listing's prices: candles for a few coarse bars, else a line broken where the exchange
+    shut; with no bars, a note saying so."""
+    bars = lv.bars
+    name = lv.symbol + (f" — {config.SYNTHETIC_LABEL}" if lv.synthetic else "")
+    if not len(bars):
+        yref = _axis("ref", row)
+        annotations.append(go.layout.Annotation(
+            text=f"No stored bars for {plain(lv.symbol)} in this window",
+            xref=f"x{yref[1:]} domain", yref=f"{yref} domain",
+            x=0.5, y=0.5, showarrow=False, font=dict(color=colors.text), name=f"no bars {lv.symbol}",
+        ))
+    elif lv.interval in CANDLE_INTERVALS and not lv.downsampled and len(bars) <= MAX_CANDLES:
+        fig.add_trace(
+            go.Candlestick(
+                x=wall_time(bars["ts"], zone), open=bars["open"], high=bars["high"], low=bars["low"],
+                close=bars["close"], name=name, legendgroup=lv.symbol,
+                increasing=dict(line=dict(color=colors.price, width=1), fillcolor=colors.paper),
+                decreasing=dict(line=dict(color=colors.price, width=1), fillcolor=colors.price),
+                showlegend=True,
+            ),
+            row=row, col=1,
+        )
+    else:
+        x_line, y_line = _break_at_closures(bars, lv)
+        zone_label = ZONE_LABELS.get(zone, zone)
+        fig.add_trace(
+            go.Scatter(
+                x=compact_times(wall_time(x_line, zone)), y=compact_values(y_line), mode="lines", connectgaps=False,
+                name=name, legendgroup=lv.symbol, line=dict(color=colors.price, width=PRICE_LINE_WIDTH),
+                hovertemplate=f"{plain(lv.symbol)} %{{x|%a %Y-%m-%d %H:%M}} ({plain(zone_label)})"
+                f"<br>%{{y:,.2f}} {plain(lv.y_unit)}<extra></extra>",
+            ),
+            row=row, col=1,
+        )
+
+
+def add_volume_row(fig: go.Figure, lv: "ListingView", colors: Theme, zone: str, row: int) -> None:
     """Volume summed per display bucket, the axis capped so an opening spike leaves the rest visible."""
+    if not len(lv.bars):
+        fig.update_yaxes(title_text="vol", showticklabels=False, row=row, col=1)
+        return
     volume = lv.volume if lv.volume is not None else volume_buckets(lv.bars, "")
     if volume is None or volume.empty:
         return
@@ -109,7 +156,7 @@ def _add_volume(fig: go.Figure, lv: "ListingView", colors: Theme, zone: str, row
     fig.update_yaxes(title_text=title, title_font=dict(size=10), showticklabels=False, row=row, col=1)
 
 
-def _add_parity_rows(fig, view, parity, colors, zone, parity_row, premium_row, event, annotations) -> None:
+def add_parity_rows(fig, view, parity, colors, zone, parity_row, premium_row, event, annotations) -> None:
     """ADR vs the home-implied parity (USD per ADS), and the premium in %, from analysis.parity."""
     adr_symbol, home_symbol = view.parity_symbols or ("ADR", "home")
     by_symbol = {lv.symbol: lv for lv in view.listings}
@@ -172,14 +219,14 @@ def _add_parity_rows(fig, view, parity, colors, zone, parity_row, premium_row, e
     ))
 
 
-def _add_first_trades(fig, view, event, colors, zone, row_of, annotations) -> None:
+def add_first_trades(fig, view, event, colors, zone, plan: "RowPlan", annotations) -> None:
     """On each listing's row: a ring where it first trades after ``event`` and, when its market
     was shut, an arrow from the event to that first trade with the wait ("+2d 7h")."""
     name = event_short_name(event)
     event_ts = pd.Timestamp(event["ts"])
     color = STANCE_GROUPS[stance_group(event.get("kind"), event.get("stance"))].color
     for lv, trade in _first_trades(view, event):
-        row = row_of[("price", id(lv))]
+        row = plan.row("price", lv).number
         bars = lv.bars
         if bars.empty:
             continue

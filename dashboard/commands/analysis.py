@@ -45,9 +45,9 @@ def register(subparsers, common) -> None:
 
 
 def _filters(args):
-    from dashboard.analysis.load import Filters
+    from dashboard.analysis.load import EventSelection
 
-    return Filters(tags=args.tag, companies=args.company, sources=args.source, kinds=args.kind,
+    return EventSelection(tags=args.tag, companies=args.company, sources=args.source, kinds=args.kind,
                    since=args.since, until=args.until)
 
 

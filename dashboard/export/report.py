@@ -219,11 +219,9 @@ def analysis_table_for(db: Any, view: Any, name: str) -> pd.DataFrame | None:
 
     if name not in ANALYSIS_TABLES:
         raise ValueError(f"unknown analysis table {name!r} (one of {', '.join(ANALYSIS_TABLES)})")
-    filters = view.filters
-    wanted = analysis_load.Filters(
-        tags=list(filters.tags), companies=[view.company_id], sources=list(filters.sources),
-        kinds=list(filters.kinds), since=view.start, until=view.end - pd.Timedelta(microseconds=1),
-    )
+    from dashboard.screen import analysis_scope
+
+    wanted = analysis_scope(view).selection()
     with db.read() as con:
         if name == "reactions":
             return analysis_load.reactions(con, wanted)

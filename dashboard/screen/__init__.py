@@ -8,19 +8,25 @@ these; ``charts`` draws a ``ViewData``.
 - :mod:`.load` — ``load_view``, ``load_options``, the default window, one article
 - :mod:`.scope` — what the reaction and claims tables cover, and loading them
 - :mod:`.tables` — reaction / claims / events / articles tables as shown
+- :mod:`.picks` — the ids a click picked (table rows, chart points)
+- :mod:`.reader` — the reader panel's content: a picked event and its article as escaped markdown
 """
 from dashboard.formatting import ZONE_LABELS, ZONES, format_time, signed_bp, signed_pct, times_line
 from dashboard.screen.bars import (DEFAULT_MAX_POINTS, downsample_bars, downsample_frame, first_trades,
                                    volume_bucket_for, volume_buckets)
 from dashboard.screen.filters import (DEFAULT_COMPANY, INTERVALS, PRICE_MODE_LABELS, PRICE_MODES, Filters, parse_utc,
-                                      url_choices)
+                                      picked_window, url_choices)
 from dashboard.screen.load import (DAYS_BEFORE_PEAK, DEFAULT_WINDOW_DAYS, ScreenOptions, bar_span, default_window,
                                    load_article, load_options, load_view, resolve_company)
 from dashboard.screen.model import ListingView, ViewData, figure_filename
+from dashboard.screen.picks import picked_point_ids, picked_row_ids
+from dashboard.screen.reader import (NOTHING_PICKED, ReaderBlock, ReaderPick, article_blocks, event_blocks, reader_pick,
+                                     source_link)
 from dashboard.screen.scope import (MAX_CLAIM_TEXTS, MAX_REACTION_EVENTS, AnalysisScope, analysis_scope,
                                     claims_scope, load_claims, load_reactions, reaction_scope)
-from dashboard.screen.tables import (MAX_TABLE_ROWS, RETURN_COLUMNS, article_table, claim_rows, event_table,
-                                     listed_events, news_status_line, price_status_line, reaction_rows, shown_note, style_reactions,
+from dashboard.screen.tables import (CLAIMS_HELP, MAX_TABLE_ROWS, REACTIONS_HELP, RETURN_COLUMNS, article_table,
+                                     claim_rows, event_table, listed_events, news_status_line, price_status_line,
+                                     reaction_rows, shown_note, style_reactions,
                                      verdict_summary)
 from dashboard.timeutil import window_bounds
 
@@ -28,11 +34,14 @@ __all__ = [
     "ZONE_LABELS", "ZONES", "format_time", "signed_bp", "signed_pct", "times_line",
     "DEFAULT_MAX_POINTS", "downsample_bars", "downsample_frame", "first_trades", "volume_bucket_for", "volume_buckets",
     "DEFAULT_COMPANY", "INTERVALS", "PRICE_MODE_LABELS", "PRICE_MODES", "Filters", "figure_filename", "parse_utc",
-    "url_choices",
+    "picked_window", "url_choices",
     "DAYS_BEFORE_PEAK", "DEFAULT_WINDOW_DAYS", "ScreenOptions", "bar_span", "default_window", "load_article",
     "load_options", "load_view", "resolve_company", "ListingView", "ViewData",
+    "picked_point_ids", "picked_row_ids", "NOTHING_PICKED", "ReaderBlock", "ReaderPick", "article_blocks",
+    "event_blocks", "reader_pick", "source_link",
     "MAX_CLAIM_TEXTS", "MAX_REACTION_EVENTS", "AnalysisScope", "analysis_scope", "claims_scope", "load_claims",
     "load_reactions", "reaction_scope",
-    "MAX_TABLE_ROWS", "RETURN_COLUMNS", "article_table", "claim_rows", "event_table", "listed_events",
-    "news_status_line", "price_status_line", "reaction_rows", "shown_note", "style_reactions", "verdict_summary", "window_bounds",
+    "CLAIMS_HELP", "MAX_TABLE_ROWS", "REACTIONS_HELP", "RETURN_COLUMNS", "article_table", "claim_rows", "event_table",
+    "listed_events", "news_status_line", "price_status_line", "reaction_rows", "shown_note", "style_reactions",
+    "verdict_summary", "window_bounds",
 ]

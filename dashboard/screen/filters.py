@@ -162,6 +162,17 @@ def url_choices(wanted, offered, noun: str, *, ignore_case: bool = True) -> tupl
     return chosen, notices
 
 
+def picked_window(dates, default_window: tuple) -> tuple[dt.date | None, dt.date | None, str]:
+    """The date widget's value as ``Filters.start`` / ``end``: (None, None) for the default
+    window (the URL stays short and the window follows the data), and while only a start is
+    picked, with a hint to pick the end."""
+    if isinstance(dates, (tuple, list)) and len(dates) == 2 and tuple(dates) != tuple(default_window):
+        return dates[0], dates[1], ""
+    if isinstance(dates, (tuple, list)) and len(dates) == 1:
+        return None, None, "Pick an end date too; showing the default window meanwhile."
+    return None, None, ""
+
+
 def parse_utc(text: str) -> pd.Timestamp:
     try:
         stamp = pd.Timestamp(text)

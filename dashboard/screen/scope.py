@@ -32,9 +32,11 @@ class AnalysisScope:
     since: pd.Timestamp
     until: pd.Timestamp  # inclusive
 
-    def analysis_filters(self):
-        return analysis_load.Filters(tags=list(self.tags), companies=[self.company_id], sources=list(self.sources),
-                               kinds=list(self.kinds), since=self.since, until=self.until)
+    def selection(self) -> analysis_load.EventSelection:
+        """This scope as the analysis loader takes it."""
+        return analysis_load.EventSelection(tags=list(self.tags), companies=[self.company_id],
+                                            sources=list(self.sources), kinds=list(self.kinds),
+                                            since=self.since, until=self.until)
 
 
 def analysis_scope(view: ViewData) -> AnalysisScope:
@@ -84,7 +86,7 @@ def load_reactions(db: Any, scope: AnalysisScope) -> pd.DataFrame:
     """analysis.load.reactions for the screen's events (every listing of the company)."""
 
     with store.as_database(db).read() as con:
-        return analysis_load.reactions(con, scope.analysis_filters())
+        return analysis_load.reactions(con, scope.selection())
 
 
 def claims_scope(view: ViewData, limit: int = MAX_CLAIM_TEXTS) -> tuple[AnalysisScope | None, str]:
@@ -108,4 +110,4 @@ def load_claims(db: Any, scope: AnalysisScope) -> pd.DataFrame:
     """analysis.load.claims for the screen's articles and events."""
 
     with store.as_database(db).read() as con:
-        return analysis_load.claims(con, scope.analysis_filters())
+        return analysis_load.claims(con, scope.selection())

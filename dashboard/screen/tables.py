@@ -22,6 +22,18 @@ RETURN_COLUMNS = {
 }
 
 
+# What the app says under each analysis table's heading (markdown; no untrusted text in it).
+REACTIONS_HELP = (
+    "Returns from the last price before the event, counted from the listing's first trade at or after it "
+    "(exchange calendars: a closed market waits for its next open — see *wait*). Abnormal = minus the "
+    "benchmark over the same instants, in basis points. Timed events first. Pick a row to highlight its "
+    "event on the chart and read it below."
+)
+CLAIMS_HELP = (
+    " — each figure a text gives, checked against the stored bars of the session it speaks of "
+    "(close, intraday extreme or price at publication; rules in docs/analysis.md)."
+)
+
 def reaction_rows(table: pd.DataFrame, zone: str, event_ids: Iterable[str] | None = None) -> pd.DataFrame:
     """The reaction table as the screen shows it: timed events first (the story), then the
     day-precision ones, each in time order. Returns in % (signed, ×100), abnormal in bp, the
