@@ -62,3 +62,47 @@ def test_ticker_linked_news_shows_under_its_company(news_db, monkeypatch):
                                           "Options traders position for volatility"}
     assert any(c.value.replace("\\", "").startswith("News: never fetched from Yahoo here")
                for c in at.caption)
+
+
+# In a real browser: the same filters, typed and picked as a user does (tests/browser_helpers.py).
+
+
+@pytest.fixture(scope="module")
+def news_server(news_db):
+    from conftest import run_streamlit
+
+    with run_streamlit(news_db) as url:
+        yield url
+
+
+def _expected_articles(db, **params) -> int:
+    from dashboard import store
+    from dashboard.screen import Filters, load_view
+
+    filters = Filters.from_query_params({**WINDOW, **params})[0]
+    return load_view(store.Database(db, read_only=True), filters).total_articles
+
+
+@pytest.mark.browser
+def test_a_rule_tag_and_a_ticker_link_filter_the_news_in_the_browser(news_server, news_db, app_page):
+    from urllib.parse import urlencode
+
+    app, page = app_page, app_page.page
+    app.open(f"{news_server}/?{urlencode({**WINDOW, 'company': 'alibaba'})}")
+    everything = _expected_articles(news_db, company="alibaba")
+    articles_tab = page.get_by_role("tab", name="Articles", exact=False)
+    assert articles_tab.inner_text() == f"Articles ({everything:,})"
+    tags = page.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]").first.get_by_role("combobox")
+    app.click(tags)
+    app.fill(tags, "Pentagon list")  # a tag only a tagging rule gives
+    app.click(page.get_by_role("option", name="Pentagon list", exact=False).first, reruns=True)
+    app.press("Escape")
+    app.wait_idle()
+    one_rule = _expected_articles(news_db, company="alibaba", tags="Pentagon list")
+    assert 0 < one_rule < everything
+    assert articles_tab.inner_text() == f"Articles ({one_rule:,})"
+    # Tencent's news includes an article linked only by a ticker in the vendor's record.
+    app.open(f"{news_server}/?{urlencode({**WINDOW, 'company': 'tencent'})}")
+    linked = _expected_articles(news_db, company="tencent")
+    assert linked > 0
+    assert page.get_by_role("tab", name="Articles", exact=False).inner_text() == f"Articles ({linked:,})"
