@@ -9,7 +9,7 @@ import json
 import re
 import tomllib
 from collections import Counter
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
@@ -268,6 +268,22 @@ def test_market_move_articles_state_a_figure():
     assert len(movers) >= 8
     for rec in movers:
         assert re.search(r"\d+(?:\.\d+)?%", rec["summary"]), rec["title"]
+
+
+_MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+_MENTIONED_DAY = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})\b", re.I)
+
+
+def test_no_article_record_mentions_a_day_after_its_own_date():
+    """A record says what its source knew on its date; later facts belong to later records."""
+    for lineno, rec in ARTICLES:
+        published = datetime.fromisoformat(rec["published"]).date()  # in the record's own offset
+        text = " ".join(rec.get(f) or "" for f in ("title", "subtitle", "summary", "body"))
+        for match in _MENTIONED_DAY.finditer(text):
+            day = date(published.year, _MONTHS.index(match[1].lower()) + 1, int(match[2]))
+            if day > published + timedelta(days=180):  # "Dec 30" in a January record
+                day = day.replace(year=day.year - 1)
+            assert day <= published, f"reports.jsonl:{lineno}: mentions {match[0]}, after {published}"
 
 
 def test_some_articles_are_not_about_alibaba():

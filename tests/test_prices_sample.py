@@ -1,8 +1,11 @@
 """The offline sample: deterministic, calibrated to reported prices, labelled synthetic."""
+import datetime as dt
+import json
+
 import pandas as pd
 import pytest
 
-from dashboard import config, markets, store
+from dashboard import cli, config, markets, store
 from dashboard.prices import sample
 from dashboard.store import bars
 
@@ -26,6 +29,76 @@ def test_regenerating_equals_the_committed_files(tmp_path, committed):
     assert sorted(fresh) == sorted(committed) == sorted(sample.SYMBOLS)
     for symbol in fresh:
         pd.testing.assert_frame_equal(fresh[symbol], committed[symbol])
+
+
+def session_bars(frame, mic, day):
+    """(the session's bars, the previous session's bars), cut by the exchange calendar."""
+    sessions = markets.sessions(mic, sample.FIRST_DAY - dt.timedelta(days=7), sample.LAST_DAY)
+    position = sessions["session"].astype(str).tolist().index(day)
+
+    def bars(row):
+        return frame[(frame["ts"] >= row["open"]) & (frame["ts"] < row["close"])]
+    return bars(sessions.iloc[position]), bars(sessions.iloc[position - 1])
+
+
+# Figures as reported, each with what it measures (data/sample/README.md, "Calibration points"):
+# "close", "open" (first regular-session trade), "high" (the session's), or "HH:MM" (the price at
+# that local time, i.e. the close of the bar before it). Moves are from the previous close.
+REPORTED = [
+    ("BABA", "XNYS", "2025-11-12", "close", "-1.80", 157.91),          # ETNet
+    ("BABA", "XNYS", "2025-11-25", "open", "+3.9", None),              # CoinCentral, after results
+    ("9988.HK", "XHKG", "2025-11-24", "high", "more than +5", None),   # Bloomberg via China Daily HK
+    ("9988.HK", "XHKG", "2025-11-24", "close", "+4.67", 154.50),       # ts2.tech
+    ("9988.HK", "XHKG", "2025-11-27", "12:00", "-2.32", None),         # Sing Tao, at midday
+    ("BABA", "XNYS", "2025-11-28", "10:00", "-1", None),               # Barron's, "early" trading
+]
+
+
+@pytest.mark.parametrize("symbol, mic, day, measure, move, price", REPORTED,
+                         ids=[f"{r[0]}-{r[2]}-{r[3]}" for r in REPORTED])
+def test_reported_figure_holds_on_the_sample_session(committed, symbol, mic, day, measure, move, price):
+    spec = next(s for s in sample.SPECS if s.symbol == symbol)
+    bars_, previous = session_bars(committed[symbol], mic, day)
+    previous_close = previous["close"].iloc[-1]
+    if measure == "close":
+        value = bars_["close"].iloc[-1]
+    elif measure == "open":
+        value = bars_["open"].iloc[0]
+    elif measure == "high":
+        value = bars_["high"].max()
+        assert bars_["high"].idxmax() < bars_.index[-1]  # an intraday high, not the close
+    else:
+        when = pd.Timestamp(f"{day} {measure}").tz_localize(spec.zone)
+        value = bars_[bars_["ts"] < when]["close"].iloc[-1]
+    pct = (value / previous_close - 1) * 100
+    number = move.split()[-1]
+    if move.startswith("more than"):
+        assert pct > float(number)
+    else:
+        decimals = len(number.split(".")[1]) if "." in number else 0
+        assert round(pct, decimals) == float(number), f"{pct:+.3f}% vs reported {move}%"
+        # and it is the tick nearest to the reported move: the sample cannot be closer
+        assert abs(value - previous_close * (1 + float(number) / 100)) <= spec.tick / 2 + 1e-9
+    if price is not None:
+        assert value == pytest.approx(price, abs=spec.tick / 2)
+
+
+def test_claims_on_the_sample_differ_nowhere(case_db, capsys):
+    """No two sources in the corpus contradict each other on a price the sample covers, so every
+    checkable claim agrees (data/sample/README.md lists the near-disagreements and how they
+    resolve); what cannot be checked is pre-market or outside the sample's dates."""
+    assert cli.main(["claims", "--db", str(case_db), "--format", "json"]) == 0
+    claims = json.loads(capsys.readouterr().out)
+    assert claims
+    differs = [(c["source"], c["quote"], c["verdict_text"]) for c in claims if c["verdict"] == "differs"]
+    assert differs == []
+    unchecked = [c for c in claims if c["verdict"] == "cannot check"]
+    for claim in unchecked:
+        outside = claim["session"] is not None and claim["session"] > sample.LAST_DAY.isoformat()
+        assert claim["measure"] == "pre-market" or outside, claim["verdict_text"]
+    agreed = {(c["source"], c["session"], c["listing"]) for c in claims if c["verdict"] == "agrees"}
+    assert {("ETNet", "2025-11-12", "BABA"), ("CoinCentral", "2025-11-25", "BABA"),
+            ("Bloomberg", "2025-11-24", "9988.HK"), ("Sing Tao Headline", "2025-11-27", "9988.HK")} <= agreed
 
 
 @pytest.mark.parametrize("day, close", [

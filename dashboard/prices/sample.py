@@ -1,8 +1,8 @@
 """The offline sample: seeded synthetic 1-minute bars, calibrated to publicly reported prices.
 
 Not market data. Every bar is made here from a fixed seed; only a handful of points (daily closes,
-two intraday extremes) are pinned to prices reported in the press (see
-``docs/prices.md`` and ``data/sample/README.md`` for the sources). Between pinned points the path
+a few intraday prices and extremes, moves from the previous close) are pinned to figures reported
+in the press (see ``docs/prices.md`` and ``data/sample/README.md`` for the sources). Between pinned points the path
 is a Brownian bridge in log price, so it wanders realistically yet meets every anchor exactly.
 Regular sessions only, from :mod:`dashboard.markets`; ``HKD=X`` trades 24h on weekdays.
 """
@@ -42,8 +42,12 @@ class Spec:
     volume_per_minute: float      # typical shares per minute at midday
     closes: dict = dataclasses.field(default_factory=dict)    # "YYYY-MM-DD" -> close
     opens: dict = dataclasses.field(default_factory=dict)     # "YYYY-MM-DD" -> open
+    # "YYYY-MM-DD" -> open as a % move from the previous close (a report gives the move, not a price)
+    open_moves: dict = dataclasses.field(default_factory=dict)
     # "YYYY-MM-DD" -> [("HH:MM" local, price)]: the path passes through these
     intraday: dict = dataclasses.field(default_factory=dict)
+    # "YYYY-MM-DD" -> [("HH:MM" local, % move from the previous close)]: likewise, as moves
+    intraday_moves: dict = dataclasses.field(default_factory=dict)
     lows: dict = dataclasses.field(default_factory=dict)      # "YYYY-MM-DD" -> the day's low
     highs: dict = dataclasses.field(default_factory=dict)     # "YYYY-MM-DD" -> the day's high
     # "YYYY-MM-DD" -> [("HH:MM" local, extra volume factor, decay minutes)]
@@ -53,25 +57,31 @@ class Spec:
     band: tuple[float, float] | None = None  # hard price band (USD/HKD peg)
 
 
-# Pinned points (sources in data/sample/README.md). BABA: 11-12 close $157.91; 11-13 $159.84;
-# 11-14 flat until the FT report at 13:02 ET, an intraday low of $152.31 (-4.73%), close
-# $153.80; 11-17 pre-market $158.50, close $157.71; 11-18 close $159.72.
+# Pinned points (what each is, and its source: data/sample/README.md). BABA: 11-11 close $160.80
+# (derived, so that 11-12's reported -1.80% to $157.91 holds); 11-13 $159.84; 11-14 flat until
+# the FT report at 13:02 ET, Benzinga's intraday $152.31 (time not given, placed at 14:40) as the
+# day's low (reported lowest point about -4.7%), close $153.80; 11-17 opens near the $158.50
+# pre-market quote, closes $157.71; 11-18 close $159.72; 11-25 opens +3.9% after results;
+# 11-28 down 1% early (placed at 10:00).
 BABA = Spec(
     symbol="BABA", mic="XNYS", zone="America/New_York", tick=0.01, first_close=161.20,
     minute_vol=0.0007, daily_vol=0.02, volume_per_minute=30_000,
-    closes={"2025-11-12": 157.91, "2025-11-13": 159.84, "2025-11-14": 153.80,
-            "2025-11-17": 157.71, "2025-11-18": 159.72},
+    closes={"2025-11-11": 160.80, "2025-11-12": 157.91, "2025-11-13": 159.84,
+            "2025-11-14": 153.80, "2025-11-17": 157.71, "2025-11-18": 159.72},
     opens={"2025-11-14": 159.60, "2025-11-17": 158.40},
+    open_moves={"2025-11-25": 3.9},
     intraday={"2025-11-14": [("10:30", 159.90), ("12:00", 159.55), ("13:02", 159.40),
                              ("13:20", 156.20), ("13:50", 153.60), ("14:40", 152.31),
                              ("15:30", 153.30)]},
+    intraday_moves={"2025-11-28": [("10:00", -1.0)]},
     lows={"2025-11-14": 152.31},
     volume_bursts={"2025-11-14": [("13:02", 5.0, 40.0)], "2025-11-17": [("09:30", 1.5, 60.0)]},
 )
 
 # 9988.HK: 11-14 close HK$154.9 (HK shut before the story); 11-17 opened lower, low HK$152.1
 # early, high HK$158.0 on the Qwen app launch, faded after midday, closed unchanged at HK$154.9;
-# 11-18 -0.19%; 11-21 close HK$147.6; 11-24 HK$154.5; 11-25 HK$157.8.
+# 11-18 -0.19%; 11-21 close HK$147.6; 11-24 up more than 5% during the session (high HK$155.3,
+# +5.22%, an assumed level) and close HK$154.5 (+4.67%); 11-25 HK$157.8; 11-27 -2.32% at midday.
 HK9988 = Spec(
     symbol="9988.HK", mic="XHKG", zone="Asia/Hong_Kong", tick=0.1, first_close=156.0,
     minute_vol=0.0008, daily_vol=0.02, volume_per_minute=150_000,
@@ -79,9 +89,11 @@ HK9988 = Spec(
             "2025-11-21": 147.6, "2025-11-24": 154.5, "2025-11-25": 157.8},
     opens={"2025-11-17": 153.5},
     intraday={"2025-11-17": [("09:50", 152.1), ("11:20", 158.0), ("12:00", 156.2),
-                             ("14:30", 155.0)]},
+                             ("14:30", 155.0)],
+              "2025-11-24": [("10:40", 154.9), ("11:50", 154.0), ("14:20", 153.7)]},
+    intraday_moves={"2025-11-27": [("12:00", -2.32)]},
     lows={"2025-11-17": 152.1},
-    highs={"2025-11-17": 158.0},
+    highs={"2025-11-17": 158.0, "2025-11-24": 155.3},
     volume_bursts={"2025-11-17": [("09:30", 2.5, 45.0), ("11:00", 1.5, 40.0)]},
 )
 
@@ -96,7 +108,9 @@ HK2800 = Spec(
     minute_vol=0.0004, daily_vol=0.01, volume_per_minute=120_000, follows="9988.HK", beta=0.25,
 )
 
-# USD/HKD (HKD per USD) inside the peg's 7.75-7.85 band; Nov 2025 sat near 7.77-7.78.
+# USD/HKD (HKD per USD). No daily November 2025 rate was found; the start (7.776) and the clip
+# (7.76-7.79) are assumptions inside the Convertibility Undertaking band of 7.75-7.85 (the HKMA
+# reports 7.7705-7.8500 for 21 Jun-8 Oct 2025; data/sample/README.md).
 HKDX = Spec(
     symbol="HKD=X", mic=markets.FX, zone="UTC", tick=0.0001, first_close=7.7760,
     minute_vol=0.00002, daily_vol=0.0006, volume_per_minute=0, band=(7.7600, 7.7900),
@@ -168,11 +182,17 @@ def _u_shape(minutes: pd.DatetimeIndex) -> np.ndarray:
     return profile
 
 
-def _path_for_session(spec: Spec, rng, day, minutes, open_price, close_price) -> np.ndarray:
+def _intraday_anchors(spec: Spec, key: str, previous_close: float) -> list[tuple[str, float]]:
+    """The day's anchors as (local time, price), moves turned into prices off the previous close."""
+    moves = [(local, previous_close * (1 + pct / 100)) for local, pct in spec.intraday_moves.get(key, [])]
+    return sorted(spec.intraday.get(key, []) + moves)
+
+
+def _path_for_session(spec: Spec, rng, day, minutes, open_price, close_price, anchors) -> np.ndarray:
     """Prices at the n+1 minute boundaries of a session (first = open, last = close)."""
     n = len(minutes)
     points = [(0, open_price)]
-    for local, price in spec.intraday.get(day.isoformat(), []):
+    for local, price in anchors:
         points.append((_minute_index(minutes, day, local, spec.zone), price))
     points.append((n, close_price))
     path = np.empty(n + 1)
@@ -211,8 +231,12 @@ def generate_symbol(spec: Spec, leader: pd.DataFrame | None = None) -> pd.DataFr
     for (day, minutes), close_price in zip(sessions, closes):
         key = day.isoformat()
         gap = float(np.exp(rng.normal(0.0, spec.daily_vol * 0.4)))
-        open_price = spec.opens.get(key, previous_close * gap)
-        path = _path_for_session(spec, rng, day, minutes, open_price, close_price)
+        if key in spec.open_moves:
+            open_price = previous_close * (1 + spec.open_moves[key] / 100)
+        else:
+            open_price = spec.opens.get(key, previous_close * gap)
+        anchors = _intraday_anchors(spec, key, previous_close)
+        path = _path_for_session(spec, rng, day, minutes, open_price, close_price, anchors)
         if leader is not None:
             # Co-move: add beta x the leader's intraday log moves to this symbol's own path.
             lead = leader.set_index("ts").reindex(minutes)["close"].ffill().bfill().to_numpy()
