@@ -1,17 +1,21 @@
 """The market rules, each with one owner here: sessions (``exchange_calendars``, XNYS, XHKG), the
-next tradable instant, the price at a time, and quotes as of a time (FX, a home listing).
+session part of a time (pre-market, regular, after-hours), the next tradable instant, the price at
+a time, and quotes as of a time (FX, a home listing).
 
 Every timestamp in and out is tz-aware UTC (a naive input is read as UTC). Besides the real
 exchanges there is one pseudo-market, ``FX``: a currency pair such as ``HKD=X`` trades round the
 clock on weekdays, so its sessions are whole UTC weekdays.
 
 Sessions are ``[open, close)`` with the HKEX lunch break ``[break_start, break_end)`` shut.
+A US session also has extended hours: ``[pre_open, open)`` pre-market and ``[close, post_close)``
+after-hours (elsewhere ``pre_open = open`` and ``post_close = close``).
 A bar labelled ``ts`` covers ``[ts, ts + length)``; its close is the price at ``ts + length``.
 So "the price at time T" is the close of the last bar that had *finished* by T, and a quote is
 never taken from a bar that finished after T (no backward filling).
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from typing import Mapping
 
@@ -22,7 +26,13 @@ import pandas as pd
 from dashboard.timeutil import interval_length, to_utc, window
 
 FX = "FX"  # pseudo-MIC for currency pairs: open 24h Monday-Friday (UTC)
-SESSION_COLUMNS = ["session", "open", "break_start", "break_end", "close"]
+SESSION_COLUMNS = ["session", "open", "break_start", "break_end", "close", "pre_open", "post_close"]
+PRE, REGULAR, POST, CLOSED = "pre", "regular", "post", "closed"  # session parts
+# Extended hours by MIC: (zone, pre-market start, after-hours length). exchange_calendars has the
+# regular session (early closes included); US pre-market starts 04:00 ET and after-hours runs four
+# hours past the close (20:00 ET, 17:00 ET after a 13:00 early close).
+EXTENDED_HOURS = {mic: ("America/New_York", dt.time(4, 0), pd.Timedelta(hours=4))
+                  for mic in ("XNYS", "XNAS", "XASE", "ARCX", "BATS")}
 _LOOKAHEAD = pd.Timedelta(days=20)  # longer than any exchange holiday run
 
 
@@ -72,6 +82,7 @@ def sessions(mic: str, start, end) -> pd.DataFrame:
             "break_end": pd.NaT,
             "close": days + pd.Timedelta(days=1),
         })
+        frame["pre_open"], frame["post_close"] = frame["open"], frame["close"]
     else:
         cal = calendar(mic)
         first = max(cal.first_session, (lo - pd.Timedelta(days=2)).tz_localize(None).normalize())
@@ -86,10 +97,27 @@ def sessions(mic: str, start, end) -> pd.DataFrame:
             "break_end": schedule["break_end"].to_numpy(),
             "close": schedule["close"].to_numpy(),
         })
-    for column in ["open", "break_start", "break_end", "close"]:
+        _add_extended_hours(frame, mic)
+    for column in SESSION_COLUMNS[1:]:
         frame[column] = pd.to_datetime(frame[column], utc=True)
-    frame = frame[(frame["close"] > lo) & (frame["open"] < hi)]
+    frame = frame[(frame["post_close"] > lo) & (frame["pre_open"] < hi)]
     return frame.reset_index(drop=True)[SESSION_COLUMNS]
+
+
+def _add_extended_hours(frame: pd.DataFrame, mic: str) -> None:
+    """``pre_open``/``post_close`` columns: the extended-hours bounds, or open/close without them."""
+    frame["pre_open"], frame["post_close"] = frame["open"], frame["close"]
+    if mic in EXTENDED_HOURS and len(frame):
+        zone, start, after = EXTENDED_HOURS[mic]
+        days = pd.to_datetime(pd.Series([str(d) for d in frame["session"]]))
+        local = days + pd.Timedelta(hours=start.hour, minutes=start.minute)
+        frame["pre_open"] = local.dt.tz_localize(zone).dt.tz_convert("UTC").to_numpy()
+        frame["post_close"] = pd.to_datetime(frame["close"], utc=True) + after
+
+
+def has_extended_hours(mic: str | None) -> bool:
+    """Does this market trade before the open and after the close (pre-market, after-hours)?"""
+    return mic in EXTENDED_HOURS
 
 
 def _empty_sessions() -> pd.DataFrame:
@@ -122,6 +150,8 @@ def prepare_sessions(sessions: pd.DataFrame) -> pd.DataFrame:
     frame = sessions.copy()
     for column in ("open", "break_start", "break_end", "close"):
         frame[column] = pd.to_datetime(frame[column], utc=True)
+    for column, regular in (("pre_open", "open"), ("post_close", "close")):
+        frame[column] = pd.to_datetime(frame[column], utc=True) if column in frame else frame[regular]
     frame["session"] = [pd.Timestamp(s).date() for s in frame["session"]]
     frame = frame.sort_values("open").reset_index(drop=True)
     frame.attrs["prepared"] = True
@@ -133,15 +163,22 @@ def _ns(values) -> np.ndarray:
     return pd.DatetimeIndex(pd.to_datetime(pd.Series(values), utc=True)).as_unit("ns").asi8
 
 
-def next_tradable_times(sessions: pd.DataFrame, times) -> tuple[np.ndarray, pd.DatetimeIndex]:
+def bounds(extended: bool) -> tuple[str, str]:
+    """The sessions-frame columns a session starts and ends at: with or without extended hours."""
+    return ("pre_open", "post_close") if extended else ("open", "close")
+
+
+def next_tradable_times(sessions: pd.DataFrame, times, *, extended: bool = False) -> tuple[np.ndarray, pd.DatetimeIndex]:
     """For each time: (session position or -1, the first moment at or after it when the market
-    trades — the open before it opens, the break's end in the lunch break; NaT past the calendar).
+    trades — the open before it opens (the pre-market's start with ``extended``), the break's end
+    in the lunch break; NaT past the calendar).
 
     The one rule for "when does the news reach this market": the chart's first-trade ring and
     the reaction table both come here."""
     sessions = prepare_sessions(sessions)
     t = _ns(times)
-    opens, closes = _ns(sessions["open"]), _ns(sessions["close"])
+    start, end = bounds(extended)
+    opens, closes = _ns(sessions[start]), _ns(sessions[end])
     breaks_start, breaks_end = _ns(sessions["break_start"]), _ns(sessions["break_end"])
     nat = np.iinfo(np.int64).min
     position = np.searchsorted(closes, t, side="right")  # the first session still running after t
@@ -156,9 +193,9 @@ def next_tradable_times(sessions: pd.DataFrame, times) -> tuple[np.ndarray, pd.D
     return np.where(valid, position, -1), pd.DatetimeIndex(moment.astype("datetime64[ns]")).tz_localize("UTC")
 
 
-def next_tradable(sessions: pd.DataFrame, ts) -> tuple[int | None, pd.Timestamp | None]:
+def next_tradable(sessions: pd.DataFrame, ts, *, extended: bool = False) -> tuple[int | None, pd.Timestamp | None]:
     """(session position, first tradable moment at or after ``ts``), or (None, None)."""
-    positions, moments = next_tradable_times(sessions, [to_utc(ts)])
+    positions, moments = next_tradable_times(sessions, [to_utc(ts)], extended=extended)
     return (None, None) if positions[0] < 0 else (int(positions[0]), moments[0])
 
 
@@ -180,15 +217,17 @@ def session_close(mic: str, ts) -> pd.Timestamp:
     raise ValueError(f"{mic}: no session within {_LOOKAHEAD.days} days after {ts}")
 
 
-def closed_intervals(mic: str, start, end) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
-    """Spans of ``[start, end)`` when the market is shut (nights, weekends, holidays, lunch)."""
+def closed_intervals(mic: str, start, end, *, extended: bool = False) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """Spans of ``[start, end)`` when the market is shut (nights, weekends, holidays, lunch);
+    with ``extended``, pre-market and after-hours count as open."""
     lo, hi = window(start, end)
+    first, last = bounds(extended)
     open_spans = []
     for row in sessions(mic, lo, hi).itertuples():
         if pd.notna(row.break_start):
-            open_spans += [(row.open, row.break_start), (row.break_end, row.close)]
+            open_spans += [(getattr(row, first), row.break_start), (row.break_end, getattr(row, last))]
         else:
-            open_spans.append((row.open, row.close))
+            open_spans.append((getattr(row, first), getattr(row, last)))
     closed, cursor = [], lo
     for begin, finish in open_spans:
         if begin > cursor:
@@ -197,6 +236,33 @@ def closed_intervals(mic: str, start, end) -> list[tuple[pd.Timestamp, pd.Timest
     if cursor < hi:
         closed.append((cursor, hi))
     return [(a, b) for a, b in closed if a < b]
+
+
+def extended_intervals(mic: str, start, end) -> list[tuple[pd.Timestamp, pd.Timestamp, str]]:
+    """Pre-market and after-hours spans inside ``[start, end)``: (start, end, PRE or POST)."""
+    lo, hi = window(start, end)
+    spans = []
+    for row in sessions(mic, lo, hi).itertuples():
+        spans += [(row.pre_open, row.open, PRE), (row.close, row.post_close, POST)]
+    return [(max(a, lo), min(b, hi), part) for a, b, part in spans if a < b and b > lo and a < hi]
+
+
+def overlap_intervals(mic_a: str, mic_b: str, start, end, *, extended: bool = True) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """Spans of ``[start, end)`` when both markets trade (extended hours counted by default).
+
+    The only window in which an ADR and its home listing price the same news at once; empty for
+    NYSE and HKEX (HKEX closes 16:00 HKT = 03:00 ET in winter, 04:00 ET in summer, when the US
+    pre-market has not yet begun)."""
+    lo, hi = window(start, end)
+    shut = closed_intervals(mic_a, lo, hi, extended=extended) + closed_intervals(mic_b, lo, hi, extended=extended)
+    spans, cursor = [], lo
+    for a, b in sorted(shut):
+        if a > cursor:
+            spans.append((cursor, a))
+        cursor = max(cursor, b)
+    if cursor < hi:
+        spans.append((cursor, hi))
+    return spans
 
 
 def open_mask(mic: str, times) -> pd.Series:
@@ -211,6 +277,44 @@ def open_mask(mic: str, times) -> pd.Series:
             inside &= ~((times >= row.break_start) & (times < row.break_end))
         mask |= inside
     return mask
+
+
+def session_parts(sessions: pd.DataFrame, times) -> np.ndarray:
+    """For each UTC time: ``pre``, ``regular``, ``post`` or ``closed`` from the sessions frame.
+
+    The one rule for a bar's session part (by its start): derived from the exchange calendar,
+    never stored. A lunch break counts as regular; a market without extended hours has none."""
+    sessions = prepare_sessions(sessions)
+    t = _ns(times)
+    parts = np.full(len(t), CLOSED, dtype=object)
+    if not len(sessions):
+        return parts
+    columns = {c: _ns(sessions[c]) for c in ("pre_open", "open", "close", "post_close")}
+    position = np.searchsorted(columns["post_close"], t, side="right")
+    inside = position < len(sessions)
+    at = np.where(inside, position, 0)
+    pre_open, opens, closes, post_close = (columns[c][at] for c in ("pre_open", "open", "close", "post_close"))
+    parts[inside & (t >= pre_open) & (t < opens)] = PRE
+    parts[inside & (t >= opens) & (t < closes)] = REGULAR
+    parts[inside & (t >= closes) & (t < post_close)] = POST
+    return parts
+
+
+def with_session_parts(bars: pd.DataFrame | None, sessions: pd.DataFrame) -> pd.DataFrame:
+    """Prepared bars with a ``session_part`` column (daily and longer bars are ``regular``)."""
+    bars = prepare_bars(bars)
+    if "session_part" in bars.columns:
+        return bars
+    parts = session_parts(sessions, bars["ts"]) if len(bars) else np.array([], dtype=object)
+    daily = (bars["end"] - bars["ts"]) >= pd.Timedelta(days=1)
+    return bars.assign(session_part=np.where(daily.to_numpy(), REGULAR, parts))
+
+
+def regular_bars(bars: pd.DataFrame) -> pd.DataFrame:
+    """Only the regular-session bars (all of them when no part is known)."""
+    if "session_part" not in bars.columns:
+        return bars
+    return bars[bars["session_part"] == REGULAR].reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -276,22 +380,27 @@ def first_bar_index(bars: pd.DataFrame, moment, session_close) -> int | None:
     return position
 
 
-FIRST_TRADE_COLUMNS = ["time", "tradable_from", "first_bar_ts", "first_close", "ref_ts", "ref_price"]
+FIRST_TRADE_COLUMNS = ["time", "tradable_from", "session_part", "first_bar_ts", "first_close", "ref_ts", "ref_price"]
 
 
-def first_trades(bars: pd.DataFrame | None, sessions: pd.DataFrame, times) -> pd.DataFrame:
-    """For each event time: when the market could first trade it (``tradable_from``), the bar
-    that did (``first_bar_ts``, its close) and the price at the event (``ref_ts``, ``ref_price``).
+def first_trades(bars: pd.DataFrame | None, sessions: pd.DataFrame, times, *, extended: bool = False) -> pd.DataFrame:
+    """For each event time: when the market could first trade it (``tradable_from``, and its
+    ``session_part``), the bar that did (``first_bar_ts``, its close) and the price at the event
+    (``ref_ts``, ``ref_price``). Without ``extended``, extended-hours bars are left out.
 
     What the chart's first-trade ring draws and the reaction table's figures, from one rule."""
-    bars = prepare_bars(bars)
     sessions = prepare_sessions(sessions)
+    bars = with_session_parts(bars, sessions)
+    bars = bars if extended else regular_bars(bars)
     times = pd.DatetimeIndex(pd.to_datetime(pd.Series(list(times), dtype="object"), utc=True))
-    positions, moments = next_tradable_times(sessions, times)
+    positions, moments = next_tradable_times(sessions, times, extended=extended)
     out = pd.DataFrame({"time": times, "tradable_from": moments})
+    out["session_part"] = session_parts(sessions, moments)
+    out.loc[positions < 0, "session_part"] = None
+    end = bounds(extended)[1]
     first_ts, first_close, ref_ts, ref_price = [], [], [], []
     for position, moment, when in zip(positions, moments, times):
-        first = None if position < 0 else first_bar_index(bars, moment, sessions["close"].iloc[position])
+        first = None if position < 0 else first_bar_index(bars, moment, sessions[end].iloc[position])
         first_ts.append(pd.NaT if first is None else bars["ts"].iloc[first])
         first_close.append(float("nan") if first is None else float(bars["close"].iloc[first]))
         ts, price = price_at(bars, when)
