@@ -100,7 +100,7 @@ def sessions(mic: str, start, end) -> pd.DataFrame:
         _add_extended_hours(frame, mic)
     for column in SESSION_COLUMNS[1:]:
         frame[column] = pd.to_datetime(frame[column], utc=True)
-    frame = frame[(frame["post_close"] > lo) & (frame["pre_open"] < hi)]
+    frame = frame[(frame["close"] > lo) & (frame["open"] < hi)]
     return frame.reset_index(drop=True)[SESSION_COLUMNS]
 
 
@@ -113,6 +113,13 @@ def _add_extended_hours(frame: pd.DataFrame, mic: str) -> None:
         local = days + pd.Timedelta(hours=start.hour, minutes=start.minute)
         frame["pre_open"] = local.dt.tz_localize(zone).dt.tz_convert("UTC").to_numpy()
         frame["post_close"] = pd.to_datetime(frame["close"], utc=True) + after
+
+
+def _reaching(mic: str, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
+    """Sessions whose extended hours overlap ``[lo, hi)`` (``sessions`` selects by the regular
+    session)."""
+    frame = sessions(mic, lo - pd.Timedelta(days=1), hi + pd.Timedelta(days=1))
+    return frame[(frame["post_close"] > lo) & (frame["pre_open"] < hi)]
 
 
 def has_extended_hours(mic: str | None) -> bool:
@@ -223,7 +230,7 @@ def closed_intervals(mic: str, start, end, *, extended: bool = False) -> list[tu
     lo, hi = window(start, end)
     first, last = bounds(extended)
     open_spans = []
-    for row in sessions(mic, lo, hi).itertuples():
+    for row in _reaching(mic, lo, hi).itertuples():
         if pd.notna(row.break_start):
             open_spans += [(getattr(row, first), row.break_start), (row.break_end, getattr(row, last))]
         else:
@@ -242,7 +249,7 @@ def extended_intervals(mic: str, start, end) -> list[tuple[pd.Timestamp, pd.Time
     """Pre-market and after-hours spans inside ``[start, end)``: (start, end, PRE or POST)."""
     lo, hi = window(start, end)
     spans = []
-    for row in sessions(mic, lo, hi).itertuples():
+    for row in _reaching(mic, lo, hi).itertuples():
         spans += [(row.pre_open, row.open, PRE), (row.close, row.post_close, POST)]
     return [(max(a, lo), min(b, hi), part) for a, b, part in spans if a < b and b > lo and a < hi]
 
@@ -308,6 +315,12 @@ def with_session_parts(bars: pd.DataFrame | None, sessions: pd.DataFrame) -> pd.
     parts = session_parts(sessions, bars["ts"]) if len(bars) else np.array([], dtype=object)
     daily = (bars["end"] - bars["ts"]) >= pd.Timedelta(days=1)
     return bars.assign(session_part=np.where(daily.to_numpy(), REGULAR, parts))
+
+
+def trades_extended(bars: pd.DataFrame, extended: bool = True) -> bool:
+    """Do extended hours count for these bars? Only when asked and some pre-market or
+    after-hours bars are stored: with regular bars only, the regular session is all we saw."""
+    return extended and "session_part" in bars.columns and bool((bars["session_part"].isin([PRE, POST])).any())
 
 
 def regular_bars(bars: pd.DataFrame) -> pd.DataFrame:
@@ -391,6 +404,7 @@ def first_trades(bars: pd.DataFrame | None, sessions: pd.DataFrame, times, *, ex
     What the chart's first-trade ring draws and the reaction table's figures, from one rule."""
     sessions = prepare_sessions(sessions)
     bars = with_session_parts(bars, sessions)
+    extended = trades_extended(bars, extended)
     bars = bars if extended else regular_bars(bars)
     times = pd.DatetimeIndex(pd.to_datetime(pd.Series(list(times), dtype="object"), utc=True))
     positions, moments = next_tradable_times(sessions, times, extended=extended)

@@ -116,9 +116,10 @@ def _scale_prices(bars: pd.DataFrame, factor: pd.Series | float) -> pd.DataFrame
 
 
 def first_trades(events: pd.DataFrame, listings: list[ListingView], bars: Mapping[str, pd.DataFrame],
-                 start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+                 start: pd.Timestamp, end: pd.Timestamp, *, extended: bool = True) -> pd.DataFrame:
     """markets.first_trades for every timed event on every listing (``bars`` by symbol, in the
-    listing's own currency, reaching before and after the window)."""
+    listing's own currency, reaching before and after the window); ``extended``: the
+    "extended hours" toggle (pre-market and after-hours bars count where stored)."""
     columns = ["event_id", "symbol", *markets.FIRST_TRADE_COLUMNS]
     timed = events[events["precision"] != "day"] if events is not None and len(events) else None
     frames = []
@@ -129,7 +130,7 @@ def first_trades(events: pd.DataFrame, listings: list[ListingView], bars: Mappin
             sessions = markets.sessions(lv.exchange_mic, start - FIRST_TRADE_BEFORE, end + FIRST_TRADE_AFTER)
         except Exception:  # an unknown exchange: load_view has said so; no first trades to draw
             continue
-        found = markets.first_trades(bars[lv.symbol], sessions, timed["ts"])
+        found = markets.first_trades(bars[lv.symbol], sessions, timed["ts"], extended=extended)
         found.insert(0, "symbol", lv.symbol)
         found.insert(0, "event_id", timed["event_id"].to_numpy())
         frames.append(found)
