@@ -14,7 +14,7 @@ STAMP  := $(VENV)/.installed-stamp
 DATA_SOURCES := $(shell find data/articles data/sample -type f 2>/dev/null) \
                 data/events.csv data/companies.toml data/sources.toml
 
-.PHONY: setup run test data serve bench clean
+.PHONY: setup run test test-browser-repeat data serve bench clean
 
 setup: $(STAMP)
 
@@ -44,6 +44,16 @@ test: $(STAMP)
 	# Layers import only downward, no cycles (pyproject.toml [tool.importlinter]).
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
+
+# Not part of `make test`: the browser tests (pytest -m browser) N times in a row under CI=true,
+# stopping at the first failure, with a tally. A flaky browser test shows up here, not in CI.
+N ?= 10
+test-browser-repeat: $(STAMP)
+	@pass=0; for i in $$(seq 1 $(N)); do \
+	  echo "== browser run $$i/$(N)"; \
+	  if CI=true $(BIN)/python -m pytest -q -m browser -p no:cacheprovider; then pass=$$((pass + 1)); \
+	  else echo "== $$pass/$(N) green; run $$i failed"; exit 1; fi; \
+	done; echo "== $$pass/$(N) green"
 
 bench: $(STAMP)
 	$(BIN)/python -m dashboard bench

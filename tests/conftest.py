@@ -266,8 +266,9 @@ def _browser_missing_reason() -> str | None:
     return None
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
+    """One Chromium for the whole session (a launch costs seconds on a busy machine)."""
     reason = _browser_missing_reason()
     if reason:
         if os.environ.get("CI", "").lower() == "true":
@@ -284,6 +285,30 @@ def browser():
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture(scope="module")
+def browser_context(browser):
+    """One browser context per module: pages in it share the HTTP cache (Streamlit's and Plotly's
+    scripts load once), while each page is still its own Streamlit session. Every page counts
+    script runs, for the idle wait in browser_helpers."""
+    import browser_helpers
+
+    context = browser.new_context(viewport={"width": 1500, "height": 1750}, accept_downloads=True)
+    browser_helpers.install(context)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def app_page(browser_context):
+    """A fresh page (a new Streamlit session) wrapped in browser_helpers.AppPage: the one way
+    browser tests click, type and wait."""
+    import browser_helpers
+
+    page = browser_context.new_page()
+    yield browser_helpers.AppPage(page)
+    page.close()
 
 
 @pytest.fixture(scope="module")

@@ -31,30 +31,16 @@ def server(rich_db):
         yield url
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1500, "height": 1750})
-    page = context.new_page()
-    dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.dialogs = dialogs
-    yield page
-    context.close()
+def marker_count(app) -> int:
+    """The event ids on the chart of an idle page (app_page waits for idle after each action)."""
+    app.wait_idle()
+    return app.page.evaluate(MARKER_COUNT_JS)
 
 
-def wait_for_chart(page, *, not_count: int = -2) -> int:
-    """Wait until the chart has markers (after a filter: a number other than ``not_count``).
-    The chart node is re-created on each rerun, hence the null-safe check."""
-    page.wait_for_function(
-        "(notCount) => { const n = (" + MARKER_COUNT_JS + ")(); return n > 0 && n !== notCount; }",
-        arg=not_count, timeout=30_000,
-    )
-    return page.evaluate(MARKER_COUNT_JS)
-
-
-def test_page_shows_both_listings_markers_lanes_and_the_synthetic_label(server, page):
-    page.goto(server)
-    markers = wait_for_chart(page)
+def test_page_shows_both_listings_markers_lanes_and_the_synthetic_label(server, app_page):
+    app, page = app_page, app_page.page
+    app.open(server)
+    markers = marker_count(app)
     names = page.evaluate(TRACE_NAMES_JS)
     assert f"BABA — {config.SYNTHETIC_LABEL}" in names
     assert f"9988.HK — {config.SYNTHETIC_LABEL}" in names
@@ -68,44 +54,48 @@ def test_page_shows_both_listings_markers_lanes_and_the_synthetic_label(server, 
     assert any(t.startswith("9988.HK first trade after the FT report") for t in texts)
     TEST_OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=str(TEST_OUTPUT / "main-screen.png"))
-    assert page.dialogs == []
+    assert app.dialogs == []
 
 
-def test_parity_rows_from_the_url(server, page):
-    page.goto(f"{server}/?parity=1")
-    wait_for_chart(page)
-    page.wait_for_function("() => (" + TRACE_NAMES_JS + ")().includes('ADR premium (%)')", timeout=30_000)
+def test_parity_rows_from_the_url(server, app_page):
+    app, page = app_page, app_page.page
+    app.open(f"{server}/?parity=1")
+    assert marker_count(app) > 0
+    assert "ADR premium (%)" in page.evaluate(TRACE_NAMES_JS)
     page.screenshot(path=str(TEST_OUTPUT / "main-screen-parity.png"), full_page=True)
 
 
-def test_tag_filter_updates_the_markers(server, page):
-    page.goto(server)
-    before = wait_for_chart(page)
-    tags = page.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]").first
-    tags.get_by_role("combobox").click()
-    tags.get_by_role("combobox").fill("Tech War")
-    page.get_by_role("option", name="Tech War", exact=False).first.click()
-    after = wait_for_chart(page, not_count=before)
+def tag_combobox(page):
+    return page.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]").first.get_by_role("combobox")
+
+
+def test_tag_filter_updates_the_markers(server, app_page):
+    app, page = app_page, app_page.page
+    app.open(server)
+    before = marker_count(app)
+    app.click(tag_combobox(page))
+    app.fill(tag_combobox(page), "Tech War")
+    app.click(page.get_by_role("option", name="Tech War", exact=False).first, reruns=True)
+    after = marker_count(app)
     assert 0 < after < before
     assert "tags=Tech+War" in page.url or "tags=Tech%20War" in page.url
-    page.keyboard.press("Escape")
+    app.press("Escape")
     page.screenshot(path=str(TEST_OUTPUT / "main-screen-tech-war.png"))
 
 
-def test_html_in_titles_and_tags_never_executes(server, page, rich_db):
+def test_html_in_titles_and_tags_never_executes(server, app_page, rich_db):
+    app, page = app_page, app_page.page
     with store.reader(rich_db) as con:
         (article_id,) = con.execute("SELECT article_id FROM articles WHERE source = 'Hostile Wire'").fetchone()
-    page.goto(f"{server}/?article={article_id}")
-    wait_for_chart(page)
+    app.open(f"{server}/?article={article_id}")
     # the reader shows the title as text (the tables hold it too, as grid cells)
-    page.locator(".st-key-reader").get_by_text("onerror", exact=False).first.wait_for(timeout=30_000)
+    assert page.locator(".st-key-reader").get_by_text("onerror", exact=False).count() >= 1
     # Open the tag list too, so the hostile tag names are rendered as options.
-    tags = page.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]").first
-    tags.get_by_role("combobox").click()
-    tags.get_by_role("combobox").fill("pwned")
-    page.get_by_role("option", name="script", exact=False).first.wait_for(timeout=10_000)
-    page.keyboard.press("Escape")
-    page.locator("h1").first.click()  # close the dropdown
+    app.click(tag_combobox(page))
+    app.fill(tag_combobox(page), "pwned")
+    page.get_by_role("option", name="script", exact=False).first.wait_for()
+    app.press("Escape")
+    app.click(page.locator("h1").first)  # close the dropdown
     injected = page.evaluate("""() => ({
         pwned: window.__pwned === undefined ? null : window.__pwned,
         imgs: document.querySelectorAll('img[src="x"], img[onerror]').length,
@@ -115,7 +105,7 @@ def test_html_in_titles_and_tags_never_executes(server, page, rich_db):
         jsLinks: document.querySelectorAll('a[href^="javascript"]').length,
     })""")
     assert injected == {"pwned": None, "imgs": 0, "handlers": 0, "iframes": 0, "scripts": 0, "jsLinks": 0}
-    assert page.dialogs == []
+    assert app.dialogs == []
     reader = page.locator(".st-key-reader")
     reader.scroll_into_view_if_needed()
     reader.screenshot(path=str(TEST_OUTPUT / "hostile-article-reader.png"))
@@ -158,25 +148,24 @@ def default_view(rich_db):
     return screen.load_view(rich_db, screen.Filters(), max_articles=screen.MAX_TABLE_ROWS)
 
 
-def click_marker(page, event_id: str) -> None:
+def click_marker(app, event_id: str) -> None:
     """A real mouse click on the event's marker, once the chart has drawn it and it has stopped
     moving (the same position on two frames in a row: the chart may still be resizing)."""
-    page.locator(CHART).evaluate("g => g.scrollIntoView({block: 'center'})")  # the reader may be in view
-    position = page.wait_for_function(
+    app.wait_idle()
+    app.page.locator(CHART).evaluate("g => g.scrollIntoView({block: 'center'})")  # the reader may be in view
+    position = app.wait_for_function(
         "(id) => { const p = (" + MARKER_POSITION_JS + ")(id); if (!p) return null;"
         " const key = p.x + ',' + p.y, same = window.__markerAt === key; window.__markerAt = key;"
         " return same ? p : null; }",
-        arg=event_id, timeout=30_000,
-    ).json_value()
-    viewport = page.viewport_size
-    assert 0 <= position["x"] < viewport["width"] and 0 <= position["y"] < viewport["height"], position
-    page.mouse.click(position["x"], position["y"])
-
-
-def wait_for_url_event(page, event_id: str) -> None:
-    page.wait_for_function(
-        "(id) => new URLSearchParams(location.search).get('event') === id", arg=event_id, timeout=30_000,
+        arg=event_id,
     )
+    viewport = app.page.viewport_size
+    assert 0 <= position["x"] < viewport["width"] and 0 <= position["y"] < viewport["height"], position
+    app.click_at(position["x"], position["y"], reruns=True)
+
+
+def url_event(page) -> str | None:
+    return page.evaluate("() => new URLSearchParams(location.search).get('event')")
 
 
 def article_title(rich_db, article_id: str) -> str:
@@ -185,7 +174,8 @@ def article_title(rich_db, article_id: str) -> str:
     return screen.load_article(rich_db, article_id)["title"]
 
 
-def test_clicking_a_marker_opens_its_event_and_article_in_the_reader(server, page, rich_db, default_view):
+def test_clicking_a_marker_opens_its_event_and_article_in_the_reader(server, app_page, rich_db, default_view):
+    app, page = app_page, app_page.page
     events = default_view.events
     tweet = events[events["event_id"] == "2025-11-14-ft-report-tweet"].iloc[0]
     # a timed article publication: its marker should open the event and the article behind it
@@ -193,14 +183,13 @@ def test_clicking_a_marker_opens_its_event_and_article_in_the_reader(server, pag
                                 & events["article_id"].notna()]
     assert len(timed_publications), "the case should hold a timed article publication"
     publication = timed_publications.iloc[-1]
-    page.goto(server)
-    wait_for_chart(page)
+    app.open(server)
     reader = page.locator(".st-key-reader")
-    reader.get_by_text("Click a marker on the chart").wait_for(timeout=30_000)  # nothing open yet
+    assert reader.get_by_text("Click a marker on the chart").count() == 1  # nothing open yet
 
-    click_marker(page, tweet["event_id"])
-    reader.locator("h4", has_text=tweet["headline"]).wait_for(timeout=30_000)
-    wait_for_url_event(page, tweet["event_id"])
+    click_marker(app, tweet["event_id"])
+    assert reader.locator("h4", has_text=tweet["headline"]).count() == 1
+    assert url_event(page) == tweet["event_id"]
     assert reader.get_by_text(str(tweet["actor"]), exact=False).count() >= 1
     assert reader.get_by_text("Article", exact=True).count() == 0  # the tweet has no article
     page.locator("[data-testid=stPlotlyChart]").screenshot(path=str(TEST_OUTPUT / "chart-after-marker-click.png"))
@@ -208,18 +197,18 @@ def test_clicking_a_marker_opens_its_event_and_article_in_the_reader(server, pag
     reader.screenshot(path=str(TEST_OUTPUT / "reader-after-marker-click.png"))
 
     # the newest click wins: a publication marker replaces it, with its article's sections
-    click_marker(page, publication["event_id"])
-    reader.locator("h4", has_text=publication["headline"]).wait_for(timeout=30_000)
-    wait_for_url_event(page, publication["event_id"])
-    reader.get_by_text("Article", exact=True).wait_for(timeout=10_000)
+    click_marker(app, publication["event_id"])
+    assert reader.locator("h4", has_text=publication["headline"]).count() == 1
+    assert url_event(page) == publication["event_id"]
+    assert reader.get_by_text("Article", exact=True).count() == 1
     assert reader.locator("h3", has_text=article_title(rich_db, publication["article_id"])).count() == 1
     assert reader.locator("h4", has_text=tweet["headline"]).count() == 0
     reader.scroll_into_view_if_needed()
     reader.screenshot(path=str(TEST_OUTPUT / "reader-after-publication-marker-click.png"))
-    assert page.dialogs == []
+    assert app.dialogs == []
 
 
-def test_picking_an_events_table_row_opens_it_in_the_reader(server, page, rich_db):
+def test_picking_an_events_table_row_opens_it_in_the_reader(server, app_page, rich_db):
     from dashboard import view as screen
 
     filters = screen.Filters(kinds=("publication",))  # publications: each row has an article
@@ -227,27 +216,27 @@ def test_picking_an_events_table_row_opens_it_in_the_reader(server, page, rich_d
     row = min(2, len(listed) - 1)  # not the first row, so a click on the wrong row shows
     picked = listed.iloc[row]
     assert isinstance(picked["article_id"], str) and picked["article_id"], picked
-    page.goto(f"{server}/?kinds=publication")
-    wait_for_chart(page)
-    page.get_by_role("tab", name="Events").click()
+    app, page = app_page, app_page.page
+    app.open(f"{server}/?kinds=publication")
+    app.click(page.get_by_role("tab", name="Events"))
     grid = page.locator("[data-testid=stTabs] [role=tabpanel] [data-testid=stDataFrame]")
     grid.scroll_into_view_if_needed()
     canvas = grid.locator("canvas[data-testid=data-grid-canvas]")
-    canvas.wait_for(timeout=30_000)
+    canvas.wait_for()
     # click only once the grid has stopped moving (the same box on two frames in a row)
-    page.wait_for_function(
+    app.wait_for_function(
         "(el) => { const r = el.getBoundingClientRect(), key = [r.x, r.y, r.width, r.height].join();"
         " const same = el.__box === key; el.__box = key; return same && r.height > 0; }",
-        arg=canvas.element_handle(), timeout=30_000,
+        arg=canvas.element_handle(),
     )
     box = canvas.bounding_box()
-    page.mouse.click(box["x"] + GRID_CHECKBOX_X_PX, box["y"] + GRID_ROW_PX * (row + 1) + GRID_ROW_PX / 2)
+    app.click_at(box["x"] + GRID_CHECKBOX_X_PX, box["y"] + GRID_ROW_PX * (row + 1) + GRID_ROW_PX / 2, reruns=True)
 
     reader = page.locator(".st-key-reader")
-    reader.locator("h4", has_text=picked["headline"]).wait_for(timeout=30_000)
-    wait_for_url_event(page, picked["event_id"])
+    assert reader.locator("h4", has_text=picked["headline"]).count() == 1
+    assert url_event(page) == picked["event_id"]
     assert "kinds=publication" in page.url  # the filters stay in the link
-    reader.locator("h3", has_text=article_title(rich_db, picked["article_id"])).wait_for(timeout=10_000)
+    assert reader.locator("h3", has_text=article_title(rich_db, picked["article_id"])).count() == 1
     reader.scroll_into_view_if_needed()
     page.screenshot(path=str(TEST_OUTPUT / "reader-after-table-pick.png"))
-    assert page.dialogs == []
+    assert app.dialogs == []

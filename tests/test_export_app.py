@@ -58,12 +58,13 @@ def test_no_browser_disables_images_and_says_how(tmp_path, monkeypatch):
 
 
 # ---------------------------------------------------------------------------------------------
-# In a real browser (Chromium via Playwright; the `browser` fixture lives in conftest.py)
+# In a real browser (Chromium via Playwright; the `app_page` fixture lives in conftest.py and
+# waits for the app to be idle before each action: tests/browser_helpers.py)
 
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_clicking_png_and_html_delivers_files(browser, tmp_path):
+def test_clicking_png_and_html_delivers_files(app_page, tmp_path):
     from dashboard import export
 
     if export.static_export_problem():
@@ -71,24 +72,20 @@ def test_clicking_png_and_html_delivers_files(browser, tmp_path):
             pytest.fail(export.static_export_problem())
         pytest.skip(export.static_export_problem())
     with run_streamlit(script=_app(tmp_path)) as url:
-        page = browser.new_page(accept_downloads=True)
-        page.goto(url)
-        downloads = page.locator('[data-testid="stDownloadButton"]')
+        app = app_page
+        app.open(url)
+        downloads = app.page.locator('[data-testid="stDownloadButton"]')
 
         def button(label: str):
             # By role: Streamlit keeps a hidden twin of each download button in the DOM.
             return downloads.get_by_role("button", name=label, exact=True)
 
-        button("Report ZIP").wait_for(timeout=60_000)
-        with page.expect_download(timeout=60_000) as png_download:
-            button("PNG").click()
-        png = Path(png_download.value.path()).read_bytes()
-        assert png_download.value.suggested_filename == "alibaba_BABA-9988.HK_2025-11-13_2025-11-18_utc.png"
+        png_download = app.download(button("PNG"))
+        png = Path(png_download.path()).read_bytes()
+        assert png_download.suggested_filename == "alibaba_BABA-9988.HK_2025-11-13_2025-11-18_utc.png"
         assert png[:8] == b"\x89PNG\r\n\x1a\n"
         width, height = struct.unpack(">II", png[16:24])
         assert width == export.DEFAULT_WIDTH and height > 0
-        with page.expect_download(timeout=60_000) as html_download:
-            button("HTML").click()
-        html = Path(html_download.value.path()).read_text(encoding="utf-8")
+        html_download = app.download(button("HTML"))
+        html = Path(html_download.path()).read_text(encoding="utf-8")
         assert "Plotly.newPlot" in html
-        page.close()

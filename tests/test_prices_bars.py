@@ -62,6 +62,23 @@ def test_auto_picks_the_finest_stored_interval(con):
     assert bars.query_bars(con, "BABA", "2025-11-14", "2025-11-14", "1d")["close"].tolist() == [1.5]
 
 
+def test_auto_draws_daily_bars_when_minutes_cover_few_of_the_windows_days(con):
+    days = pd.bdate_range("2025-10-01", "2025-11-28", tz="America/New_York").tz_convert("UTC")
+    daily = pd.DataFrame({"ts": days, "open": 1.0, "high": 2.0, "low": 0.5, "close": 1.5, "volume": 9.0})
+    bars.upsert_bars(con, daily, symbol="BABA", interval="1d", source="import:d.csv")
+    for day in ["2025-11-13", "2025-11-14", "2025-11-17"]:
+        bars.upsert_bars(con, session_bars("XNYS", day), symbol="BABA", interval="1m", source="import:m.csv")
+    two_months = bars.query_bars(con, "BABA", "2025-10-01", "2025-11-28")
+    assert set(two_months["interval"]) == {"1d"} and len(two_months) == len(days)
+    # Minutes on 3 of the 4 days with bars: the minutes.
+    assert set(bars.query_bars(con, "BABA", "2025-11-13", "2025-11-18")["interval"]) == {"1m"}
+    # Minutes on 3 of 10: the daily bars.
+    assert set(bars.query_bars(con, "BABA", "2025-11-10", "2025-11-21")["interval"]) == {"1d"}
+    # A screen reading a month around what it shows counts the shown days only.
+    around = bars.query_bars(con, "BABA", "2025-11-01", "2025-11-28", shown=("2025-11-13", "2025-11-18"))
+    assert set(around["interval"]) == {"1m"}
+
+
 def test_resampling_to_five_minutes_in_sql(con):
     day = session_bars("XNYS", "2025-11-14")
     bars.upsert_bars(con, day, symbol="BABA", interval="1m", source="yahoo")

@@ -26,11 +26,13 @@ def register(subparsers, common) -> None:
                    help="bar interval: %(choices)s (default auto)")
     p.set_defaults(func=run_fetch)
 
-    p = sub.add_parser("import", parents=[common], help="import a vendor CSV/Parquet file of bars")
-    p.add_argument("file")
-    p.add_argument("--symbol", required=True)
-    p.add_argument("--interval", help="bar interval (default: inferred from the timestamps)")
-    p.add_argument("--tz", help="IANA zone of naive timestamps, e.g. America/New_York")
+    p = sub.add_parser("import", parents=[common],
+                       help="import bar files: yfinance/pandas CSV, Parquet, bar-API JSON, flat CSV")
+    p.add_argument("files", nargs="+", metavar="FILE", help="bar files: .csv, .parquet or .json")
+    p.add_argument("--symbol", help="symbol of a file that does not name its own (or the one to take from a file of several)")
+    p.add_argument("--interval", help="bar interval (default: inferred from the spacing, per symbol)")
+    p.add_argument("--tz", help="IANA zone of times without a UTC offset, e.g. America/New_York "
+                                "(default: the exchange of a known listing)")
     p.set_defaults(func=run_import)
 
     p = sub.add_parser("sample", parents=[common],
@@ -60,20 +62,34 @@ def run_fetch(args) -> int:
 
 
 def run_import(args) -> int:
+    """Each file in its own transaction: a file that cannot be read leaves the others stored."""
     from dashboard import store
     from dashboard.prices import importer
 
     try:
-        with store.as_database(args.db).write() as con:
-            result = importer.import_file(con, args.file, args.symbol, args.interval, args.tz)
-    except (importer.ImportFileError, KeyError) as exc:
-        print(f"error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+        importer.check_options(args.tz, args.interval)
+    except importer.ImportFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 1
-    for problem in result.problems:
-        print(problem, file=sys.stderr)
-    print(f"{result.path.name}: stored {result.stored} {result.interval} bars of {result.symbol} "
-          f"as {result.source}; rejected {len(result.problems)} row(s)")
-    return 1 if result.problems else 0
+    database = store.as_database(args.db)
+    failed = False
+    for path in args.files:
+        try:
+            with database.write() as con:  # one transaction per file
+                result = importer.import_file(con, path, args.symbol, args.interval, args.tz)
+        except importer.ImportFileError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            failed = True
+            continue
+        for line in result.problems + result.warnings:
+            print(line, file=sys.stderr)
+        for series in result.series:
+            print(f"{result.path.name}: {series.symbol}: stored {series.stored} {series.interval} bars "
+                  f"{series.first:%Y-%m-%d %H:%M}Z..{series.last:%Y-%m-%d %H:%M}Z as {result.source}")
+        nothing = "" if result.series else "no bars stored; "
+        print(f"{result.path.name}: {result.shape}; {nothing}rejected {len(result.problems)} row(s)")
+        failed = failed or bool(result.problems)
+    return 1 if failed else 0
 
 
 def run_sample(args) -> int:

@@ -180,7 +180,7 @@ def load_view(
         around: dict[str, pd.DataFrame] = {}
         for row in listing_rows:
             frame = store_bars.query_bars(con, row["symbol"], start - FIRST_TRADE_BEFORE, end + FIRST_TRADE_AFTER,
-                                          interval=filters.interval)
+                                          interval=filters.interval, shown=(start, end))
             around[row["symbol"]] = markets.prepare_bars(frame)
 
         fx_bars: dict[str, pd.DataFrame] = {}

@@ -90,19 +90,41 @@ def _empty_bars() -> pd.DataFrame:
     return frame
 
 
-def _stored_intervals(con, symbol: str, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
+def _stored_intervals(con, symbol: str, lo: pd.Timestamp, hi: pd.Timestamp, days_lo: pd.Timestamp,
+                      days_hi: pd.Timestamp) -> pd.DataFrame:
     """Per interval with bars for the symbol inside [lo, hi): whether any are real or synthetic,
-    and how many distinct real sources there are (with one of them)."""
+    how many distinct real sources there are (with one of them), and on how many (UTC) days
+    there are bars, real ones and any."""
     return con.execute(
         """
         SELECT interval, bool_or(source <> ?) AS has_real, bool_or(source = ?) AS has_synthetic,
                count(DISTINCT source) FILTER (WHERE source <> ?) AS real_sources,
-               min(source) FILTER (WHERE source <> ?) AS a_real_source
+               min(source) FILTER (WHERE source <> ?) AS a_real_source,
+               count(DISTINCT CAST(ts AS DATE)) FILTER (WHERE ts >= ? AND ts < ?) AS days,
+               count(DISTINCT CAST(ts AS DATE)) FILTER (WHERE source <> ? AND ts >= ? AND ts < ?) AS real_days
         FROM bars WHERE symbol = ? AND ts >= ? AND ts < ?
         GROUP BY interval
         """,
-        [SYNTHETIC, SYNTHETIC, SYNTHETIC, SYNTHETIC, symbol, lo, hi],
+        [SYNTHETIC, SYNTHETIC, SYNTHETIC, SYNTHETIC, days_lo, days_hi, SYNTHETIC, days_lo, days_hi, symbol, lo, hi],
     ).df()
+
+
+def _auto_interval(stored: pd.DataFrame, real_only: bool) -> str:
+    """The finest interval with bars on at least half the days any interval has bars: a year's
+    window over a year of daily bars and a fortnight of minutes is drawn from the daily bars, a
+    week's window over minutes on most of its days from the minutes."""
+    days = stored["real_days"] if real_only else stored["days"]
+    covering = stored[days * 2 >= days.max()]
+    return min(covering["interval"], key=interval_length)
+
+
+def listing_zone(con, symbol: str) -> str | None:
+    """The exchange zone of a registered listing (``listings.tz``); None when it is not registered."""
+    try:
+        rows = con.execute("SELECT tz FROM listings WHERE symbol = ?", [symbol]).fetchall()
+    except duckdb.CatalogException:
+        return None
+    return rows[0][0] if rows and rows[0][0] else None
 
 
 def _symbol_zone(con, symbol: str) -> str:
@@ -110,23 +132,21 @@ def _symbol_zone(con, symbol: str) -> str:
 
     Regular NYSE and HKEX sessions each fall inside one UTC date, so UTC is a safe fallback.
     """
-    try:
-        rows = con.execute("SELECT tz FROM listings WHERE symbol = ?", [symbol]).fetchall()
-        row = rows[0] if rows else None
-    except duckdb.CatalogException:
-        row = None
-    return row[0] if row and row[0] else "UTC"
+    return listing_zone(con, symbol) or "UTC"
 
 
 def query_bars(con: duckdb.DuckDBPyConnection, symbol: str, start, end,
-               interval: str = "auto") -> pd.DataFrame:
+               interval: str = "auto", *, shown=None) -> pd.DataFrame:
     """Bars of one symbol in ``[start, end)``, sorted by ts.
 
-    ``auto``: the finest interval stored for the window. An explicit interval that is not stored
+    ``auto``: the finest interval stored on at least half the window's days with bars (see
+    ``_auto_interval``); ``shown`` = (start, end) counts the days of that part of the window only
+    (a screen that reads bars around what it shows). An explicit interval that is not stored
     is resampled from the finest stored finer bars. Real bars win over synthetic ones.
     """
     lo, hi = window(start, end)
-    stored = _stored_intervals(con, symbol, lo, hi)
+    days_lo, days_hi = window(*shown) if shown is not None else (lo, hi)
+    stored = _stored_intervals(con, symbol, lo, hi, days_lo, days_hi)
     if stored.empty:
         return _empty_bars()
     if interval != "auto":
@@ -137,7 +157,9 @@ def query_bars(con: duckdb.DuckDBPyConnection, symbol: str, start, end,
     real_only = bool(stored["has_real"].any())
     if real_only:
         stored = stored[stored["has_real"]]
-    if interval != "auto" and interval in set(stored["interval"]):
+    if interval == "auto":
+        finest = _auto_interval(stored, real_only)
+    elif interval in set(stored["interval"]):
         finest = interval  # stored as asked: no resampling
     else:
         finest = min(stored["interval"], key=interval_length)

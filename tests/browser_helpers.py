@@ -1,0 +1,142 @@
+"""The one way browser tests drive a Streamlit page: every interaction waits for the app to be idle.
+
+Streamlit draws a page in steps: the script runs on the server and streams elements; the browser
+then loads each element's code on demand (a skeleton stands in meanwhile) and draws it; Plotly
+draws the chart last. The first chart can appear while the script is still running and while
+tables, panels and widgets are still skeletons, and on a busy machine that phase lasts seconds. A
+click or fill in that phase lands on a page whose renderer is busy and whose elements Streamlit is
+about to replace. So every action here first waits until the app is *idle*:
+
+- the websocket is connected and the script is not running
+  (``[data-testid=stApp]`` ``data-test-connection-state="CONNECTED"`` and
+  ``data-test-script-state="notRunning"``, attributes Streamlit sets for its own tests);
+- no element is stale (``data-stale="true"``: left over from the previous run) and no skeleton or
+  spinner is left (``stSkeleton``, ``stAppSkeleton``, ``stSkeletonElement``, ``stSpinner``);
+- every Plotly chart on the page has drawn (its ``.js-plotly-plot`` node has a layout);
+- after an action that reruns the script, at least one more run has finished than before it.
+  Runs are counted by a MutationObserver installed before the page's own scripts, which sees the
+  script-state attribute leave "running" however fast the run is.
+
+Then the action itself goes through Playwright's own checks (attached, visible, enabled, editable).
+Tests never sleep and never retry; see docs/testing.md.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+# One budget for "the page has finished drawing" (a full page load on a busy 2-core machine), and
+# Playwright's default for single actions on an idle page.
+IDLE_TIMEOUT_MS = 90_000
+ACTION_TIMEOUT_MS = 30_000
+
+COUNT_RUNS_JS = """
+(() => {
+  window.__stRunsFinished = 0;
+  const watch = (app) => new MutationObserver((records) => {
+    for (const r of records) if (r.oldValue === 'running') window.__stRunsFinished += 1;
+  }).observe(app, {attributes: true, attributeOldValue: true, attributeFilter: ['data-test-script-state']});
+  const find = new MutationObserver(() => {
+    const app = document.querySelector('[data-testid=stApp]');
+    if (app) { find.disconnect(); watch(app); }
+  });
+  find.observe(document, {childList: true, subtree: true});
+})();
+"""
+
+IDLE_JS = """(minRuns) => {
+  const app = document.querySelector('[data-testid=stApp]');
+  if (!app || app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
+  if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if ((window.__stRunsFinished || 0) < minRuns) return false;
+  if (document.querySelector('[data-stale=true], [data-testid=stSkeleton], [data-testid=stAppSkeleton],'
+                             + ' [data-testid=stSkeletonElement], [data-testid=stSpinner]')) return false;
+  for (const chart of document.querySelectorAll('[data-testid=stPlotlyChart]')) {
+    const g = chart.querySelector('.js-plotly-plot');
+    if (!g || !g._fullLayout || !g.data) return false;
+  }
+  return true;
+}"""
+
+
+def install(context) -> None:
+    """Count script runs in every page of ``context`` (call before opening pages)."""
+    context.add_init_script(COUNT_RUNS_JS)
+
+
+class AppPage:
+    """A Playwright page showing a Streamlit app. ``page`` stays available for reading (locators,
+    evaluate, screenshots); actions go through the methods below."""
+
+    def __init__(self, page):
+        self.page = page
+        self.dialogs: list[str] = []
+        page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        page.set_default_timeout(ACTION_TIMEOUT_MS)
+
+    # -- waiting ------------------------------------------------------------------------------
+
+    def runs(self) -> int:
+        return self.page.evaluate("() => window.__stRunsFinished || 0")
+
+    def wait_idle(self, min_runs: int = 0) -> None:
+        """Until the app is idle (see the module docstring) and ``min_runs`` runs have finished."""
+        self.page.wait_for_function(IDLE_JS, arg=min_runs, timeout=IDLE_TIMEOUT_MS)
+
+    @contextmanager
+    def rerun(self):
+        """Around an action that reruns the script: afterwards, wait for that run to finish and
+        the page to be idle again."""
+        before = self.runs()
+        yield
+        self.wait_idle(before + 1)
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def open(self, url: str) -> None:
+        """Load the app and wait for its first run to be drawn."""
+        self.page.goto(url)
+        self.wait_idle(1)
+
+    def _ready(self, locator):
+        self.wait_idle()
+        locator.wait_for(state="visible")
+        return locator
+
+    def click(self, locator, *, reruns: bool = False) -> None:
+        """Click ``locator`` once the app is idle; with ``reruns``, also wait for the rerun."""
+        self._ready(locator)
+        if reruns:
+            with self.rerun():
+                locator.click()
+        else:
+            locator.click()
+
+    def fill(self, locator, text: str) -> None:
+        """Type into an input (Playwright checks it is editable) once the app is idle."""
+        self._ready(locator).fill(text)
+
+    def press(self, key: str) -> None:
+        self.wait_idle()
+        self.page.keyboard.press(key)
+
+    def click_at(self, x: float, y: float, *, reruns: bool = True) -> None:
+        """A mouse click at viewport coordinates (chart markers, grid rows drawn on a canvas)."""
+        self.wait_idle()
+        if reruns:
+            with self.rerun():
+                self.page.mouse.click(x, y)
+        else:
+            self.page.mouse.click(x, y)
+
+    def download(self, locator):
+        """Click a download button once the app is idle and return the Playwright Download."""
+        self._ready(locator)
+        with self.page.expect_download(timeout=IDLE_TIMEOUT_MS) as info:
+            locator.click()
+        return info.value
+
+    def wait_for_function(self, js: str, arg=None):
+        """Wait for an app-specific condition (e.g. a marker drawn and no longer moving) on an
+        idle page; returns the truthy value."""
+        self.wait_idle()
+        return self.page.wait_for_function(js, arg=arg, timeout=ACTION_TIMEOUT_MS).json_value()
