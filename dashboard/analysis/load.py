@@ -18,6 +18,7 @@ from dashboard.store import articles as store_articles
 from dashboard.store import bars as store_bars
 from dashboard.store import companies as store_companies
 from dashboard.store import events as store_events
+from dashboard.timeutil import window
 
 # How far around the events to read bars and sessions: the baseline needs five earlier sessions
 # (plus holidays), the reaction needs the next session's close (plus a long weekend).
@@ -131,7 +132,7 @@ def company_parity(con, company_id: str, start=None, end=None, *, spans=None,
     if pair is None:
         return None
     adr, home, fx = pair
-    spans = spans or [markets.window(start, end)]
+    spans = spans or [window(start, end)]
     # the home price and FX are carried forward while their markets are shut: read back further
     lookback = [(lo - DEFAULT_MAX_AGE, hi) for lo, hi in spans]
     adr_bars = _bars_for(con, adr["symbol"], spans)
