@@ -11,11 +11,9 @@ import re
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, config, store, taxonomy
+from dashboard import charts, config, screen, store, taxonomy
 from dashboard.app_exports import render_export_buttons
-from dashboard.formatting import markdown_literal as md
-from dashboard.formatting import markdown_paragraphs as md_paragraphs
-from dashboard import screen
+from dashboard.formatting import markdown_literal as md, markdown_paragraphs as md_paragraphs
 from dashboard.screen import Filters
 
 st.set_page_config(page_title="Event overlay — news vs. prices", page_icon="📈", layout="wide")
@@ -134,7 +132,8 @@ def render_reactions(view: screen.ViewData, stamp: float, rows: pd.DataFrame, no
 # State: URL ⇄ widgets
 
 
-WIDGET_KEYS = ("company", "tags", "sources", "kinds", "dates", "zone", "interval", "price_mode", "reference", "parity")
+WIDGET_KEYS = ("company", "tags", "sources", "kinds", "dates", "zone", "interval", "price_mode", "reference", "parity",
+               "extended_hours")
 
 
 def seed_state_from_url() -> None:
@@ -215,6 +214,8 @@ def sidebar(stamp: float) -> Filters:
         st.session_state["parity"] = url_filters.parity
     st.sidebar.toggle("Show ADR parity", key="parity",
                       help="An extra row: the ADR against its home-market price × shares per ADS ÷ FX, and the premium.")
+    st.session_state.setdefault("extended_hours", url_filters.extended_hours)
+    st.sidebar.toggle("extended hours", key="extended_hours", help="US pre-market and after-hours bars (dotted, lighter tint)")
     reference = None
     if st.session_state["price_mode"] == "pct":
         if "reference" not in st.session_state:
@@ -247,6 +248,7 @@ def sidebar(stamp: float) -> Filters:
         price_mode=st.session_state["price_mode"],
         reference=reference,
         parity=bool(st.session_state.get("parity")),
+        extended_hours=bool(st.session_state.get("extended_hours", True)),
     )
 
 

@@ -24,7 +24,8 @@ from dashboard.charts.events import (
     label_width,
     place_labels,
 )
-from dashboard.charts.rows import _add_first_trades, _add_parity_rows, _add_volume, _break_at_closures, _row_title
+from dashboard.charts import sessions
+from dashboard.charts.rows import _add_first_trades, _add_parity_rows, _add_volume, _row_title
 from dashboard.charts.style import (
     CANDLE_INTERVALS,
     LABEL_GROUPS,
@@ -39,15 +40,12 @@ from dashboard.charts.style import (
     MAX_LABEL_CANDIDATES,
     PARITY_PX,
     PREMIUM_PX,
-    PRICE_LINE_WIDTH,
     PRICE_PX,
     ROW_TITLE_PX,
     THEMES,
     TICKS_PX,
     VOLUME_PX,
     _axis,
-    compact_times,
-    compact_values,
     plain,
     wall_time,
 )
@@ -154,27 +152,24 @@ def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None
         if len(bars):
             use_candles = lv.interval in CANDLE_INTERVALS and not lv.downsampled and len(bars) <= MAX_CANDLES
             if use_candles:
+                regular, faint = sessions.regular_only(bars), sessions.extended_candles(bars, lv, colors, zone)
                 fig.add_trace(
                     go.Candlestick(
-                        x=wall_time(bars["ts"], zone), open=bars["open"], high=bars["high"], low=bars["low"],
-                        close=bars["close"], name=name, legendgroup=lv.symbol,
+                        x=wall_time(regular["ts"], zone), open=regular["open"], high=regular["high"], low=regular["low"],
+                        close=regular["close"], name=name, legendgroup=lv.symbol,
                         increasing=dict(line=dict(color=colors.price, width=1), fillcolor=colors.paper),
                         decreasing=dict(line=dict(color=colors.price, width=1), fillcolor=colors.price),
                         showlegend=True,
                     ),
                     row=price_row, col=1,
                 )
+                if faint is not None:
+                    fig.add_trace(faint, row=price_row, col=1)
             else:
-                x_line, y_line = _break_at_closures(bars, lv)
-                fig.add_trace(
-                    go.Scatter(
-                        x=compact_times(wall_time(x_line, zone)), y=compact_values(y_line), mode="lines", connectgaps=False, name=name, legendgroup=lv.symbol,
-                        line=dict(color=colors.price, width=PRICE_LINE_WIDTH),
-                        hovertemplate=f"{plain(lv.symbol)} %{{x|%a %Y-%m-%d %H:%M}} ({plain(zone_label)})"
-                        f"<br>%{{y:,.2f}} {plain(lv.y_unit)}<extra></extra>",
-                    ),
-                    row=price_row, col=1,
-                )
+                hover = (f"{plain(lv.symbol)} %{{x|%a %Y-%m-%d %H:%M}} ({plain(zone_label)})"
+                         f"<br>%{{y:,.2f}} {plain(lv.y_unit)}<extra></extra>")
+                for trace in sessions.price_lines(bars, lv, colors, zone, name, hover):
+                    fig.add_trace(trace, row=price_row, col=1)
             _add_volume(fig, lv, colors, zone, volume_row)
         else:
             fig.add_annotation(
@@ -264,19 +259,17 @@ def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None
         fixedrange=True, showgrid=True, gridcolor=colors.grid, row=lane_row, col=1,
     )
 
-    # Closed market hours: a quiet tint per exchange on its own rows (HK lunch included).
+    # Trading hours: a quiet tint per exchange on its own rows where it is shut (HK lunch
+    # included), a lighter one in its extended hours; a band where the markets overlap.
     min_closed = (view.end - view.start) / LABEL_PLOT_WIDTH_PX
     for lv in listings:
         y0, y1 = domain(row_of[("volume", id(lv))])[0], domain(row_of[("price", id(lv))])[1]
-        for start, end in zip(lv.closed["start"], lv.closed["end"]):
-            # A closure narrower than a pixel cannot be seen (the lunch breaks of a year): not sent.
-            if end <= view.start or start >= view.end or end - start < min_closed:
-                continue
-            shapes.append(dict(
-                type="rect", xref="x", yref="paper", layer="below", line=dict(width=0),
-                x0=wall_time(max(start, view.start), zone), x1=wall_time(min(end, view.end), zone),
-                y0=round(y0, 5), y1=round(y1, 5), fillcolor=colors.closed, name=f"closed {lv.symbol}",
-            ))
+        shapes += sessions.session_shapes(view, lv, colors, zone, y0, y1, min_closed)
+    if listings:
+        top = domain(row_of[("price", id(listings[0]))])[1]
+        shapes += sessions.overlap_shapes(view, colors, zone, domain(row_of[("volume", id(listings[-1]))])[0], top)
+        note = sessions.overlap_note(view, colors, top)
+        annotations += [note] if note is not None else []
 
     # Event lines through every row; labelled ones run up into their label.
     labelled = {row["event_id"] for row, *_ in labels}
@@ -339,7 +332,7 @@ def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None
             name=f"title {lv.symbol}",
         ))
     timeline_title = ("<b>Timeline</b> · markers = timed events · bands = events known only to the day "
-                      "(count; hover lists them) · light tint on a listing = its exchange is closed")
+                      "(count; hover lists them) · " + sessions.hours_key(view))
     if notes:  # say what was aggregated or left out, first, where the eye lands
         timeline_title = "<b>Timeline</b> · " + plain("; ".join(notes)) + " · markers = timed events · bands = day-only events"
     annotations.append(go.layout.Annotation(

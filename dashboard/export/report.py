@@ -222,10 +222,11 @@ def analysis_table_for(db: Any, view: Any, name: str) -> pd.DataFrame | None:
     )
     with db.read() as con:
         if name == "reactions":
-            return analysis_load.reactions(con, wanted)
+            return analysis_load.reactions(con, wanted, extended=filters.extended_hours)
         if name == "claims":
             return analysis_load.claims(con, wanted)
-        return analysis_load.company_parity(con, view.company_id, view.start, view.end)
+        return analysis_load.company_parity(con, view.company_id, view.start, view.end,
+                                            extended=filters.extended_hours)
 
 
 def report_for(db: Any, view: Any, fig: go.Figure, **options: Any) -> bytes:

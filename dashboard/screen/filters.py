@@ -47,6 +47,8 @@ class Filters:
     price_mode: str = "price"
     reference: pd.Timestamp | None = None  # UTC; pct mode's base (None: start of the window)
     parity: bool = False  # draw the ADR-parity rows
+    # US listings' pre-market and after-hours bars drawn and counted (URL: ext=0 turns them off)
+    extended_hours: bool = True
 
     def to_query_params(self) -> dict[str, str | list[str]]:
         """Only what differs from the defaults, so a shared URL stays short."""
@@ -71,6 +73,8 @@ class Filters:
             params["ref"] = self.reference.strftime("%Y-%m-%dT%H:%MZ")
         if self.parity:
             params["parity"] = "1"
+        if not self.extended_hours:
+            params["ext"] = "0"
         return params
 
     @classmethod
@@ -129,6 +133,12 @@ class Filters:
                 values["parity"] = True
             elif parity.lower() not in FALSE_WORDS:
                 notices.append(f"URL parameter parity={parity!r} is not 1 or 0; the parity rows stay off.")
+        extended = one("ext")
+        if extended:
+            if extended.lower() in FALSE_WORDS:
+                values["extended_hours"] = False
+            elif extended.lower() not in TRUE_WORDS:
+                notices.append(f"URL parameter ext={extended!r} is not 1 or 0; extended hours stay on.")
         return cls(**values), notices
 
     def replace(self, **changes: Any) -> "Filters":
