@@ -47,7 +47,9 @@ def test_us_rows_get_the_extended_tint_and_a_dotted_line_hong_kong_none(views):
     # no window in which both trade: the note says how far apart they are
     assert view.overlap.empty
     note = next(a.text for a in fig.layout.annotations if a.name == "overlap note")
-    assert note.startswith("no overlap:") and "never trade at once" in note
+    # the nearest they come in the case week: BABA's after-hours ends 01:00Z (20:00 ET), half an
+    # hour before Hong Kong opens (09:30 HKT)
+    assert note == "no BABA–9988.HK overlap: BABA shuts 01:00Z, 9988.HK opens 01:30Z (0.5 h later)"
 
 
 def test_switched_off_the_us_row_is_the_regular_session(views):

@@ -103,9 +103,9 @@ def overlap_note(view: "ViewData", colors, y: float) -> go.layout.Annotation | N
     if view.overlap is not None and len(view.overlap):
         text = "green band = both markets trade at once"
     elif view.overlap_note:
-        text = f"no overlap: {view.overlap_note}"
+        text = f"no {'–'.join(lv.symbol for lv in view.listings[:2])} overlap: {view.overlap_note}"
     else:
         return None
     return go.layout.Annotation(text=plain(text), xref="paper", yref="paper", x=1, y=y, xanchor="right",
-                                yanchor="bottom", showarrow=False, font=dict(size=11, color=colors.text),
+                                yanchor="bottom", showarrow=False, font=dict(size=10, color=colors.text),
                                 name="overlap note")

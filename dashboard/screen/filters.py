@@ -127,18 +127,13 @@ class Filters:
                 values["reference"] = parse_utc(ref)
             except ValueError:
                 notices.append(f"URL parameter ref={ref!r} is not a time (e.g. 2025-11-14T18:00Z); using the window start.")
-        parity = one("parity")
-        if parity:
-            if parity.lower() in TRUE_WORDS:
-                values["parity"] = True
-            elif parity.lower() not in FALSE_WORDS:
-                notices.append(f"URL parameter parity={parity!r} is not 1 or 0; the parity rows stay off.")
-        extended = one("ext")
-        if extended:
-            if extended.lower() in FALSE_WORDS:
-                values["extended_hours"] = False
-            elif extended.lower() not in TRUE_WORDS:
-                notices.append(f"URL parameter ext={extended!r} is not 1 or 0; extended hours stay on.")
+        for name, key, what in (("parity", "parity", "the parity rows stay off"),
+                                ("ext", "extended_hours", "extended hours stay on")):
+            text = (one(name) or "").lower()
+            if text in TRUE_WORDS + FALSE_WORDS:
+                values[key] = text in TRUE_WORDS
+            elif text:
+                notices.append(f"URL parameter {name}={one(name)!r} is not 1 or 0; {what}.")
         return cls(**values), notices
 
     def replace(self, **changes: Any) -> "Filters":

@@ -26,8 +26,8 @@ def overlap_of(listings: list[ListingView], start: pd.Timestamp, end: pd.Timesta
 
 
 def _gap_note(a: ListingView, b: ListingView, start, end, extended: bool) -> str:
-    """'BABA and 9988.HK never trade at once: 9988.HK closes 08:00Z, 1 h before BABA's pre-market
-    opens (09:00Z)' — from the first session of each in the window."""
+    """'9988.HK shuts 08:00Z, BABA's pre-market opens 09:00Z (1 h later)': the nearest the two
+    come in the window."""
     first, last = markets.bounds(extended)
     gaps = []
     for early, late in ((a, b), (b, a)):
@@ -41,7 +41,6 @@ def _gap_note(a: ListingView, b: ListingView, start, end, extended: bool) -> str
     if not gaps:
         return ""
     gap, early, late, close, opening = min(gaps, key=lambda g: g[0])
-    what = "pre-market opens" if extended and markets.has_extended_hours(late.exchange_mic) else "session opens"
+    what = "'s pre-market opens" if extended and markets.has_extended_hours(late.exchange_mic) else " opens"
     hours = gap / pd.Timedelta(hours=1)
-    return (f"{early.symbol} and {late.symbol} never trade at once: {early.symbol} closes {close:%H:%MZ}, "
-            f"{hours:g} h before {late.symbol}'s {what} ({opening:%H:%MZ})")
+    return f"{early.symbol} shuts {close:%H:%MZ}, {late.symbol}{what} {opening:%H:%MZ} ({hours:g} h later)"
