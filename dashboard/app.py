@@ -195,6 +195,8 @@ def sidebar(stamp: tuple) -> Filters:
         st.session_state["parity"] = url_filters.parity
     st.sidebar.toggle("Show ADR parity", key="parity",
                       help="An extra row: the ADR against its home-market price × shares per ADS ÷ FX, and the premium.")
+    st.session_state.setdefault("extended_hours", url_filters.extended_hours)
+    st.sidebar.toggle("extended hours", key="extended_hours", help="US pre-market and after-hours bars (dotted, lighter tint)")
     reference = None
     if st.session_state["price_mode"] == "pct":
         if "reference" not in st.session_state:
@@ -224,6 +226,7 @@ def sidebar(stamp: tuple) -> Filters:
         price_mode=st.session_state["price_mode"],
         reference=reference,
         parity=bool(st.session_state.get("parity")),
+        extended_hours=bool(st.session_state.get("extended_hours", True)),
     )
 
 

@@ -197,13 +197,52 @@ def test_cannot_check_without_bars_listing_or_regular_session():
     assert check_baba(claim(-1.0), published_at=utc("2026-02-13 05:00"))["verdict_text"] == \
         "cannot check: no BABA bars for 2026-02-13"
     assert check_baba(claim(-1.0, listing=None))["verdict"] == "cannot check"
-    premarket = check_baba(claim(3.06, measure="pre-market"))
-    assert premarket["verdict"] == "cannot check" and "pre-market" in premarket["verdict_text"]
+    premarket = check_baba(claim(3.06, measure="pre-market"))  # BABA holds regular bars only
+    assert premarket["verdict_text"] == "cannot check: no BABA bars for 2025-11-14 pre-market"
     beyond_calendar = check_claim(claim(-1.0), published_at=utc("2026-02-13 05:00"), precision="day",
                                   tz="America/New_York", bars=BABA, sessions=NY_SESSIONS.iloc[:20])
     assert beyond_calendar["verdict"] == "cannot check"
     saturday = check_baba(claim(-1.0, day_hint="saturday"), published_at=utc("2025-11-16 05:00"))
     assert saturday["verdict_text"] == "cannot check: 2025-11-15 was not a trading session"
+
+
+# BABA with extended hours: Friday close 153.80, after-hours 152.00 from 21:30Z; Monday pre-market
+# 158.50 from 12:00Z (07:00 ET), 157.90 from 14:00Z; regular open 157.00.
+BABA_EXTENDED = builder.step_bars(builder.session_minutes("XNYS", "2025-11-13", "2025-11-18", extended=True), [
+    ("2025-11-13", 159.84), ("2025-11-14 18:02", 155.0), ("2025-11-14 20:30", 153.80),
+    ("2025-11-14 21:30", 152.0), ("2025-11-17 09:00", 154.0), ("2025-11-17 12:00", 158.50),
+    ("2025-11-17 14:00", 157.90), ("2025-11-17 14:30", 157.00)], source="synthetic")
+MONDAY_NY = utc("2025-11-17 05:00")
+
+
+def check_extended(c, published_at=MONDAY_NY, precision="day"):
+    return check_claim(c, published_at=published_at, precision=precision, tz="America/New_York",
+                       bars=BABA_EXTENDED, sessions=NY_SESSIONS)
+
+
+def test_a_premarket_claim_is_read_from_the_premarket_bars_against_the_regular_close():
+    out = check_extended(claim(3.06, measure="pre-market", price=158.50))
+    assert out["prev_close"] == 153.80  # Friday's regular close, not its after-hours 152.00
+    assert out["verdict"] == "agrees" and out["matched"] == "pre-market high"
+    assert out["high_pct"] == pytest.approx((158.50 / 153.80 - 1) * 100)
+    assert out["close_pct"] == pytest.approx((157.90 / 153.80 - 1) * 100)  # the last pre-market price
+    assert out["verdict_text"].startswith("pre-market figure: agrees with the 2025-11-17 pre-market high")
+    # the same figure as a regular-session move differs: the open was lower
+    assert check_extended(claim(3.06, measure="close"))["verdict"] == "differs"
+
+
+def test_a_premarket_claim_published_during_the_premarket_reads_it_up_to_then():
+    out = check_extended(claim(3.06, measure="pre-market"), published_at=utc("2025-11-17 13:00"),
+                         precision="minute")
+    assert str(out["session"]) == "2025-11-17" and out["session_complete"] is False
+    assert out["asof_pct"] == pytest.approx((158.50 / 153.80 - 1) * 100)
+    assert out["verdict"] == "agrees" and "up to 13:00Z" in out["verdict_text"]
+
+
+def test_an_after_hours_claim_is_measured_from_that_sessions_close():
+    out = check_extended(claim(-1.17, measure="after-hours"), published_at=FRIDAY_NY)
+    assert out["prev_close"] == 153.80 and str(out["session"]) == "2025-11-14"
+    assert out["verdict"] == "agrees" and out["close_pct"] == pytest.approx((152.0 / 153.80 - 1) * 100)
 
 
 def test_claims_table_reads_articles_and_events_once_each():

@@ -111,3 +111,30 @@ def test_parity_shows_the_weekend_discount(db, capsys):
     assert last_friday["hk_ts"] == "2025-11-14T07:59:00Z"  # Hong Kong shut: its last price
     assert last_friday["premium"] == pytest.approx(153.80 / (154.9 * 8 / 7.78) - 1)
     assert last_friday["premium"] < -0.03
+
+
+SATURDAY_DENIAL = "2025-11-15-alibaba-denial-scmp-saturday"  # data/events.csv, a day in Hong Kong
+
+
+def test_on_the_bundled_data_the_weekend_denial_reaches_baba_in_mondays_premarket(case_db, capsys):
+    rows = json.loads(run(capsys, "reactions", "--db", str(case_db), "--format", "json"))
+    denial = {r["symbol"]: r for r in rows if r["event_id"] == SATURDAY_DENIAL}
+    assert denial["BABA"]["session_part"] == "pre"
+    assert denial["BABA"]["first_bar_ts"] == "2025-11-17T09:00:00Z"  # Monday 04:00 ET
+    assert denial["BABA"]["last_close"] == 153.80  # Friday's regular close (GlobeNewswire)
+    assert denial["9988.HK"]["first_bar_ts"] == "2025-11-17T01:30:00Z"  # 09:30 HKT, the earlier
+    assert denial["9988.HK"]["session_part"] == "regular"
+    regular = json.loads(run(capsys, "reactions", "--db", str(case_db), "--format", "json", "--regular-only"))
+    today = {r["symbol"]: r for r in regular if r["event_id"] == SATURDAY_DENIAL}
+    assert today["BABA"]["session_part"] == "regular"
+    assert today["BABA"]["first_bar_ts"] == "2025-11-17T14:30:00Z"
+    assert "session_part" in run(capsys, "reactions", "--db", str(case_db), "--kind", "denial")
+
+
+def test_parity_uses_the_adrs_premarket_against_hong_kongs_last_price(case_db, capsys):
+    args = ["parity", "--db", str(case_db), "--since", "2025-11-17", "--until", "2025-11-17", "--format", "json"]
+    rows = json.loads(run(capsys, *args))
+    premarket = [r for r in rows if "2025-11-17T09:00:00Z" <= r["ts"] < "2025-11-17T14:30:00Z"]
+    assert premarket and all(r["hk_ts"] == "2025-11-17T07:59:00Z" for r in premarket)  # HK had closed
+    regular = json.loads(run(capsys, *args, "--regular-only"))
+    assert min(r["ts"] for r in regular) == "2025-11-17T14:30:00Z"

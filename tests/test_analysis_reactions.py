@@ -163,3 +163,56 @@ def test_reaction_table_has_a_row_per_event_and_company_listing():
     assert list(zip(table["event_id"], table["symbol"])) == [("ft", "BABA"), ("ft", "9988.HK")]
     assert list(table["first_bar_ts"]) == [utc("2025-11-14 18:02"), utc("2025-11-17 01:30")]
     assert str(table["event_ts"].dtype).endswith("UTC]")
+
+
+# BABA and KWEB with extended hours (thin volume 10): Friday's regular close 97, after-hours 96 from
+# 22:00Z; Monday's pre-market trades 99 from 09:00Z (04:00 ET), 100 from 12:00Z; the regular
+# session opens at 101.
+NY_EXTENDED = builder.session_minutes("XNYS", "2025-11-06", "2025-11-19", extended=True)
+BABA_EXTENDED = builder.step_bars(NY_EXTENDED, [
+    ("2025-11-06", 100), ("2025-11-14 18:02", 99), ("2025-11-14 18:07", 98), ("2025-11-14 18:17", 97),
+    ("2025-11-14 22:00", 96), ("2025-11-17 09:00", 99), ("2025-11-17 12:00", 100),
+    ("2025-11-17 14:30", 101), ("2025-11-17 20:00", 102)])
+KWEB_EXTENDED = builder.step_bars(NY_EXTENDED, [("2025-11-06", 50), ("2025-11-17 09:00", 50.5)])
+
+
+def baba_extended(ts, precision="minute", zone="America/New_York", extended=True):
+    return listing_reaction(event_ts=utc(ts), precision=precision, ts_zone=zone, bars=BABA_EXTENDED,
+                            sessions=NY_SESSIONS, benchmark_bars=KWEB_EXTENDED, extended=extended)
+
+
+def test_a_saturday_event_reaches_the_adr_in_mondays_premarket():
+    row = baba_extended("2025-11-15 02:00")  # Saturday 10:00 in Hong Kong
+    assert row["session_part"] == "pre" and str(row["session"]) == "2025-11-17"
+    assert row["tradable_from"] == row["first_bar_ts"] == utc("2025-11-17 09:00")  # 04:00 ET
+    assert hk("2025-11-15 02:00")["first_bar_ts"] == utc("2025-11-17 01:30")      # Hong Kong first
+    # from the last trade (Friday's after-hours 96) and from the last regular close (97)
+    assert (row["ref_price"], row["last_close"]) == (96, 97)
+    assert row["ret_5m"] == pytest.approx(99 / 96 - 1)
+    assert row["from_close_5m"] == pytest.approx(99 / 97 - 1)
+    assert row["from_close_session_close"] == pytest.approx(102 / 97 - 1)  # Monday's regular close
+    assert row["abn_5m"] == pytest.approx((99 / 96 - 1) - (50.5 / 50 - 1))  # KWEB in the pre-market too
+
+
+def test_regular_only_gives_the_regular_session_figures():
+    row = baba_extended("2025-11-15 02:00", extended=False)
+    assert row["session_part"] == "regular" and row["first_bar_ts"] == utc("2025-11-17 14:30")
+    assert row["ref_price"] == row["last_close"] == 97
+    assert row["ret_5m"] == pytest.approx(101 / 97 - 1)
+
+
+def test_after_the_close_the_adr_reacts_in_after_hours():
+    row = baba_extended("2025-11-14 21:30")
+    assert row["session_part"] == "post" and row["first_bar_ts"] == utc("2025-11-14 21:30")
+    assert row["ref_price"] == row["last_close"] == 97
+    assert row["ret_60m"] == pytest.approx(96 / 97 - 1)
+    assert row["windows_cut"] == ""  # after-hours runs on to 01:00Z
+
+
+def test_a_day_event_on_a_weekend_reaches_the_adr_at_the_premarket():
+    row = baba_extended("2025-11-15 00:00", precision="day", zone="Asia/Hong_Kong")
+    assert row["session_part"] == "pre" and row["first_bar_ts"] == utc("2025-11-17 09:00")
+    assert row["ref_price"] == 97  # the previous regular close, not the after-hours trade
+    assert row["ret_session_close"] == pytest.approx(102 / 97 - 1)
+    on_a_session_day = baba_extended("2025-11-17 05:00", precision="day")
+    assert on_a_session_day["session_part"] == "regular"  # the news may have come at any time that day

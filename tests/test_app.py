@@ -246,7 +246,7 @@ def test_the_screen_says_when_yahoo_was_unreachable_and_the_cache_is_served(open
     at = open_app(db=db)
     assert "never refreshed from Yahoo" in all_text(at)
 
-    def unreachable(symbol, start, end, interval):
+    def unreachable(symbol, start, end, interval, prepost=False):
         raise ConnectionError("Could not resolve host: query1.finance.yahoo.com")
 
     refresh.refresh(db, download=unreachable, now=pd.Timestamp("2026-11-28 08:20", tz="UTC"),

@@ -119,11 +119,48 @@ def test_fx_trades_all_weekday_and_not_at_weekends(case_db):
 
 def test_sessions_are_in_utc_with_lunch_break_columns():
     table = markets.sessions("XHKG", "2025-11-17", "2025-11-17")
-    assert list(table.columns) == ["session", "open", "break_start", "break_end", "close"]
+    assert list(table.columns) == ["session", "open", "break_start", "break_end", "close", "pre_open", "post_close"]
     row = table.iloc[0]
     assert (row["open"], row["break_start"], row["break_end"], row["close"]) == (
         utc("2025-11-17 01:30"), utc("2025-11-17 04:00"), utc("2025-11-17 05:00"), utc("2025-11-17 08:00"))
+    assert (row["pre_open"], row["post_close"]) == (row["open"], row["close"])  # HKEX: no extended hours
     assert str(table["open"].dt.tz) == "UTC"
+
+
+@pytest.mark.parametrize("when, part", [
+    ("2025-11-17 08:59", "closed"), ("2025-11-17 09:00", "pre"),     # 04:00 ET: the pre-market opens
+    ("2025-11-17 14:29", "pre"), ("2025-11-17 14:30", "regular"),    # 09:30 ET
+    ("2025-11-17 20:59", "regular"), ("2025-11-17 21:00", "post"),   # 16:00 ET
+    ("2025-11-18 00:59", "post"), ("2025-11-18 01:00", "closed"),    # 20:00 ET
+    ("2025-11-15 15:00", "closed"),                                  # Saturday
+    ("2025-11-28 18:00", "post"), ("2025-11-28 21:59", "post"),      # early close 13:00 ET: post to 17:00
+    ("2025-11-28 22:00", "closed"),
+    ("2025-10-31 08:00", "pre"), ("2025-10-31 13:30", "regular"),    # summer time: 04:00 EDT = 08:00Z
+])
+def test_session_part_of_a_time_comes_from_the_nyse_calendar(when, part):
+    sessions = markets.sessions("XNYS", "2025-10-27", "2025-12-01")
+    assert markets.session_parts(sessions, [utc(when)])[0] == part
+
+
+def test_hong_kong_has_no_extended_hours_and_never_overlaps_new_york():
+    hk = markets.sessions("XHKG", "2025-11-17", "2025-11-17")
+    assert list(markets.session_parts(hk, [utc("2025-11-17 01:29"), utc("2025-11-17 01:30")])) == ["closed", "regular"]
+    # HKEX closes 08:00Z (16:00 HKT = 03:00 ET in winter); the US pre-market opens 09:00Z: no overlap
+    assert markets.overlap_intervals("XNYS", "XHKG", "2025-11-10", "2025-11-29") == []
+    monday = (utc("2025-11-17 00:00"), utc("2025-11-18 00:00"))
+    assert markets.closed_intervals("XNYS", *monday, extended=True) == [(monday[0], utc("2025-11-17 09:00"))]
+    assert markets.extended_intervals("XNYS", *monday) == [
+        (utc("2025-11-17 09:00"), utc("2025-11-17 14:30"), "pre"),
+        (utc("2025-11-17 21:00"), utc("2025-11-18 00:00"), "post")]  # after-hours runs on to 01:00Z
+
+
+def test_a_saturday_event_reaches_the_adr_at_mondays_premarket_before_hong_kong_no():
+    saturday = pd.Timestamp("2025-11-15 10:00", tz="Asia/Hong_Kong")
+    ny = markets.sessions("XNYS", "2025-11-10", "2025-11-25")
+    hk = markets.sessions("XHKG", "2025-11-10", "2025-11-25")
+    assert markets.next_tradable(ny, saturday, extended=True)[1] == utc("2025-11-17 09:00")  # 04:00 ET
+    assert markets.next_tradable(ny, saturday)[1] == utc("2025-11-17 14:30")                # 09:30 ET
+    assert markets.next_tradable(hk, saturday)[1] == utc("2025-11-17 01:30")                # 09:30 HKT, first
 
 
 @pytest.mark.parametrize("name, length", [("1m", pd.Timedelta(minutes=1)), ("60m", pd.Timedelta(hours=1)),

@@ -36,7 +36,7 @@ def test_refresh_fetches_uncached_windows_then_finds_them_cached(tmp_path):
     db = db_with_event(tmp_path)
     asked = []
 
-    def network(symbol, start, end, interval):
+    def network(symbol, start, end, interval, prepost=False):
         asked.append(symbol)
         times = pd.date_range(start, end, freq="1h", inclusive="left")
         return pd.DataFrame({"Open": 1.0, "High": 1.0, "Low": 1.0, "Close": 1.0, "Volume": 0.0},
@@ -67,7 +67,7 @@ def test_refresh_offline_ok_says_so_in_one_line_and_keeps_bars(tmp_path, capsys,
         before = bars.coverage(con)
     capsys.readouterr()
 
-    def offline(symbol, start, end, interval):
+    def offline(symbol, start, end, interval, prepost=False):
         raise DNSError("Could not resolve host: query2.finance.yahoo.com")
 
     monkeypatch.setattr(yahoo, "download_from_yahoo", offline)
@@ -102,7 +102,7 @@ def test_offline_fetch_exits_non_zero_and_leaves_the_cache(tmp_path, capsys, mon
     with store.reader(db) as con:
         before = con.execute("SELECT * FROM bars ORDER BY symbol, ts").df()
 
-    def offline(symbol, start, end, interval):
+    def offline(symbol, start, end, interval, prepost=False):
         raise DNSError("Could not resolve host: query2.finance.yahoo.com")
 
     monkeypatch.setattr(yahoo, "download_from_yahoo", offline)
@@ -118,7 +118,7 @@ def test_refresh_outcome_is_recorded_for_the_app(tmp_path):
     db = db_with_event(tmp_path)
     now = pd.Timestamp("2025-11-28", tz="UTC")
 
-    def unreachable(symbol, start, end, interval):
+    def unreachable(symbol, start, end, interval, prepost=False):
         raise DNSError("Could not resolve host: query1.finance.yahoo.com")
 
     with store.reader(db) as con:
@@ -129,7 +129,7 @@ def test_refresh_outcome_is_recorded_for_the_app(tmp_path):
     assert outcome["status"] == "offline" and outcome["checked_at"] == now
     assert outcome["message"].startswith(refresh.OFFLINE_LINE)
 
-    def network(symbol, start, end, interval):
+    def network(symbol, start, end, interval, prepost=False):
         times = pd.date_range(start, end, freq="1h", inclusive="left")
         return pd.DataFrame({"Open": 1.0, "High": 1.0, "Low": 1.0, "Close": 1.0, "Volume": 0.0},
                             index=pd.DatetimeIndex(times, name="Datetime"))

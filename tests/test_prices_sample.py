@@ -95,7 +95,10 @@ def test_claims_on_the_sample_differ_nowhere(case_db, capsys):
     unchecked = [c for c in claims if c["verdict"] == "cannot check"]
     for claim in unchecked:
         outside = claim["session"] is not None and claim["session"] > sample.LAST_DAY.isoformat()
-        assert claim["measure"] == "pre-market" or outside, claim["verdict_text"]
+        assert outside or "2026" in claim["published_at"], claim["verdict_text"]
+    premarket = {(c["source"], c["session"]): c["verdict"] for c in claims if c["measure"] == "pre-market"
+                 and c["session"] and c["session"] <= sample.LAST_DAY.isoformat()}
+    assert premarket == {("Aigazine", "2025-11-17"): "agrees", ("CoinCentral", "2025-11-25"): "agrees"}
     agreed = {(c["source"], c["session"], c["listing"]) for c in claims if c["verdict"] == "agrees"}
     assert {("ETNet", "2025-11-12", "BABA"), ("CoinCentral", "2025-11-25", "BABA"),
             ("Bloomberg", "2025-11-24", "9988.HK"), ("Sing Tao Headline", "2025-11-27", "9988.HK")} <= agreed
@@ -105,11 +108,12 @@ def test_claims_on_the_sample_differ_nowhere(case_db, capsys):
     ("2025-11-12", 157.91), ("2025-11-13", 159.84), ("2025-11-14", 153.80),
     ("2025-11-17", 157.71), ("2025-11-18", 159.72)])
 def test_baba_closes_match_reported(committed, day, close):
-    assert local_day(committed["BABA"], "America/New_York", day)["close"].iloc[-1] == pytest.approx(close, abs=CENT)
+    regular, _ = session_bars(committed["BABA"], "XNYS", day)
+    assert regular["close"].iloc[-1] == pytest.approx(close, abs=CENT)
 
 
 def test_baba_ft_day_is_flat_until_the_report_then_drops_to_the_reported_low(committed):
-    day = local_day(committed["BABA"], "America/New_York", "2025-11-14")
+    day, _ = session_bars(committed["BABA"], "XNYS", "2025-11-14")
     before = day[day["ts"] < pd.Timestamp("2025-11-14 18:02", tz="UTC")]
     after = day[day["ts"] >= pd.Timestamp("2025-11-14 18:02", tz="UTC")]
     assert (before["low"] > 159.84 * 0.99).all() and (before["high"] < 159.84 * 1.01).all()
@@ -133,20 +137,53 @@ def test_9988_monday_low_early_high_later_close_unchanged(committed):
     assert tuesday / 154.9 - 1 == pytest.approx(-0.0019, abs=0.0007)
 
 
-def test_bars_are_regular_session_one_minute_and_consistent(committed):
+def test_bars_are_in_session_one_minute_and_consistent(committed):
     for spec in sample.SPECS:
         frame = committed[spec.symbol]
         assert frame["ts"].min().date() >= sample.FIRST_DAY and frame["ts"].max().date() <= sample.LAST_DAY
-        assert markets.open_mask(spec.mic, frame["ts"]).all(), spec.symbol
+        sessions = markets.sessions(spec.mic, sample.FIRST_DAY, sample.LAST_DAY + dt.timedelta(days=1))
+        parts = set(markets.session_parts(sessions, frame["ts"]))
+        assert parts == ({"pre", "regular", "post"} if spec.extended else {"regular"}), spec.symbol
+        regular = frame[markets.session_parts(sessions, frame["ts"]) == "regular"]
+        assert markets.open_mask(spec.mic, regular["ts"]).all(), spec.symbol
         assert frame["ts"].is_unique and frame["ts"].is_monotonic_increasing
         assert (frame["low"] <= frame[["open", "close"]].min(axis=1)).all()
         assert (frame["high"] >= frame[["open", "close"]].max(axis=1)).all()
         assert (frame["low"] > 0).all() and (frame["volume"] >= 0).all()
     baba_days = committed["BABA"]["ts"].dt.tz_convert("America/New_York").dt.date.astype(str)
     assert "2025-11-27" not in set(baba_days)  # Thanksgiving
-    assert committed["BABA"]["ts"].max() == pd.Timestamp("2025-11-28 17:59", tz="UTC")  # early close
+    # early close at 13:00 ET; after-hours then runs to 17:00 ET
+    assert committed["BABA"]["ts"].max() == pd.Timestamp("2025-11-28 21:59", tz="UTC")
     hkd = committed["HKD=X"]
     assert hkd["low"].min() >= 7.76 and hkd["high"].max() <= 7.79
+
+
+# Pre-market figures as reported, pinned at 08:00 ET (the sources give no time): the price at
+# that moment (the close of the 07:59 bar) as a move from the previous regular close.
+PREMARKET = [("2025-11-17", "+3.06", 158.50),   # Aigazine
+             ("2025-11-25", "+4.0", None)]      # CoinCentral, "about 4%"
+
+
+@pytest.mark.parametrize("day, move, price", PREMARKET, ids=[p[0] for p in PREMARKET])
+def test_reported_premarket_figure_holds(committed, day, move, price):
+    frame = committed["BABA"]
+    regular, previous = session_bars(frame, "XNYS", day)
+    when = pd.Timestamp(f"{day} 08:00").tz_localize("America/New_York")
+    value = frame[frame["ts"] < when]["close"].iloc[-1]
+    pct = (value / previous["close"].iloc[-1] - 1) * 100
+    decimals = len(move.split(".")[1])
+    assert round(pct, decimals) == float(move), f"{pct:+.3f}% vs reported {move}%"
+    if price is not None:
+        assert value == pytest.approx(price, abs=0.005)
+
+
+def test_extended_hours_volume_is_thin(committed):
+    frame = committed["BABA"]
+    sessions = markets.sessions("XNYS", sample.FIRST_DAY, sample.LAST_DAY + dt.timedelta(days=1))
+    parts = markets.session_parts(sessions, frame["ts"])
+    regular = frame[parts == "regular"]["volume"].mean()
+    for part in ("pre", "post"):
+        assert frame[parts == part]["volume"].mean() < 0.1 * regular, part
 
 
 def test_volume_is_u_shaped(committed):

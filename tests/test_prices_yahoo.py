@@ -34,10 +34,11 @@ class Recorder:
     """A stand-in for the network: returns/raises in turn, records what was asked."""
 
     def __init__(self, *answers):
-        self.answers, self.calls = list(answers), []
+        self.answers, self.calls, self.prepost = list(answers), [], []
 
-    def __call__(self, symbol, start, end, interval):
+    def __call__(self, symbol, start, end, interval, prepost=False):
         self.calls.append((symbol, start, end, interval))
+        self.prepost.append(prepost)
         answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
         if isinstance(answer, BaseException):
             raise answer
@@ -167,3 +168,19 @@ def test_explicit_interval_within_its_limit_is_kept():
     assert policy.choose_interval(NOW - pd.Timedelta(days=59), NOW, NOW, "5m") == "5m"
     with pytest.raises(policy.IntervalUnavailable, match="60 days"):
         policy.choose_interval(NOW - pd.Timedelta(days=61), NOW, NOW, "5m")
+
+
+def test_intraday_requests_for_us_listings_ask_for_extended_hours(tmp_path):
+    """prepost=True for BABA's 1m request (XNYS), not for 9988.HK (HKEX has none) nor daily bars."""
+    from dashboard import config
+    from dashboard.ingest.pipeline import ingest_paths
+
+    path = tmp_path / "listed.duckdb"
+    ingest_paths(path, [config.EVENTS_FILE])  # stores data/companies.toml's listings too
+    us = Recorder(history_frame("baba_history_1m.csv", "America/New_York"))
+    yahoo.fetch("BABA", "2025-11-14", "2025-11-14", "1m", download=us, db=path, now=NOW, sleep=lambda s: None)
+    hk = Recorder(history_frame("hk9988_history_1m.csv", "Asia/Hong_Kong"))
+    yahoo.fetch("9988.HK", "2025-11-17", "2025-11-17", "1m", download=hk, db=path, now=NOW, sleep=lambda s: None)
+    daily = Recorder(pd.DataFrame())
+    yahoo.fetch("BABA", "2024-01-02", "2024-01-05", "1d", download=daily, db=path, now=NOW, sleep=lambda s: None)
+    assert us.prepost == [True] and hk.prepost == [False] and daily.prepost == [False]

@@ -106,9 +106,12 @@ def test_hong_kong_days_shift_the_window(case_db):
     assert view.start == pd.Timestamp("2025-11-16 16:00", tz="UTC")
     assert view.end == pd.Timestamp("2025-11-17 16:00", tz="UTC")
     baba = view.listings[0]
-    # Monday in Hong Kong ends at 16:00Z, 90 minutes into New York's Monday session.
-    assert baba.bars["ts"].min() == pd.Timestamp("2025-11-17 14:30", tz="UTC")
-    assert baba.bars["ts"].max() < view.end and len(baba.bars) == 90
+    # Monday in Hong Kong ends at 16:00Z, 90 minutes into New York's Monday session, after its
+    # pre-market from 09:00Z (04:00 ET, 330 minutes)
+    assert baba.bars["ts"].min() == pd.Timestamp("2025-11-17 09:00", tz="UTC")
+    regular = baba.bars[baba.bars["session_part"] == "regular"]
+    assert regular["ts"].min() == pd.Timestamp("2025-11-17 14:30", tz="UTC")
+    assert baba.bars["ts"].max() < view.end and (len(regular), len(baba.bars)) == (90, 420)
 
 
 def test_downsampling_keeps_each_trace_under_budget(case_db):
@@ -181,10 +184,10 @@ def test_volume_is_summed_per_half_hour_from_every_bar(case_db):
 
 def test_parity_rows_load_only_when_asked(case_db):
     assert load_view(case_db, Filters()).parity is None
-    view = load_view(case_db, Filters(parity=True))
+    view = load_view(case_db, Filters(parity=True, extended_hours=False))
     assert view.parity_symbols == ("BABA", "9988.HK")
     baba = view.listings[0]
-    assert len(view.parity) == len(baba.bars)  # one row per ADR bar
+    assert len(view.parity) == len(baba.bars)  # one row per ADR bar (regular session: under the budget)
     with store.reader(case_db) as con:
         hk_close, fx = con.execute(
             "SELECT close, (SELECT close FROM bars WHERE symbol = 'HKD=X' AND ts <= TIMESTAMPTZ '2025-11-14 20:59Z' "

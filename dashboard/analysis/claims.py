@@ -9,7 +9,9 @@ Two pure steps, rules in docs/analysis.md:
    cloud growth, tariffs, indexes) are not claims.
 2. :func:`check_claim` picks the listing's session the claim speaks of and compares the claim with
    the bars: close to close, the intraday extreme (low for falls, high for rises), the price at
-   publication when the session was still running, and the session's range so far.
+   publication when the session was still running, and the session's range so far. A
+   pre-market claim reads ``[pre_open, open)`` and an after-hours claim ``[close, post_close)``
+   of that session, both from the last *regular* close before them (the market's convention).
 """
 from __future__ import annotations
 
@@ -32,7 +34,9 @@ PCT_TOLERANCE_PP = 0.15
 ROUGH_TOLERANCE_PP = 0.5       # "about", "nearly": how far a rough figure may be off
 PRICE_TOLERANCE = 0.001        # 0.1 % of the claimed price
 
-# Checking a claim against bars
+# The sessions-frame columns a measure's window runs between.
+WINDOW_BY_MEASURE = {"pre-market": ("pre_open", "open"), "after-hours": ("close", "post_close")}
+REGULAR_WINDOW = ("open", "close")
 
 CHECK_COLUMNS = [
     "session", "session_complete", "prev_close", "close", "close_pct", "low_pct", "high_pct",
@@ -59,8 +63,10 @@ def claim_interval(size_pct: float, qualifier: str, decimals: int, direction: st
     return (-high, -low) if direction == "down" else (low, high)
 
 
-def _target_session(sessions, published_at, precision, tz, day_hint):
-    """(position, cutoff, complete, note) of the session a claim speaks of."""
+def _target_session(sessions, published_at, precision, tz, day_hint, window=REGULAR_WINDOW):
+    """(position, cutoff, complete, note) of the session a claim speaks of; ``window``: the
+    sessions-frame columns the claim's part of the session runs between."""
+    first, last = window
     length = {"minute": pd.Timedelta(minutes=1), "hour": pd.Timedelta(hours=1)}.get(precision, pd.Timedelta(days=1))
     pub_end = published_at + length
     if day_hint:
@@ -80,13 +86,14 @@ def _target_session(sessions, published_at, precision, tz, day_hint):
         if position is None:
             return None, None, False, f"{day} was not a trading session"
     else:
-        position = _sessions.latest_started(sessions, pub_end)
-        stale = position is not None and sessions.iloc[position]["close"] + pd.Timedelta(days=7) < pub_end
+        opened = sessions.index[sessions[first] < pub_end]
+        position = int(opened[-1]) if len(opened) else None
+        stale = position is not None and sessions.iloc[position][last] + pd.Timedelta(days=7) < pub_end
         if position is None or stale:  # the sessions frame does not reach the publication
             return None, None, False, "no session before the publication in the calendar range"
     session = sessions.iloc[position]
-    if precision == "day" or day_hint or session["close"] <= pub_end:
-        return position, session["close"], True, ""
+    if precision == "day" or day_hint or session[last] <= pub_end:
+        return position, session[last], True, ""
     # minute precision: what had traded by the publication time; hour: by the end of that hour
     return position, (published_at if precision == "minute" else pub_end), False, ""
 
@@ -96,7 +103,7 @@ def _fmt_pct(value: float) -> str:
 
 
 def check_claim(
-    claim: Claim,
+    claim,
     *,
     published_at,
     precision: str,
@@ -113,27 +120,31 @@ def check_claim(
     if claim.listing is None:
         out["verdict_text"] = "cannot check: the text does not say which listing"
         return out
-    if claim.measure in ("pre-market", "after-hours"):
-        out["verdict_text"] = f"cannot check: {claim.measure} figure (the store holds regular-session bars)"
-        return out
     if claim.size_pct is None and claim.price is None:
         out["verdict_text"] = "cannot check: no figure"
         return out
     sessions = markets.prepare_sessions(sessions)
-    bars = markets.prepare_bars(bars)
+    bars = markets.with_session_parts(bars, sessions)
     published_at = pd.Timestamp(published_at).tz_convert("UTC")
-    position, cutoff, complete, why = _target_session(sessions, published_at, precision, tz, claim.day_hint)
+    window = WINDOW_BY_MEASURE.get(claim.measure, REGULAR_WINDOW)
+    extended = window != REGULAR_WINDOW
+    position, cutoff, complete, why = _target_session(sessions, published_at, precision, tz, claim.day_hint, window)
     if position is None:
         out["verdict_text"] = f"cannot check: {why}"
         return out
     session = sessions.iloc[position]
     label = session["session"]
     out.update(session=label, session_complete=complete)
+    start, end = session[window[0]], session[window[1]]
+    # moves are from the last regular close before the window (the market's convention)
     previous_open = sessions.iloc[position - 1]["open"] if position > 0 else None
-    _, prev_close = markets.price_at(bars, session["open"], not_before=previous_open)
-    day_bars = _bars.between(bars, session["open"], min(cutoff, session["close"]))
+    reference_before = session["open"] if claim.measure != "after-hours" else session["close"]
+    reference_from = previous_open if claim.measure != "after-hours" else session["open"]
+    _, prev_close = markets.price_at(markets.regular_bars(bars), reference_before, not_before=reference_from)
+    day_bars = _bars.between(bars, start, min(cutoff, end))
     if day_bars.empty or not np.isfinite(prev_close):
-        what = "the previous session" if not day_bars.empty else str(label)
+        part = f" {claim.measure}" if extended else ""
+        what = "the previous session" if not day_bars.empty else f"{label}{part}"
         out["verdict_text"] = f"cannot check: no {claim.listing} bars for {what}"
         return out
     out["bars_source"] = _bars.sources(day_bars)
@@ -146,10 +157,12 @@ def check_claim(
         out["asof_pct"] = pct(last)
 
     # candidates: (name, low price, high price); a point has low == high
-    close_c = ("close", last, last) if complete else ("price at publication", last, last)
-    extremes = {"down": [("intraday low", low, low)], "up": [("intraday high", high, high)]}.get(
-        claim.direction, [("intraday low", low, low), ("intraday high", high, high)])
-    range_c = ("intraday range", low, high)
+    part = claim.measure if extended else "intraday"
+    last_name = f"{part} last price" if extended else "close"
+    close_c = (last_name, last, last) if complete else ("price at publication", last, last)
+    extremes = {"down": [(f"{part} low", low, low)], "up": [(f"{part} high", high, high)]}.get(
+        claim.direction, [(f"{part} low", low, low), (f"{part} high", high, high)])
+    range_c = (f"{part} range", low, high)
     if claim.measure == "close":
         candidates = [close_c]
     elif claim.measure == "intraday":
@@ -179,7 +192,7 @@ def check_claim(
     figure = lambda c: (_fmt_pct(pct(c[1])) if c[1] == c[2] else f"{_fmt_pct(pct(c[1]))} to {_fmt_pct(pct(c[2]))}")  # noqa: E731
     if matched:
         out["verdict"] = "agrees"
-        kind = "" if matched[0] == "close" else "intraday figure: "
+        kind = "" if matched[0] == "close" else f"{part} figure: "
         text = f"{kind}agrees with the {label} {matched[0]}{upto} ({figure(matched)})"
         if matched is not primary:
             text += f"; the {primary[0]} was {figure(primary)}"

@@ -18,6 +18,7 @@ from dashboard.store import articles as store_articles
 from dashboard.store import bars as store_bars
 from dashboard.store import companies as store_companies
 from dashboard.store import events as store_events
+from dashboard.timeutil import window
 
 # How far around the events to read bars and sessions: the baseline needs five earlier sessions
 # (plus holidays), the reaction needs the next session's close (plus a long weekend).
@@ -85,8 +86,9 @@ def _frames(con, listings: pd.DataFrame, symbols, spans):
     return bars, sessions
 
 
-def reactions(con, filters: EventSelection) -> pd.DataFrame:
-    """The reaction table for the filtered events (docs/analysis.md), with the ADR premium."""
+def reactions(con, filters: EventSelection, *, extended: bool = True) -> pd.DataFrame:
+    """The reaction table for the filtered events (docs/analysis.md), with the ADR premium;
+    ``extended=False`` (``--regular-only``) leaves pre-market and after-hours bars out."""
     events = store_events.query_events(con, kinds=filters.kinds, companies=filters.companies,
                                        tags=filters.tags, sources=filters.sources,
                                        since=filters.since, until=filters.until)
@@ -95,11 +97,11 @@ def reactions(con, filters: EventSelection) -> pd.DataFrame:
     spans = _spans(events["ts"])
     symbols = set(own["symbol"]) | set(own["benchmark_symbol"].dropna())
     bars, sessions = _frames(con, listings, symbols, spans)
-    table = reaction_table(events, own, bars, sessions)
+    table = reaction_table(events, own, bars, sessions, extended=extended)
     table["adr_premium_at_event"] = float("nan")
     table["adr_premium_at_first_bar"] = float("nan")
     for company_id in table["company_id"].dropna().unique():
-        parity = company_parity(con, company_id, spans=spans, listings=listings)
+        parity = company_parity(con, company_id, spans=spans, listings=listings, extended=extended)
         if parity is None or parity.empty:
             continue
         rows = table["company_id"] == company_id
@@ -126,18 +128,23 @@ def parity_pair(listings: pd.DataFrame, company_id: str) -> tuple[dict, dict, st
 
 
 def company_parity(con, company_id: str, start=None, end=None, *, spans=None,
-                   listings: pd.DataFrame | None = None) -> pd.DataFrame | None:
-    """:func:`parity_frame` for a company's ADR over ``[start, end)`` (or the given spans)."""
+                   listings: pd.DataFrame | None = None, extended: bool = True) -> pd.DataFrame | None:
+    """:func:`parity_frame` for a company's ADR over ``[start, end)`` (or the given spans); with
+    ``extended`` its pre-market and after-hours bars too (against Hong Kong's last price)."""
     listings = _all_listings(con) if listings is None else listings
     pair = parity_pair(listings, company_id)
     if pair is None:
         return None
     adr, home, fx = pair
-    spans = spans or [markets.window(start, end)]
+    spans = spans or [window(start, end)]
     # the home price and FX are carried forward while their markets are shut: read back further
     lookback = [(lo - DEFAULT_MAX_AGE, hi) for lo, hi in spans]
+    adr_bars = _bars_for(con, adr["symbol"], spans)
+    if not extended and not adr_bars.empty:
+        adr_sessions = _sessions_for(adr.get("exchange_mic"), spans)
+        adr_bars = markets.regular_bars(markets.with_session_parts(adr_bars, adr_sessions))
     return parity_frame(
-        _bars_for(con, adr["symbol"], spans), _bars_for(con, home["symbol"], lookback),
+        adr_bars, _bars_for(con, home["symbol"], lookback),
         _bars_for(con, fx, lookback),
         adr_shares_per_unit=float(adr["shares_per_unit"]),
         home_shares_per_unit=float(home["shares_per_unit"] or 1),

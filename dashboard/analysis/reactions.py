@@ -3,8 +3,10 @@
 Pure functions on frames; docs/analysis.md states every rule. In short:
 
 - the event reaches a listing at the first moment its exchange trades at or after the event
-  (``tradable_from``); the first bar is the bar covering that moment;
-- the reference price is the close of the last bar finished before the event;
+  (``tradable_from``; with ``extended``, a US listing's pre-market or after-hours counts); the
+  first bar is the bar covering that moment and ``session_part`` says which part it is in;
+- the reference price is the close of the last bar finished before the event (the last trade);
+  ``from_close_*`` measure the same prices from the last *regular* close (the market convention);
 - ``ret_Xm`` is the price X wall-clock minutes after the first bar's start over the reference;
   a window the market shuts inside (lunch break, close) stops at the shutdown and is listed in
   ``windows_cut`` instead of silently spanning the gap;
@@ -30,9 +32,10 @@ BASELINE_SESSIONS = 5
 
 REACTION_COLUMNS = [
     "event_id", "event_ts", "precision", "kind", "headline", "company_id", "symbol",
-    "exchange_mic", "session", "tradable_from", "first_bar_ts", "first_bar_open",
-    "ref_ts", "ref_price",
+    "exchange_mic", "session", "tradable_from", "session_part", "first_bar_ts", "first_bar_open",
+    "ref_ts", "ref_price", "last_close_ts", "last_close",
     *[f"ret_{m}m" for m in WINDOWS_MINUTES], "ret_session_close", "ret_next_close",
+    *[f"from_close_{m}m" for m in WINDOWS_MINUTES], "from_close_session_close", "from_close_next_close",
     "session_close_ts", "next_session", "next_close_ts",
     "benchmark_symbol",
     *[f"abn_{m}m" for m in WINDOWS_MINUTES], "abn_session_close", "abn_next_close",
@@ -44,7 +47,7 @@ REACTION_COLUMNS = [
 def _nan_result() -> dict:
     result = {column: None for column in REACTION_COLUMNS}
     for column in REACTION_COLUMNS:
-        if column.startswith(("ret_", "abn_", "volume")) or column in ("ref_price", "first_bar_open"):
+        if column.startswith(("ret_", "abn_", "from_close_", "volume")) or column in ("ref_price", "first_bar_open", "last_close"):
             result[column] = float("nan")
     result["baseline_sessions"] = 0
     result["windows_cut"] = ""
@@ -56,13 +59,13 @@ def _volume_in(bars: pd.DataFrame, start, end) -> tuple[float, bool]:
     return volume, count > 0
 
 
-def _volume_baseline(bars, sessions, session_pos, offset, length) -> tuple[float, int]:
+def _volume_baseline(bars, sessions, session_pos, offset, length, start_column="open") -> tuple[float, int]:
     """Mean volume of the same minutes in up to five earlier sessions that have bars."""
     volumes = []
     position = session_pos - 1
     while position >= 0 and len(volumes) < BASELINE_SESSIONS:
         row = sessions.iloc[position]
-        start = row["open"] + offset
+        start = row[start_column] + offset
         volume, has_bars = _volume_in(bars, start, start + length)
         if has_bars:
             volumes.append(volume)
@@ -95,24 +98,31 @@ def listing_reaction(
     bars: pd.DataFrame | None,
     sessions: pd.DataFrame,
     benchmark_bars: pd.DataFrame | None = None,
+    benchmark_sessions: pd.DataFrame | None = None,
+    extended: bool = True,
 ) -> dict:
-    """The reaction of one listing to one event (a dict of REACTION_COLUMNS' figures)."""
-    bars = markets.prepare_bars(bars)
-    bench = markets.prepare_bars(benchmark_bars)
+    """The reaction of one listing to one event (a dict of REACTION_COLUMNS' figures).
+
+    ``extended``: pre-market and after-hours bars count (the default) when the listing has any;
+    without it they are left out and the figures are the regular session's."""
     sessions = markets.prepare_sessions(sessions)
+    extended = markets.trades_extended(markets.with_session_parts(bars, sessions), extended)
+    bars = _part_bars(bars, sessions, extended)
+    bench = _part_bars(benchmark_bars, sessions if benchmark_sessions is None else benchmark_sessions, extended)
     event_ts = pd.Timestamp(event_ts).tz_convert("UTC")
     result = _nan_result()
     if precision == "day":
-        return _day_reaction(result, event_ts, ts_zone, bars, bench, sessions)
+        return _day_reaction(result, event_ts, ts_zone, bars, bench, sessions, extended)
 
     notes = []
     if precision == "hour":
         notes.append("hour precision: timed from the start of the hour")
-    session_pos, tradable_from = markets.next_tradable(sessions, event_ts)
+    session_pos, tradable_from = markets.next_tradable(sessions, event_ts, extended=extended)
     if session_pos is None:
         result["note"] = "no exchange session after the event in the calendar range"
         return result
     session = sessions.iloc[session_pos]
+    end = session[markets.bounds(extended)[1]]
     result.update(session=session["session"], tradable_from=tradable_from,
                   session_close_ts=session["close"])
     if tradable_from > event_ts:
@@ -120,17 +130,21 @@ def listing_reaction(
 
     ref_ts, ref_price = markets.price_at(bars, event_ts)
     result.update(ref_ts=ref_ts, ref_price=ref_price)
-    first = markets.first_bar_index(bars, tradable_from, session["close"])
+    _last_close(result, bars, event_ts)
+    first = markets.first_bar_index(bars, tradable_from, end)
     if first is None:
+        result["session_part"] = markets.session_parts(sessions, [tradable_from])[0]
         notes.append(f"no bars in the {session['session']} session")
         result["note"] = "; ".join(notes)
         return result
     t0 = bars["ts"].iloc[first]
-    result.update(first_bar_ts=t0, first_bar_open=float(bars["open"].iloc[first]))
+    result.update(first_bar_ts=t0, first_bar_open=float(bars["open"].iloc[first]),
+                  session_part=bars["session_part"].iloc[first])
     if math.isnan(ref_price):
         notes.append("no bar before the event: no reference price")
 
     shutdown = _sessions.next_shutdown(session, t0)
+    shutdown = end if shutdown == session["close"] else shutdown
     cut = []
     for minutes in WINDOWS_MINUTES:
         end = t0 + pd.Timedelta(minutes=minutes)
@@ -139,9 +153,10 @@ def listing_reaction(
             end = shutdown
         _, price = markets.price_at(bars, end, not_before=t0)
         result[f"ret_{minutes}m"] = _bars.ret(price, ref_price)
+        result[f"from_close_{minutes}m"] = _bars.ret(price, result["last_close"])
         result[f"abn_{minutes}m"] = result[f"ret_{minutes}m"] - _bench_return(bench, event_ts, end, t0)
     if cut:
-        what = "lunch break" if shutdown != session["close"] else "close"
+        what = "lunch break" if shutdown < session["close"] else "close"
         notes.append(f"{', '.join(cut)} window(s) stop at the {what} ({_sessions.fmt_utc(shutdown)})")
     result["windows_cut"] = ";".join(cut)
 
@@ -149,7 +164,8 @@ def listing_reaction(
 
     volume_end = min(t0 + pd.Timedelta(minutes=VOLUME_WINDOW_MINUTES), shutdown)
     volume, _ = _volume_in(bars, t0, volume_end)
-    baseline, count = _volume_baseline(bars, sessions, session_pos, t0 - session["open"], volume_end - t0)
+    start = markets.bounds(extended)[0]
+    baseline, count = _volume_baseline(bars, sessions, session_pos, t0 - session[start], volume_end - t0, start)
     result.update(volume=volume, volume_baseline=baseline, volume_ratio=_ratio(volume, baseline),
                   baseline_sessions=count)
     result["bars_source"] = _bars.sources(_bars.between(bars, ref_ts or t0, result["next_close_ts"] or session["close"]))
@@ -157,23 +173,42 @@ def listing_reaction(
     return result
 
 
+def _part_bars(bars, sessions, extended: bool) -> pd.DataFrame:
+    """Prepared bars with their session part; only the regular session's without ``extended``."""
+    bars = markets.with_session_parts(bars, sessions)
+    return bars if extended else markets.regular_bars(bars)
+
+
+def _last_close(result, bars, when) -> None:
+    """The last regular-session close before ``when``: what ``from_close_*`` are measured from."""
+    ts, price = markets.price_at(markets.regular_bars(bars), when)
+    result.update(last_close_ts=ts, last_close=price)
+
+
 def _fill_closes(result, bars, bench, sessions, session_pos, ref_time, t0, ref_price) -> None:
-    """Returns to this session's close and to the next session's close."""
+    """Returns to this session's close and to the next session's close (regular closes; after
+    one, a first bar in after-hours reads the after-hours end instead)."""
     session = sessions.iloc[session_pos]
-    _, close_price = markets.price_at(bars, session["close"], not_before=t0)
+    close = session["close"] if t0 < session["close"] else session["post_close"]
+    result["session_close_ts"] = close
+    _, close_price = markets.price_at(bars, close, not_before=t0)
     result["ret_session_close"] = _bars.ret(close_price, ref_price)
-    result["abn_session_close"] = result["ret_session_close"] - _bench_return(bench, ref_time, session["close"], t0)
+    result["from_close_session_close"] = _bars.ret(close_price, result["last_close"])
+    result["abn_session_close"] = result["ret_session_close"] - _bench_return(bench, ref_time, close, t0)
     if session_pos + 1 < len(sessions):
         following = sessions.iloc[session_pos + 1]
         result.update(next_session=following["session"], next_close_ts=following["close"])
         _, next_price = markets.price_at(bars, following["close"], not_before=following["open"])
         result["ret_next_close"] = _bars.ret(next_price, ref_price)
+        result["from_close_next_close"] = _bars.ret(next_price, result["last_close"])
         result["abn_next_close"] = result["ret_next_close"] - _bench_return(
             bench, ref_time, following["close"], following["open"])
 
 
-def _day_reaction(result, event_ts, ts_zone, bars, bench, sessions) -> dict:
-    """A day-precision event: the listing's session of that date (or the next one)."""
+def _day_reaction(result, event_ts, ts_zone, bars, bench, sessions, extended) -> dict:
+    """A day-precision event: the listing's session of that date (or the next one). When that
+    date is not a session here, the news is out before the next one starts: with ``extended``
+    it reaches a US listing at that session's pre-market."""
     day = event_ts.tz_convert(ts_zone or "UTC").date()
     session_pos = _sessions.on_or_after_date(sessions, day)
     if session_pos is None:
@@ -184,16 +219,22 @@ def _day_reaction(result, event_ts, ts_zone, bars, bench, sessions) -> dict:
     note = (f"day precision: reaction = {label} session close vs the previous close"
             if label == day else
             f"day precision: {day} is not a session here; reaction = next session {label} close vs the previous close")
-    result.update(session=label, tradable_from=session["open"], session_close_ts=session["close"])
-    ref_ts, ref_price = markets.price_at(bars, session["open"])
-    result.update(ref_ts=ref_ts, ref_price=ref_price)
-    first = markets.first_bar_index(bars, session["open"], session["close"])
+    start, end = markets.bounds(extended and label != day)
+    result.update(session=label, tradable_from=session[start], session_close_ts=session["close"])
+    # the reference is the previous regular close, also when the pre-market comes first
+    ref_ts, ref_price = markets.price_at(markets.regular_bars(bars), session["open"])
+    result.update(ref_ts=ref_ts, ref_price=ref_price, last_close_ts=ref_ts, last_close=ref_price)
+    first = markets.first_bar_index(bars, session[start], session[end])
     if first is None:
+        result["session_part"] = markets.session_parts(sessions, [session[start]])[0]
         result["note"] = f"{note}; no bars in the {label} session"
         return result
     t0 = bars["ts"].iloc[first]
-    result.update(first_bar_ts=t0, first_bar_open=float(bars["open"].iloc[first]))
-    _fill_closes(result, bars, bench, sessions, session_pos, session["open"], t0, ref_price)
+    result.update(first_bar_ts=t0, first_bar_open=float(bars["open"].iloc[first]),
+                  session_part=bars["session_part"].iloc[first])
+    # the benchmark from its own regular close too: the previous session's close
+    previous_close = sessions.iloc[session_pos - 1]["close"] if session_pos > 0 else session["open"]
+    _fill_closes(result, bars, bench, sessions, session_pos, previous_close, t0, ref_price)
     length = session["close"] - session["open"]
     volume, _ = _volume_in(bars, session["open"], session["close"])
     baseline, count = _volume_baseline(bars, sessions, session_pos, pd.Timedelta(0), length)
@@ -209,8 +250,11 @@ def reaction_table(
     listings: pd.DataFrame,
     bars_by_symbol: dict[str, pd.DataFrame],
     sessions_by_symbol: dict[str, pd.DataFrame],
+    *,
+    extended: bool = True,
 ) -> pd.DataFrame:
-    """One row per event × listing of the event's company (every listing if it names none)."""
+    """One row per event × listing of the event's company (every listing if it names none);
+    ``extended=False`` leaves pre-market and after-hours bars out (``reactions --regular-only``)."""
     rows = []
     bars_by_symbol = {s: markets.prepare_bars(b) for s, b in bars_by_symbol.items()}
     sessions_by_symbol = {s: markets.prepare_sessions(f) for s, f in sessions_by_symbol.items() if f is not None}
@@ -230,6 +274,8 @@ def reaction_table(
                 bars=bars_by_symbol.get(listing.symbol),
                 sessions=sessions,
                 benchmark_bars=bars_by_symbol.get(benchmark) if benchmark else None,
+                benchmark_sessions=sessions_by_symbol.get(benchmark) if benchmark else None,
+                extended=extended,
             )
             figures.update(
                 event_id=event.event_id, event_ts=pd.Timestamp(event.ts).tz_convert("UTC"),
@@ -239,6 +285,6 @@ def reaction_table(
             )
             rows.append(figures)
     table = pd.DataFrame(rows, columns=REACTION_COLUMNS)
-    for column in ("event_ts", "tradable_from", "first_bar_ts", "ref_ts", "session_close_ts", "next_close_ts"):
+    for column in ("event_ts", "tradable_from", "first_bar_ts", "ref_ts", "last_close_ts", "session_close_ts", "next_close_ts"):
         table[column] = pd.to_datetime(table[column], utc=True)
     return table

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dashboard import config
+from dashboard.charts import sessions
 from dashboard.charts.events import (
     _priority,
     count_bucket,
@@ -83,7 +84,8 @@ def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None
     positions = add_lanes(fig, events, crowded, lanes, span=view.end - view.start, count_bucket=counts,
                           colors=colors, zone=zone, zone_label=zone_label, row=lane_row)
 
-    shapes = _closed_hours(view, plan, colors)
+    shapes, hours_notes = _trading_hours(view, plan, colors)
+    annotations += hours_notes
     shapes += _event_lines(view, single, labels, plan, highlight, notes)
     annotations += _label_annotations(view, labels, plan, colors)
     # Where each listing first trades after the key event: the heart of a cross-time-zone story.
@@ -138,22 +140,23 @@ def _place_labels(view: "ViewData", single: pd.DataFrame) -> list[Label]:
     return labels
 
 
-def _closed_hours(view: "ViewData", plan: RowPlan, colors: Theme) -> list[dict]:
-    """Closed market hours: a quiet tint per exchange on its own rows (HK lunch included)."""
+def _trading_hours(view: "ViewData", plan: RowPlan, colors: Theme) -> tuple[list[dict], list]:
+    """Trading hours: a quiet tint per exchange on its own rows where it is shut (HK lunch
+    included), a lighter one in its extended hours; a band where the markets overlap, or a note
+    that they never do."""
     shapes = []
     min_closed = (view.end - view.start) / LABEL_PLOT_WIDTH_PX
-    for lv, price_row, volume_row in plan.listing_rows():
-        y0, y1 = volume_row.domain[0], price_row.domain[1]
-        for start, end in zip(lv.closed["start"], lv.closed["end"]):
-            # A closure narrower than a pixel cannot be seen (the lunch breaks of a year): not sent.
-            if end <= view.start or start >= view.end or end - start < min_closed:
-                continue
-            shapes.append(dict(
-                type="rect", xref="x", yref="paper", layer="below", line=dict(width=0),
-                x0=wall_time(max(start, view.start), view.zone), x1=wall_time(min(end, view.end), view.zone),
-                y0=round(y0, 5), y1=round(y1, 5), fillcolor=colors.closed, name=f"closed {lv.symbol}",
-            ))
-    return shapes
+    listing_rows = list(plan.listing_rows())
+    for lv, price_row, volume_row in listing_rows:
+        shapes += sessions.session_shapes(view, lv, colors, view.zone, volume_row.domain[0], price_row.domain[1],
+                                          min_closed)
+    notes = []
+    if listing_rows:
+        top, bottom = listing_rows[0][1].domain[1], listing_rows[-1][2].domain[0]
+        shapes += sessions.overlap_shapes(view, colors, view.zone, bottom, top)
+        note = sessions.overlap_note(view, colors, top)
+        notes += [note] if note is not None else []
+    return shapes, notes
 
 
 def _event_lines(view: "ViewData", single: pd.DataFrame, labels: list[Label], plan: RowPlan,
@@ -230,7 +233,7 @@ def _titles(view: "ViewData", plan: RowPlan, colors: Theme, notes: list[str]) ->
             name=f"title {lv.symbol}",
         ))
     timeline_title = ("<b>Timeline</b> · markers = timed events · bands = events known only to the day "
-                      "(count; hover lists them) · light tint on a listing = its exchange is closed")
+                      "(count; hover lists them) · " + sessions.hours_key(view))
     if notes:  # say what was aggregated or left out, first, where the eye lands
         timeline_title = "<b>Timeline</b> · " + plain("; ".join(notes)) + " · markers = timed events · bands = day-only events"
     annotations.append(go.layout.Annotation(

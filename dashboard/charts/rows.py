@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from dashboard import config, timeutil
 from dashboard.formatting import ZONE_LABELS
+from dashboard.charts import sessions
 from dashboard.charts.events import event_short_name
 from dashboard.charts.style import (
     CANDLE_INTERVALS,
@@ -31,26 +32,6 @@ from dashboard.taxonomy import STANCE_GROUPS, stance_group
 if TYPE_CHECKING:  # pragma: no cover
     from dashboard.charts.layout import RowPlan
     from dashboard.screen.model import ListingView, ViewData
-
-
-def _break_at_closures(bars: pd.DataFrame, lv: "ListingView") -> tuple[pd.Series, pd.Series]:
-    """The close series with a gap wherever the exchange shut between two bars, so a line
-    never draws a flat made-up price across a night, a weekend or the HK lunch break."""
-    ts = pd.to_datetime(bars["ts"], utc=True).reset_index(drop=True)
-    close = bars["close"].reset_index(drop=True).astype("float64")
-    if lv.interval in ("1d", "1wk", "1mo") or lv.closed.empty or len(ts) < 2:
-        return ts, close
-    stamps = ts.dt.as_unit("ns").astype("int64").to_numpy()
-    starts = pd.to_datetime(lv.closed["start"], utc=True).dt.as_unit("ns").astype("int64").to_numpy()
-    after = np.unique(np.searchsorted(stamps, starts, side="right"))
-    after = after[(after > 0) & (after < len(stamps))]
-    if not len(after):
-        return ts, close
-    gap_stamps = stamps[after - 1] + 1_000_000_000  # one second after the last open bar
-    order = np.argsort(np.r_[stamps, gap_stamps], kind="stable")
-    merged_ts = np.r_[stamps, gap_stamps][order]
-    merged_close = np.r_[close.to_numpy(), np.full(len(after), np.nan)][order]
-    return pd.Series(pd.to_datetime(merged_ts, utc=True)), pd.Series(merged_close)
 
 
 def _row_title(lv: "ListingView") -> str:
@@ -95,28 +76,25 @@ def add_price_row(fig: go.Figure, lv: "ListingView", colors: Theme, zone: str, r
             x=0.5, y=0.5, showarrow=False, font=dict(color=colors.text), name=f"no bars {lv.symbol}",
         ))
     elif lv.interval in CANDLE_INTERVALS and not lv.downsampled and len(bars) <= MAX_CANDLES:
+        regular, faint = sessions.regular_only(bars), sessions.extended_candles(bars, lv, colors, zone)
         fig.add_trace(
             go.Candlestick(
-                x=wall_time(bars["ts"], zone), open=bars["open"], high=bars["high"], low=bars["low"],
-                close=bars["close"], name=name, legendgroup=lv.symbol,
+                x=wall_time(regular["ts"], zone), open=regular["open"], high=regular["high"], low=regular["low"],
+                close=regular["close"], name=name, legendgroup=lv.symbol,
                 increasing=dict(line=dict(color=colors.price, width=1), fillcolor=colors.paper),
                 decreasing=dict(line=dict(color=colors.price, width=1), fillcolor=colors.price),
                 showlegend=True,
             ),
             row=row, col=1,
         )
+        if faint is not None:
+            fig.add_trace(faint, row=row, col=1)
     else:
-        x_line, y_line = _break_at_closures(bars, lv)
         zone_label = ZONE_LABELS.get(zone, zone)
-        fig.add_trace(
-            go.Scatter(
-                x=compact_times(wall_time(x_line, zone)), y=compact_values(y_line), mode="lines", connectgaps=False,
-                name=name, legendgroup=lv.symbol, line=dict(color=colors.price, width=PRICE_LINE_WIDTH),
-                hovertemplate=f"{plain(lv.symbol)} %{{x|%a %Y-%m-%d %H:%M}} ({plain(zone_label)})"
-                f"<br>%{{y:,.2f}} {plain(lv.y_unit)}<extra></extra>",
-            ),
-            row=row, col=1,
-        )
+        hover = (f"{plain(lv.symbol)} %{{x|%a %Y-%m-%d %H:%M}} ({plain(zone_label)})"
+                 f"<br>%{{y:,.2f}} {plain(lv.y_unit)}<extra></extra>")
+        for trace in sessions.price_lines(bars, lv, colors, zone, name, hover):
+            fig.add_trace(trace, row=row, col=1)
 
 
 def add_volume_row(fig: go.Figure, lv: "ListingView", colors: Theme, zone: str, row: int) -> None:

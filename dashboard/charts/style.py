@@ -111,6 +111,8 @@ class Theme:
     premium: str
     premium_fill: str
     highlight: str
+    extended: str = "rgba(110,110,130,0.025)"  # pre-market / after-hours: lighter than closed
+    overlap: str = "rgba(0,158,115,0.10)"      # both markets trade
 
 
 THEMES = {

@@ -14,7 +14,7 @@ from dashboard.commands._args import add_format, database, lake_options, listing
 from dashboard.commands._output import emit
 
 REACTION_TABLE = [("event_ts", 17), ("precision", 6), ("symbol", 7), ("first_bar_ts", 17),
-                  ("ref_price", 9), ("ret_5m", 7), ("ret_15m", 7), ("ret_30m", 7), ("ret_60m", 7),
+                  ("session_part", 7), ("ref_price", 9), ("last_close", 9), ("from_close_5m", 7), ("ret_5m", 7), ("ret_15m", 7), ("ret_30m", 7), ("ret_60m", 7),
                   ("ret_session_close", 8), ("ret_next_close", 8), ("abn_session_close", 8),
                   ("volume_ratio", 6), ("adr_premium_at_event", 7), ("adr_premium_at_first_bar", 7),
                   ("headline", 50), ("note", 60)]
@@ -22,13 +22,15 @@ CLAIM_TABLE = [("published_at", 17), ("source", 16), ("listing", 7), ("size_pct"
                ("measure", 11), ("session", 10), ("verdict", 12), ("verdict_text", 90), ("quote", 70)]
 PARITY_TABLE = [("ts", 17), ("adr", 8), ("hk", 8), ("usdhkd", 7), ("parity", 8), ("premium", 8),
                 ("hk_ts", 17)]
-_PERCENT_OF_ONE = ("ret_", "abn_", "premium", "adr_premium_")
+_PERCENT_OF_ONE = ("ret_", "abn_", "from_close_", "premium", "adr_premium_")
 
 
 def register(subparsers, common) -> None:
     filters = listing_options(kinds=True)
     r = subparsers.add_parser("reactions", parents=[common, lake_options(), filters],
                               help="how each listing moved after each event (returns, abnormal, volume)")
+    r.add_argument("--regular-only", action="store_true",
+                   help="leave pre-market and after-hours bars out (regular-session figures)")
     r.set_defaults(func=run_reactions)
     c = subparsers.add_parser("claims", parents=[common, lake_options(), filters],
                               help="reported moves in articles/events checked against the bars")
@@ -38,6 +40,8 @@ def register(subparsers, common) -> None:
     p.add_argument("--company", default="alibaba", help="company id or name (default alibaba)")
     p.add_argument("--since", type=when, required=True, help="from this date/time")
     p.add_argument("--until", type=when, required=True, help="up to this date (inclusive) or time")
+    p.add_argument("--regular-only", action="store_true",
+                   help="ADR bars of the regular session only (no pre-market or after-hours rows)")
     p.add_argument("--every", default=None, metavar="INTERVAL",
                    help="keep the last row per interval, e.g. 30min (table default 30min; json/csv every bar)")
     add_format(p)
@@ -58,8 +62,9 @@ def _run_filtered(args, table: str) -> int:
 
     compute, columns = {"reactions": (load.reactions, REACTION_TABLE),
                         "claims": (load.claims, CLAIM_TABLE)}[table]
+    options = {"extended": not args.regular_only} if table == "reactions" else {}
     with database(args).read() as con:
-        frame = compute(con, _filters(args))
+        frame = compute(con, _filters(args), **options)
     _emit(frame, args.format, columns, table)
     return 0
 
@@ -81,7 +86,8 @@ def run_parity(args) -> int:
         ids = company_ids_matching(con, [args.company])
         frame = None
         for company_id in ids:
-            frame = load.company_parity(con, company_id, args.since, args.until)
+            frame = load.company_parity(con, company_id, args.since, args.until,
+                                        extended=not args.regular_only)
             if frame is not None:
                 break
     if frame is None:

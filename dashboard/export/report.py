@@ -224,10 +224,11 @@ def analysis_table_for(db: Any, view: Any, name: str) -> pd.DataFrame | None:
     wanted = analysis_scope(view).selection()
     with db.read() as con:
         if name == "reactions":
-            return analysis_load.reactions(con, wanted)
+            return analysis_load.reactions(con, wanted, extended=filters.extended_hours)
         if name == "claims":
             return analysis_load.claims(con, wanted)
-        return analysis_load.company_parity(con, view.company_id, view.start, view.end)
+        return analysis_load.company_parity(con, view.company_id, view.start, view.end,
+                                            extended=filters.extended_hours)
 
 
 def data_source(db: Any) -> dict:

@@ -13,7 +13,8 @@ import dataclasses
 
 import pandas as pd
 
-from dashboard.timeutil import to_utc
+from dashboard import markets
+from dashboard.timeutil import interval_length, to_utc
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,3 +88,9 @@ def chunks(start, end, interval: str) -> list[tuple[pd.Timestamp, pd.Timestamp]]
         spans.append((cursor, min(cursor + width, end)))
         cursor += width
     return spans
+
+
+def wants_prepost(mic: str | None, interval: str) -> bool:
+    """Ask Yahoo for pre-market and after-hours bars? Intraday requests on a market that has them
+    (US listings); daily bars stay regular-session."""
+    return markets.has_extended_hours(mic) and interval_length(interval) < pd.Timedelta(days=1)

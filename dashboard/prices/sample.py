@@ -4,7 +4,8 @@ Not market data. Every bar is made here from a fixed seed; only a handful of poi
 a few intraday prices and extremes, moves from the previous close) are pinned to figures reported
 in the press (see ``docs/prices.md`` and ``data/sample/README.md`` for the sources). Between pinned points the path
 is a Brownian bridge in log price, so it wanders realistically yet meets every anchor exactly.
-Regular sessions only, from :mod:`dashboard.markets`; ``HKD=X`` trades 24h on weekdays.
+Sessions from :mod:`dashboard.markets`; the US listings also get thin pre-market and after-hours
+bars (:mod:`dashboard.prices.sample_extended`); ``HKD=X`` trades 24h on weekdays.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dashboard import config, markets
+from dashboard.prices import paths, sample_extended
 from dashboard.store import bars as bar_store
 
 SEED = 20251114
@@ -55,6 +57,9 @@ class Spec:
     follows: str | None = None    # a benchmark co-moves with this symbol ...
     beta: float = 0.0             # ... with this sensitivity
     band: tuple[float, float] | None = None  # hard price band (USD/HKD peg)
+    extended: bool = False        # pre-market and after-hours bars (US listings)
+    # "YYYY-MM-DD" -> [("HH:MM" local, value, "price" | "move")]: pinned pre-market points
+    premarket: dict = dataclasses.field(default_factory=dict)
 
 
 # Pinned points (what each is, and its source: data/sample/README.md). BABA: 11-11 close $160.80
@@ -62,7 +67,8 @@ class Spec:
 # the FT report at 13:02 ET, Benzinga's intraday $152.31 (time not given, placed at 14:40) as the
 # day's low (reported lowest point about -4.7%), close $153.80; 11-17 opens near the $158.50
 # pre-market quote, closes $157.71; 11-18 close $159.72; 11-25 opens +3.9% after results;
-# 11-28 down 1% early (placed at 10:00).
+# 11-28 down 1% early (placed at 10:00). Pre-market: $158.50 (+3.06%) on 11-17 and about +4% on
+# 11-25, both placed at 08:00 ET (the sources give no time).
 BABA = Spec(
     symbol="BABA", mic="XNYS", zone="America/New_York", tick=0.01, first_close=161.20,
     minute_vol=0.0007, daily_vol=0.02, volume_per_minute=30_000,
@@ -76,6 +82,8 @@ BABA = Spec(
     intraday_moves={"2025-11-28": [("10:00", -1.0)]},
     lows={"2025-11-14": 152.31},
     volume_bursts={"2025-11-14": [("13:02", 5.0, 40.0)], "2025-11-17": [("09:30", 1.5, 60.0)]},
+    extended=True,
+    premarket={"2025-11-17": [("08:00", 158.50, "price")], "2025-11-25": [("08:00", 4.0, "move")]},
 )
 
 # 9988.HK: 11-14 close HK$154.9 (HK shut before the story); 11-17 opened lower, low HK$152.1
@@ -100,7 +108,7 @@ HK9988 = Spec(
 KWEB = Spec(
     symbol="KWEB", mic="XNYS", zone="America/New_York", tick=0.01, first_close=37.40,
     minute_vol=0.0006, daily_vol=0.015, volume_per_minute=25_000, follows="BABA", beta=0.45,
-    volume_bursts={"2025-11-14": [("13:02", 1.5, 40.0)]},
+    volume_bursts={"2025-11-14": [("13:02", 1.5, 40.0)]}, extended=True,
 )
 
 HK2800 = Spec(
@@ -125,16 +133,6 @@ def _rng(spec: Spec) -> np.random.Generator:
     return np.random.default_rng([SEED, zlib.crc32(spec.symbol.encode())])
 
 
-def _bridge(rng, start: float, end: float, steps: int, vol: float) -> np.ndarray:
-    """Log-price Brownian bridge from ``start`` to ``end`` over ``steps`` steps (steps+1 points)."""
-    if steps <= 0:
-        return np.array([end])
-    walk = np.concatenate([[0.0], np.cumsum(rng.normal(0.0, vol, steps))])
-    frac = np.arange(steps + 1) / steps
-    log_path = np.log(start) + frac * (np.log(end) - np.log(start)) + walk - frac * walk[-1]
-    return np.exp(log_path)
-
-
 def _session_minutes(spec: Spec) -> list[tuple[dt.date, pd.DatetimeIndex]]:
     """(session date, bar start times) for every session in the sample period."""
     table = markets.sessions(spec.mic, FIRST_DAY, LAST_DAY)
@@ -155,7 +153,7 @@ def _daily_closes(spec: Spec, rng, days: list[dt.date]) -> list[float]:
     anchors = [(-1, spec.first_close)] + sorted(pinned.items())
     closes = [0.0] * len(days)
     for (i0, p0), (i1, p1) in zip(anchors, anchors[1:]):
-        path = _bridge(rng, p0, p1, i1 - i0, spec.daily_vol)
+        path = paths.bridge(rng, p0, p1, i1 - i0, spec.daily_vol)
         for k in range(1, i1 - i0 + 1):
             closes[i0 + k] = path[k]
     last_i, last_p = anchors[-1]
@@ -197,21 +195,8 @@ def _path_for_session(spec: Spec, rng, day, minutes, open_price, close_price, an
     points.append((n, close_price))
     path = np.empty(n + 1)
     for (i0, p0), (i1, p1) in zip(points, points[1:]):
-        path[i0:i1 + 1] = _bridge(rng, p0, p1, i1 - i0, spec.minute_vol)
+        path[i0:i1 + 1] = paths.bridge(rng, p0, p1, i1 - i0, spec.minute_vol)
     return path
-
-
-def _bars_from_path(spec: Spec, rng, path: np.ndarray) -> dict[str, np.ndarray]:
-    opens, closes = path[:-1], path[1:]
-    wick = np.abs(rng.normal(0.0, spec.minute_vol * 0.6, (2, len(opens))))
-    highs = np.maximum(opens, closes) * (1 + wick[0])
-    lows = np.minimum(opens, closes) * (1 - wick[1])
-    return {"open": opens, "high": highs, "low": lows, "close": closes}
-
-
-def _round_to_tick(values: np.ndarray, tick: float) -> np.ndarray:
-    # Rounding is monotone, so low <= open/close <= high survives it.
-    return np.round(np.round(values / tick) * tick, 6)
 
 
 def generate_symbol(spec: Spec, leader: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -243,7 +228,7 @@ def generate_symbol(spec: Spec, leader: pd.DataFrame | None = None) -> pd.DataFr
             lead_moves = np.concatenate([[0.0], np.log(lead / lead[0])])
             tilt = spec.beta * (lead_moves - np.linspace(0, lead_moves[-1], len(lead_moves)))
             path = path * np.exp(tilt)
-        ohlc = _bars_from_path(spec, rng, path)
+        ohlc = paths.bars_from_path(spec, rng, path)
         if spec.band:
             for column in ohlc:
                 ohlc[column] = np.clip(ohlc[column], *spec.band)
@@ -255,7 +240,7 @@ def generate_symbol(spec: Spec, leader: pd.DataFrame | None = None) -> pd.DataFr
             for column in ohlc:
                 ohlc[column] = np.minimum(ohlc[column], spec.highs[key])
             ohlc["high"][int(np.argmax(ohlc["close"]))] = spec.highs[key]
-        ohlc = {c: _round_to_tick(v, spec.tick) for c, v in ohlc.items()}
+        ohlc = {c: paths.round_to_tick(v, spec.tick) for c, v in ohlc.items()}
         volume = spec.volume_per_minute * _u_shape(minutes)
         for local, factor, decay in spec.volume_bursts.get(key, []):
             start = _minute_index(minutes, day, local, spec.zone)
@@ -268,11 +253,22 @@ def generate_symbol(spec: Spec, leader: pd.DataFrame | None = None) -> pd.DataFr
 
 
 def generate() -> dict[str, pd.DataFrame]:
-    """Every sample symbol's bars, keyed by symbol (deterministic: fixed seed)."""
+    """Every sample symbol's bars, keyed by symbol (deterministic: fixed seed).
+
+    Regular sessions first (a benchmark follows its leader's regular bars), then the extended
+    hours of US listings from their own random stream, so they never shift a regular bar."""
+    regular: dict[str, pd.DataFrame] = {}
+    for spec in SPECS:
+        leader = regular.get(spec.follows) if spec.follows else None
+        regular[spec.symbol] = generate_symbol(spec, leader)
     out: dict[str, pd.DataFrame] = {}
     for spec in SPECS:
-        leader = out.get(spec.follows) if spec.follows else None
-        out[spec.symbol] = generate_symbol(spec, leader)
+        frame = regular[spec.symbol]
+        if spec.extended:
+            leader = out.get(spec.follows) if spec.follows else None
+            extra = sample_extended.extended_bars(spec, frame, SEED, leader)
+            frame = pd.concat([frame, extra], ignore_index=True).sort_values("ts", ignore_index=True)
+        out[spec.symbol] = frame
     return out
 
 

@@ -15,22 +15,26 @@ from typing import Callable
 
 import pandas as pd
 
-from dashboard import config, store
+from dashboard import config, markets, store
 from dashboard.timeutil import to_utc, window
 from dashboard.prices import normalise as norm
 from dashboard.prices import policy
 from dashboard.store import bars as bar_store
+from dashboard.store import companies
 
 SOURCE = "yahoo"
 ATTEMPTS = 3             # per request, counting the first
 CONNECTION_BACKOFF = 0.5  # seconds, doubled after each failed attempt
 RATE_LIMIT_BACKOFF = 2.0
 
-Download = Callable[[str, pd.Timestamp, pd.Timestamp, str], pd.DataFrame]
+# (symbol, start, end, interval, prepost) -> a yfinance-shaped frame
+Download = Callable[[str, pd.Timestamp, pd.Timestamp, str, bool], pd.DataFrame]
 
 
-def download_from_yahoo(symbol: str, start: pd.Timestamp, end: pd.Timestamp, interval: str) -> pd.DataFrame:
-    """One yfinance request (raw OHLCV, regular session, exchange zone on the index)."""
+def download_from_yahoo(symbol: str, start: pd.Timestamp, end: pd.Timestamp, interval: str,
+                        prepost: bool = False) -> pd.DataFrame:
+    """One yfinance request (raw OHLCV, exchange zone on the index); ``prepost`` adds the
+    pre-market and after-hours bars (US listings' intraday requests)."""
     import yfinance as yf
 
     cache = Path(config.CACHE_DIR) / "yfinance"
@@ -45,7 +49,7 @@ def download_from_yahoo(symbol: str, start: pd.Timestamp, end: pd.Timestamp, int
     try:
         return yf.Ticker(symbol).history(
             start=start.to_pydatetime(), end=end.to_pydatetime(), interval=interval,
-            auto_adjust=False, prepost=False, actions=False,
+            auto_adjust=False, prepost=prepost, actions=False,
         )
     except YFPricesMissingError:
         return pd.DataFrame()  # Yahoo answered: no bars for this window
@@ -165,6 +169,16 @@ def fetch(symbols, start, end, interval: str = "auto", *, download: Download | N
     return FetchResult(reports)
 
 
+def _market_of(db: store.Database, symbol: str) -> str | None:
+    """The symbol's exchange MIC from the stored listings (None when it is not registered)."""
+    try:
+        with db.read() as con:
+            mics = markets.listing_mics(companies.listings(con, roles=None))
+    except store.DatabaseMissing:
+        return None
+    return mics.get(symbol)
+
+
 def _span(lo: pd.Timestamp, hi: pd.Timestamp) -> str:
     """'2025-11-14..2025-11-15' for the window [lo, hi) (the end day shown inclusively)."""
     return f"{lo:%Y-%m-%d}..{hi - pd.Timedelta(microseconds=1):%Y-%m-%d}"
@@ -176,13 +190,14 @@ def _fetch_symbol(symbol, lo, hi, interval, download, db, now, sleep, progress) 
     except policy.IntervalUnavailable as exc:
         return SymbolReport(symbol, "refused", interval, 0, f"{symbol}: {exc}")
     spans = policy.chunks(lo, min(hi, now), chosen)
+    prepost = policy.wants_prepost(_market_of(db, symbol), chosen)
     if progress:
         progress(f"{symbol}: fetching {_span(lo, hi)} at {chosen} "
                  f"({len(spans)} request{'s' if len(spans) != 1 else ''})")
     frames, failure = [], None
     for span_start, span_end in spans:
         try:
-            raw = _with_retries(lambda: download(symbol, span_start, span_end, chosen), sleep)
+            raw = _with_retries(lambda: download(symbol, span_start, span_end, chosen, prepost), sleep)
             frames.append(norm.normalise(raw, symbol))
         except Unreachable:
             failure = ("unreachable", "Yahoo unreachable")

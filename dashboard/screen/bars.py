@@ -38,6 +38,16 @@ def downsample_bars(bars: pd.DataFrame, max_points: int) -> pd.DataFrame:
     return bars.iloc[np.sort(keep.astype(np.int64))].reset_index(drop=True)
 
 
+def with_session_parts(bars: pd.DataFrame, mic: str, start, end, *, extended: bool) -> pd.DataFrame:
+    """Prepared bars with their ``session_part`` (markets' rule) where the exchange has extended
+    hours; without ``extended`` (the toggle off) only the regular session's bars are kept."""
+    if not markets.has_extended_hours(mic) or bars is None or bars.empty:
+        return bars
+    sessions = markets.sessions(mic, start - pd.Timedelta(days=2), end + pd.Timedelta(days=2))
+    parted = markets.with_session_parts(bars, sessions)
+    return parted if extended else markets.regular_bars(parted)
+
+
 def volume_bucket_for(window: pd.Timedelta, interval: str) -> str:
     """How wide the display's volume buckets are for a window (never finer than the bars)."""
     wanted = next(bucket for longer_than, bucket in VOLUME_BUCKETS if window > longer_than)
@@ -70,6 +80,14 @@ def downsample_frame(frame: pd.DataFrame, column: str, max_points: int) -> pd.Da
 
 def _utc(series: pd.Series) -> pd.Series:
     return pd.to_datetime(series, utc=True)
+
+
+def _extended_frame(spans) -> pd.DataFrame:
+    """markets.extended_intervals as start, end (UTC), part columns."""
+    frame = pd.DataFrame(list(spans), columns=["start", "end", "part"])
+    for column in ("start", "end"):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    return frame
 
 
 def _closed_frame(raw: Any) -> pd.DataFrame:
@@ -116,9 +134,10 @@ def _scale_prices(bars: pd.DataFrame, factor: pd.Series | float) -> pd.DataFrame
 
 
 def first_trades(events: pd.DataFrame, listings: list[ListingView], bars: Mapping[str, pd.DataFrame],
-                 start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+                 start: pd.Timestamp, end: pd.Timestamp, *, extended: bool = True) -> pd.DataFrame:
     """markets.first_trades for every timed event on every listing (``bars`` by symbol, in the
-    listing's own currency, reaching before and after the window)."""
+    listing's own currency, reaching before and after the window); ``extended``: the
+    "extended hours" toggle (pre-market and after-hours bars count where stored)."""
     columns = ["event_id", "symbol", *markets.FIRST_TRADE_COLUMNS]
     timed = events[events["precision"] != "day"] if events is not None and len(events) else None
     frames = []
@@ -129,7 +148,7 @@ def first_trades(events: pd.DataFrame, listings: list[ListingView], bars: Mappin
             sessions = markets.sessions(lv.exchange_mic, start - FIRST_TRADE_BEFORE, end + FIRST_TRADE_AFTER)
         except Exception:  # an unknown exchange: load_view has said so; no first trades to draw
             continue
-        found = markets.first_trades(bars[lv.symbol], sessions, timed["ts"])
+        found = markets.first_trades(bars[lv.symbol], sessions, timed["ts"], extended=extended)
         found.insert(0, "symbol", lv.symbol)
         found.insert(0, "event_id", timed["event_id"].to_numpy())
         frames.append(found)

@@ -47,6 +47,8 @@ class Filters:
     price_mode: str = "price"
     reference: pd.Timestamp | None = None  # UTC; pct mode's base (None: start of the window)
     parity: bool = False  # draw the ADR-parity rows
+    # US listings' pre-market and after-hours bars drawn and counted (URL: ext=0 turns them off)
+    extended_hours: bool = True
 
     def to_query_params(self) -> dict[str, str | list[str]]:
         """Only what differs from the defaults, so a shared URL stays short."""
@@ -71,6 +73,8 @@ class Filters:
             params["ref"] = self.reference.strftime("%Y-%m-%dT%H:%MZ")
         if self.parity:
             params["parity"] = "1"
+        if not self.extended_hours:
+            params["ext"] = "0"
         return params
 
     @classmethod
@@ -123,12 +127,13 @@ class Filters:
                 values["reference"] = parse_utc(ref)
             except ValueError:
                 notices.append(f"URL parameter ref={ref!r} is not a time (e.g. 2025-11-14T18:00Z); using the window start.")
-        parity = one("parity")
-        if parity:
-            if parity.lower() in TRUE_WORDS:
-                values["parity"] = True
-            elif parity.lower() not in FALSE_WORDS:
-                notices.append(f"URL parameter parity={parity!r} is not 1 or 0; the parity rows stay off.")
+        for name, key, what in (("parity", "parity", "the parity rows stay off"),
+                                ("ext", "extended_hours", "extended hours stay on")):
+            text = (one(name) or "").lower()
+            if text in TRUE_WORDS + FALSE_WORDS:
+                values[key] = text in TRUE_WORDS
+            elif text:
+                notices.append(f"URL parameter {name}={one(name)!r} is not 1 or 0; {what}.")
         return cls(**values), notices
 
     def replace(self, **changes: Any) -> "Filters":

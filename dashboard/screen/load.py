@@ -18,8 +18,10 @@ from dashboard import config, markets, store
 from dashboard.analysis import load as analysis_load
 from dashboard.formatting import ZONES
 from dashboard.screen.bars import (DEFAULT_MAX_POINTS, FIRST_TRADE_AFTER, FIRST_TRADE_BEFORE, _closed_frame,
-                                   _in_usd_per_unit, _reference_price, _scale_prices, _utc, downsample_bars, downsample_frame,
-                                   first_trades, volume_bucket_for, volume_buckets)
+                                   _extended_frame, _in_usd_per_unit, _reference_price, _scale_prices, _utc,
+                                   downsample_bars, downsample_frame, first_trades, volume_bucket_for, volume_buckets,
+                                   with_session_parts)
+from dashboard.screen.overlap import overlap_of
 from dashboard.screen.filters import DEFAULT_COMPANY, Filters
 from dashboard.screen.model import ListingView, ViewData
 from dashboard.store import articles as store_articles
@@ -183,7 +185,8 @@ def load_view(
         for row in listing_rows:
             frame = store_bars.query_bars(con, row["symbol"], start - FIRST_TRADE_BEFORE, end + FIRST_TRADE_AFTER,
                                           interval=filters.interval, shown=(start, end))
-            around[row["symbol"]] = markets.prepare_bars(frame)
+            around[row["symbol"]] = with_session_parts(markets.prepare_bars(frame), row.get("exchange_mic") or "",
+                                                       start, end, extended=filters.extended_hours)
 
         fx_bars: dict[str, pd.DataFrame] = {}
         if filters.price_mode == "usd":
@@ -195,7 +198,7 @@ def load_view(
 
         parity = parity_symbols = None
         if filters.parity:
-            parity, parity_symbols = _load_parity(con, company_id, start, end, notices)
+            parity, parity_symbols = _load_parity(con, company_id, start, end, notices, filters.extended_hours)
 
     listing_views: list[ListingView] = []
     unit_shares = max((float(r.get("shares_per_unit") or 1) for r in listing_rows), default=1.0)
@@ -243,11 +246,13 @@ def load_view(
         bucket = volume_bucket_for(end - start, interval) if len(bars) else ""
         volume = volume_buckets(bars, bucket)
         shown = downsample_bars(bars, max_points)
+        extended = filters.extended_hours and markets.has_extended_hours(mic)
         try:
-            closed = _closed_frame(markets.closed_intervals(mic, start, end)) if mic else _closed_frame(None)
+            closed = _closed_frame(markets.closed_intervals(mic, start, end, extended=extended) if mic else None)
         except Exception as exc:  # an unknown exchange must not take the screen down
             notices.append(f"No trading calendar for {symbol} ({mic}): {exc}")
             closed = _closed_frame(None)
+        spans = _extended_frame(markets.extended_intervals(mic, start, end) if extended else [])
         listing_views.append(
             ListingView(
                 symbol=symbol,
@@ -264,12 +269,14 @@ def load_view(
                 reference_price=reference_price,
                 volume=volume,
                 volume_bucket=bucket,
+                extended=spans,
             )
         )
 
     if any(lv.synthetic for lv in listing_views):
         notices.insert(0, f"Prices on this screen are a {config.SYNTHETIC_LABEL}.")
-    trades = first_trades(events, listing_views, around, start, end)
+    trades = first_trades(events, listing_views, around, start, end, extended=filters.extended_hours)
+    overlap, overlap_note = overlap_of(listing_views, start, end, extended=filters.extended_hours)
     return ViewData(
         filters=filters,
         company_id=company_id,
@@ -290,19 +297,19 @@ def load_view(
         last_news_fetch=last_news_fetch,
         articles_total=articles_total,
         first_trades=trades,
+        overlap=overlap,
+        overlap_note=overlap_note,
     )
 
 
-def _load_parity(con, company_id: str, start, end, notices: list[str]):
+def _load_parity(con, company_id: str, start, end, notices: list[str], extended: bool = True):
     """The company's ADR parity over the window, or (None, None) with a notice saying why."""
-
-
     listings = store_companies.listings(con, roles=None)
     pair = analysis_load.parity_pair(listings, company_id)
     if pair is None:
         notices.append("ADR parity: this company has no ADR listing (a USD listing of several shares).")
         return None, None
-    frame = analysis_load.company_parity(con, company_id, start, end, listings=listings)
+    frame = analysis_load.company_parity(con, company_id, start, end, listings=listings, extended=extended)
     if frame is None or frame.empty or frame["parity"].notna().sum() == 0:
         notices.append(
             f"ADR parity: no {pair[0]['symbol']} bars with {pair[1]['symbol']} and {pair[2]} prices in this window."

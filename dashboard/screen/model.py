@@ -29,6 +29,8 @@ class ListingView:
     # Volume summed per display bucket from every bar (not the downsampled ones): ts, volume.
     volume: pd.DataFrame | None = None
     volume_bucket: str = ""  # e.g. "30min"; "" when the bars are shown as they are
+    # start, end (UTC), part (pre | post): extended hours drawn (empty when off or none)
+    extended: pd.DataFrame | None = None
 
     @property
     def shown_bars(self) -> int:
@@ -77,6 +79,10 @@ class ViewData:
     # symbol, time, tradable_from, first_bar_ts, first_close, ref_ts, ref_price. The chart draws
     # its first-trade rings from these rows and never recomputes them.
     first_trades: pd.DataFrame | None = None
+    # start, end (UTC): when every listing trades at once (markets.overlap_intervals, extended
+    # hours counted); ``overlap_note`` says why there is none (HKEX shuts before the US pre-market)
+    overlap: pd.DataFrame | None = None
+    overlap_note: str = ""
 
     @property
     def total_articles(self) -> int:

@@ -31,6 +31,7 @@ class AnalysisScope:
     kinds: tuple[str, ...]
     since: pd.Timestamp
     until: pd.Timestamp  # inclusive
+    extended_hours: bool = True  # the "extended hours" toggle: reactions count pre/post bars
 
     def selection(self) -> analysis_load.EventSelection:
         """This scope as the analysis loader takes it."""
@@ -42,7 +43,7 @@ class AnalysisScope:
 def analysis_scope(view: ViewData) -> AnalysisScope:
     f = view.filters
     return AnalysisScope(view.company_id, tuple(f.tags), tuple(f.sources), tuple(f.kinds),
-                         view.start, view.end - pd.Timedelta(microseconds=1))
+                         view.start, view.end - pd.Timedelta(microseconds=1), f.extended_hours)
 
 
 def reaction_scope(view: ViewData, limit: int = MAX_REACTION_EVENTS) -> tuple[AnalysisScope | None, str]:
@@ -86,7 +87,7 @@ def load_reactions(db: Any, scope: AnalysisScope) -> pd.DataFrame:
     """analysis.load.reactions for the screen's events (every listing of the company)."""
 
     with store.as_database(db).read() as con:
-        return analysis_load.reactions(con, scope.selection())
+        return analysis_load.reactions(con, scope.selection(), extended=scope.extended_hours)
 
 
 def claims_scope(view: ViewData, limit: int = MAX_CLAIM_TEXTS) -> tuple[AnalysisScope | None, str]:

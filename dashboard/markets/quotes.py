@@ -1,0 +1,165 @@
+"""Bars at a time: session parts of bars, the price at T, the first trade after an event,
+quotes as of T and the ADR-parity arithmetic. Part of :mod:`dashboard.markets`.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dashboard.markets.hours import (
+    POST, PRE, REGULAR, bounds, next_tradable_times, prepare_sessions, session_parts,
+)
+from dashboard.timeutil import interval_length
+
+# Older home/FX quotes than this are not carried (a gap in the data, not a weekend).
+MAX_QUOTE_AGE = pd.Timedelta(days=5)
+
+
+def with_session_parts(bars: pd.DataFrame | None, sessions: pd.DataFrame) -> pd.DataFrame:
+    """Prepared bars with a ``session_part`` column (daily and longer bars are ``regular``)."""
+    bars = prepare_bars(bars)
+    if "session_part" in bars.columns:
+        return bars
+    parts = session_parts(sessions, bars["ts"]) if len(bars) else np.array([], dtype=object)
+    daily = (bars["end"] - bars["ts"]) >= pd.Timedelta(days=1)
+    return bars.assign(session_part=np.where(daily.to_numpy(), REGULAR, parts))
+
+
+def trades_extended(bars: pd.DataFrame, extended: bool = True) -> bool:
+    """Do extended hours count for these bars? Only when asked and some pre-market or
+    after-hours bars are stored: with regular bars only, the regular session is all we saw."""
+    return extended and "session_part" in bars.columns and bool((bars["session_part"].isin([PRE, POST])).any())
+
+
+def regular_bars(bars: pd.DataFrame) -> pd.DataFrame:
+    """Only the regular-session bars (all of them when no part is known)."""
+    if "session_part" not in bars.columns:
+        return bars
+    return bars[bars["session_part"] == REGULAR].reset_index(drop=True)
+
+
+BAR_COLUMNS = ["ts", "open", "high", "low", "close", "volume", "source", "interval", "end"]
+
+
+def prepare_bars(bars: pd.DataFrame | None) -> pd.DataFrame:
+    """Bars sorted by ts with an ``end`` column (ts + bar length); an empty frame for None."""
+    if bars is None or len(bars) == 0:
+        empty = pd.DataFrame({c: pd.Series(dtype="float64") for c in BAR_COLUMNS})
+        for column in ("ts", "end"):
+            empty[column] = pd.Series(dtype="datetime64[ns, UTC]")
+        for column in ("source", "interval"):
+            empty[column] = pd.Series(dtype="object")
+        return empty
+    if "end" in bars.columns and bars["ts"].is_monotonic_increasing:
+        return bars  # already prepared
+    frame = bars.copy()
+    frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
+    if "interval" not in frame.columns:
+        frame["interval"] = "1m"
+    if "source" not in frame.columns:
+        frame["source"] = None
+    if "volume" not in frame.columns:
+        frame["volume"] = np.nan
+    lengths = {name: interval_length(name) for name in frame["interval"].unique()}
+    frame["end"] = frame["ts"] + pd.to_timedelta(frame["interval"].map(lengths))
+    return frame.sort_values("ts", kind="stable").reset_index(drop=True)
+
+
+def asof_index(bars: pd.DataFrame, when, *, not_before=None) -> int | None:
+    """Row position of the last bar finished by ``when`` (and starting at/after ``not_before``)."""
+    if bars.empty or when is None or pd.isna(when):
+        return None
+    position = int(bars["end"].searchsorted(when, side="right")) - 1
+    if position < 0:
+        return None
+    if not_before is not None and bars["ts"].iloc[position] < not_before:
+        return None
+    return position
+
+
+def price_at(bars: pd.DataFrame, when, *, not_before=None) -> tuple[pd.Timestamp | None, float]:
+    """(bar ts, close) of the last bar finished by ``when`` on prepared bars; (None, nan) if none.
+
+    The one "price at time T": the reaction's reference, the % mode's base, the chart's price at
+    an event."""
+    position = asof_index(bars, when, not_before=not_before)
+    if position is None:
+        return None, float("nan")
+    return bars["ts"].iloc[position], float(bars["close"].iloc[position])
+
+
+def first_bar_index(bars: pd.DataFrame, moment, session_close) -> int | None:
+    """Position of the bar covering ``moment`` or the first after it, inside the session."""
+    if bars.empty or moment is None or pd.isna(moment):
+        return None
+    position = int(bars["end"].searchsorted(moment, side="right"))
+    if position >= len(bars) or bars["ts"].iloc[position] >= session_close:
+        return None
+    return position
+
+
+FIRST_TRADE_COLUMNS = ["time", "tradable_from", "session_part", "first_bar_ts", "first_close", "ref_ts", "ref_price"]
+
+
+def first_trades(bars: pd.DataFrame | None, sessions: pd.DataFrame, times, *, extended: bool = False) -> pd.DataFrame:
+    """For each event time: when the market could first trade it (``tradable_from``, and its
+    ``session_part``), the bar that did (``first_bar_ts``, its close) and the price at the event
+    (``ref_ts``, ``ref_price``). Without ``extended``, extended-hours bars are left out.
+
+    What the chart's first-trade ring draws and the reaction table's figures, from one rule."""
+    sessions = prepare_sessions(sessions)
+    bars = with_session_parts(bars, sessions)
+    extended = trades_extended(bars, extended)
+    bars = bars if extended else regular_bars(bars)
+    times = pd.DatetimeIndex(pd.to_datetime(pd.Series(list(times), dtype="object"), utc=True))
+    positions, moments = next_tradable_times(sessions, times, extended=extended)
+    out = pd.DataFrame({"time": times, "tradable_from": moments})
+    out["session_part"] = session_parts(sessions, moments)
+    out.loc[positions < 0, "session_part"] = None
+    end = bounds(extended)[1]
+    first_ts, first_close, ref_ts, ref_price = [], [], [], []
+    for position, moment, when in zip(positions, moments, times):
+        first = None if position < 0 else first_bar_index(bars, moment, sessions[end].iloc[position])
+        first_ts.append(pd.NaT if first is None else bars["ts"].iloc[first])
+        first_close.append(float("nan") if first is None else float(bars["close"].iloc[first]))
+        ts, price = price_at(bars, when)
+        ref_ts.append(pd.NaT if ts is None else ts)
+        ref_price.append(price)
+    out["first_bar_ts"] = pd.to_datetime(pd.Series(first_ts, dtype="object"), utc=True).to_numpy()
+    out["first_close"] = first_close
+    out["ref_ts"] = pd.to_datetime(pd.Series(ref_ts, dtype="object"), utc=True).to_numpy()
+    out["ref_price"] = ref_price
+    for column in ("first_bar_ts", "ref_ts"):
+        out[column] = pd.to_datetime(out[column], utc=True)
+    return out[FIRST_TRADE_COLUMNS]
+
+
+def quotes_asof(quotes: pd.DataFrame | None, times, *, max_age: pd.Timedelta = MAX_QUOTE_AGE) -> pd.DataFrame:
+    """For each time: the close of the last ``quotes`` bar finished by then (``quote``) and that
+    bar's ts (``quote_ts``); missing when none finished yet or it is older than ``max_age``.
+
+    Never backward-filled: a quote that finished after the time is never used for it. The one
+    rule for FX conversion and for carrying a shut home market's price (ADR parity)."""
+    times = pd.Series(pd.to_datetime(pd.Series(list(times), dtype="object"), utc=True), name="time")
+    out = pd.DataFrame({"time": times})
+    quotes = prepare_bars(quotes)
+    if quotes.empty or times.empty:
+        return out.assign(quote=float("nan"), quote_ts=pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns, UTC]"))
+    right = quotes[["end", "ts", "close"]].rename(columns={"ts": "quote_ts", "close": "quote"})
+    right["end"] = right["end"].astype("datetime64[ns, UTC]")
+    left = out.reset_index().dropna(subset=["time"])
+    left["time"] = left["time"].astype("datetime64[ns, UTC]")
+    merged = pd.merge_asof(left.sort_values("time"), right.sort_values("end"), left_on="time", right_on="end",
+                           direction="backward", tolerance=max_age)
+    merged = merged.set_index("index").reindex(out.index)
+    out["quote"] = merged["quote"].astype("float64")
+    out["quote_ts"] = pd.to_datetime(merged["quote_ts"], utc=True)
+    return out
+
+
+def usd_per_unit(home_prices, home_per_usd, shares_per_unit: float):
+    """Home-currency prices as USD per traded unit: price × shares per unit ÷ (home units per USD).
+
+    The one ADR-parity arithmetic (9988.HK × 8 ÷ USDHKD = USD per BABA ADS), for the parity rows
+    and the "USD per ADS" price mode alike; quotes come from :func:`quotes_asof`."""
+    return home_prices * shares_per_unit / home_per_usd
