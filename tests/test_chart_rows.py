@@ -64,7 +64,13 @@ def test_every_row_of_the_default_view_gets_its_traces(default_view):
         on_price = _traces_on(fig, price_row)
         line = [t for t in on_price if t.name == f"{lv.symbol} — {config.SYNTHETIC_LABEL}"]
         assert len(line) == 1 and line[0].type == "scatter"
-        assert pd.Series(line[0].y).notna().sum() == len(lv.bars)  # every bar drawn (gaps are extra NaNs)
+        # every bar drawn once (gaps are extra NaNs): the regular session on the solid line, US
+        # pre-market and after-hours on the dotted one beside it (issue 19)
+        extended = [t for t in on_price if t.name == f"{lv.symbol} extended hours"]
+        regular = (lv.bars["session_part"] == "regular").sum() if "session_part" in lv.bars else len(lv.bars)
+        assert pd.Series(line[0].y).notna().sum() == regular
+        assert sum(pd.Series(t.y).notna().sum() for t in extended) == len(lv.bars) - regular
+        assert len(extended) == (1 if regular < len(lv.bars) else 0)
         assert [t.name for t in on_price if t.name.startswith("first trade")] == [f"first trade {lv.symbol}"]
         volume = _traces_on(fig, volume_row)
         assert [(t.type, t.name) for t in volume] == [("bar", f"{lv.symbol} volume")]

@@ -67,7 +67,7 @@ def test_the_ring_and_the_reaction_table_agree_with_the_toggle_on_and_off(case_d
     view = views[extended]
     ring = view.first_trades.set_index(["event_id", "symbol"]).loc[(CNBC_SUNDAY, "BABA")]
     with store.Database(case_db).read() as con:
-        table = analysis_load.reactions(con, analysis_load.Filters(companies=["alibaba"]), extended=extended)
+        table = analysis_load.reactions(con, analysis_load.EventSelection(companies=["alibaba"]), extended=extended)
     row = table.set_index(["event_id", "symbol"]).loc[(CNBC_SUNDAY, "BABA")]
     assert ring["first_bar_ts"] == row["first_bar_ts"] == pd.Timestamp(first, tz="UTC")
     assert ring["session_part"] == row["session_part"] == ("pre" if extended else "regular")
