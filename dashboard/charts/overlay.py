@@ -24,6 +24,7 @@ from dashboard.charts.events import (
     label_width,
     place_labels,
 )
+from dashboard.charts.header import figure_header, short_company
 from dashboard.charts.rows import _add_first_trades, _add_parity_rows, _add_volume, _break_at_closures, _row_title
 from dashboard.charts.style import (
     CANDLE_INTERVALS,
@@ -32,6 +33,8 @@ from dashboard.charts.style import (
     LABEL_PLOT_WIDTH_PX,
     LANE_PX,
     MARGIN_BOTTOM,
+    MARGIN_LEFT,
+    MARGIN_RIGHT,
     MARGIN_TOP,
     MARKER_PX,
     MAX_CANDLES,
@@ -106,6 +109,15 @@ def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None
             row, text = texts[event_id]
             labels.append((row, text, level, x0, x1))
     label_levels = max((lvl for _, _, lvl, _, _ in labels), default=-1) + 1
+    # Which timed events get a dotted line (decided here: a note about it may lengthen the timeline title).
+    lined = single.iloc[:0]
+    if len(single):
+        timed_single = _priority(single)
+        lined = timed_single.head(MAX_EVENT_LINES)
+        if highlight and highlight in set(timed_single["event_id"]) and highlight not in set(lined["event_id"]):
+            lined = pd.concat([lined, timed_single[timed_single["event_id"] == highlight]])
+        if len(timed_single) > len(lined):
+            notes.append(f"dotted lines for the {len(lined):,} most telling of {len(timed_single):,} timed events")
 
     # Subplot rows, top to bottom.
     rows: list[tuple[str, object]] = []
@@ -126,7 +138,11 @@ def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None
         blocks += [("title", ROW_TITLE_PX), ("price", PRICE_PX), ("gap", 4), ("volume", VOLUME_PX), ("ticks", TICKS_PX)]
     if parity is not None:
         blocks += [("title", ROW_TITLE_PX), ("parity", PARITY_PX), ("gap", 14), ("premium", PREMIUM_PX), ("ticks", TICKS_PX)]
-    blocks += [("title", ROW_TITLE_PX), ("lanes", LANE_PX * len(lanes) + 14)]
+    timeline_title = "<b>Timeline</b> · markers = timed events · bands = day-only (count) · tint = exchange closed"
+    if notes:  # say what was aggregated or left out, first, where the eye lands; short lines fit when narrow
+        timeline_title = "<b>Timeline</b> · " + plain("; ".join(notes), width=72)
+    title_lines = timeline_title.count("<br>")
+    blocks += [("title", ROW_TITLE_PX + 15 * title_lines), ("lanes", LANE_PX * len(lanes) + 14)]
     plot_px = sum(px for _, px in blocks)
     total_height = height or int(plot_px + MARGIN_TOP + MARGIN_BOTTOM)
     plot_height = total_height - MARGIN_TOP - MARGIN_BOTTOM
@@ -282,12 +298,6 @@ def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None
     labelled = {row["event_id"] for row, *_ in labels}
     plot_top = strip[0]
     if len(single):
-        timed_single = _priority(single)
-        lined = timed_single.head(MAX_EVENT_LINES)
-        if highlight and highlight in set(timed_single["event_id"]) and highlight not in set(lined["event_id"]):
-            lined = pd.concat([lined, timed_single[timed_single["event_id"] == highlight]])
-        if len(timed_single) > len(lined):
-            notes.append(f"dotted lines for the {len(lined):,} most telling of {len(timed_single):,} timed events")
         for row in lined.itertuples():
             selected = row.event_id == highlight
             shapes.append(dict(
@@ -338,21 +348,22 @@ def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None
             xanchor="left", yanchor="bottom", showarrow=False, font=dict(size=12, color=colors.text),
             name=f"title {lv.symbol}",
         ))
-    timeline_title = ("<b>Timeline</b> · markers = timed events · bands = events known only to the day "
-                      "(count; hover lists them) · light tint on a listing = its exchange is closed")
-    if notes:  # say what was aggregated or left out, first, where the eye lands
-        timeline_title = "<b>Timeline</b> · " + plain("; ".join(notes)) + " · markers = timed events · bands = day-only events"
     annotations.append(go.layout.Annotation(
         text=timeline_title,
         xref="paper", yref="paper", x=0, y=domain(lane_row)[1], xanchor="left", yanchor="bottom",
         showarrow=False, font=dict(size=12, color=colors.text), name="title timeline",
     ))
-    if view.synthetic:
+    # Title, badge and legend one above the other, with room for the legend's rows when narrow.
+    header = figure_header([t.name for t in fig.data if t.showlegend is not False and t.name], view.synthetic)
+    total_height = height or int(plot_px + header.margin_top + MARGIN_BOTTOM)
+    plot_height = total_height - header.margin_top - MARGIN_BOTTOM
+    if header.badge_top is not None:
         annotations.append(go.layout.Annotation(
             text=f"<b>⚠ {plain(config.SYNTHETIC_LABEL)}</b>", xref="paper", yref="paper",
-            x=1, y=1 + (MARGIN_TOP - 8) / plot_height, xanchor="right", yanchor="top", showarrow=False,
-            font=dict(size=13, color=colors.synthetic_text), bgcolor=colors.synthetic_bg,
-            bordercolor=colors.synthetic_text, borderwidth=1, borderpad=4, name="synthetic label",
+            x=0, y=1 + (header.margin_top - header.badge_top) / plot_height, xanchor="left", yanchor="top",
+            showarrow=False,
+            font=dict(size=12, color=colors.synthetic_text), bgcolor=colors.synthetic_bg,
+            bordercolor=colors.synthetic_text, borderwidth=1, borderpad=3, name="synthetic label",
         ))
     fig.update_layout(annotations=annotations)
 
@@ -362,16 +373,16 @@ def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None
         paper_bgcolor=colors.paper,
         plot_bgcolor=colors.paper,
         font=dict(color=colors.text, size=12),
-        title=dict(text=f"{plain(view.company_name)} — news and prices, {days} ({plain(zone_label)})",
-                   x=0, xanchor="left", xref="paper", y=1 - 10 / total_height, yanchor="top",
-                   font=dict(size=17)),
+        title=dict(text=f"{plain(short_company(view.company_name))} — news and prices, {days} ({plain(zone_label)})",
+                   x=0, xanchor="left", xref="paper", y=1 - 8 / total_height, yanchor="top",
+                   font=dict(size=16)),
         height=total_height,
-        margin=dict(l=78, r=24, t=MARGIN_TOP, b=MARGIN_BOTTOM),
+        margin=dict(l=MARGIN_LEFT, r=MARGIN_RIGHT, t=header.margin_top, b=MARGIN_BOTTOM),
         barmode="overlay",
         bargap=0,
         hovermode="closest",
         dragmode="zoom",
-        legend=dict(orientation="h", x=0, xanchor="left", yref="container", y=1 - 52 / total_height,
+        legend=dict(orientation="h", x=0, xanchor="left", yref="container", y=1 - header.legend_top / total_height,
                     yanchor="top", font=dict(size=12), itemsizing="constant"),
         hoverlabel=dict(align="left"),
         uirevision=f"{view.company_id}-{days}-{zone}",
