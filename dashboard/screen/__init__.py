@@ -20,7 +20,7 @@ from dashboard.screen.model import ListingView, ViewData, figure_filename
 from dashboard.screen.scope import (MAX_CLAIM_TEXTS, MAX_REACTION_EVENTS, AnalysisScope, analysis_scope,
                                     claims_scope, load_claims, load_reactions, reaction_scope)
 from dashboard.screen.tables import (MAX_TABLE_ROWS, RETURN_COLUMNS, article_table, claim_rows, event_table,
-                                     listed_events, price_status_line, reaction_rows, shown_note, style_reactions,
+                                     header_status, listed_events, other_notices, price_status_line, reaction_rows, shown_note, style_reactions,
                                      verdict_summary)
 from dashboard.timeutil import window_bounds
 
@@ -33,6 +33,7 @@ __all__ = [
     "load_options", "load_view", "resolve_company", "ListingView", "ViewData",
     "MAX_CLAIM_TEXTS", "MAX_REACTION_EVENTS", "AnalysisScope", "analysis_scope", "claims_scope", "load_claims",
     "load_reactions", "reaction_scope",
-    "MAX_TABLE_ROWS", "RETURN_COLUMNS", "article_table", "claim_rows", "event_table", "listed_events",
+    "MAX_TABLE_ROWS", "RETURN_COLUMNS", "article_table", "claim_rows", "event_table", "header_status",
+    "listed_events", "other_notices",
     "price_status_line", "reaction_rows", "shown_note", "style_reactions", "verdict_summary", "window_bounds",
 ]
