@@ -12,7 +12,7 @@ STAMP  := $(VENV)/.installed-stamp
 # Everything the database is built from; when any is newer than the database, it is re-ingested
 # (an upsert: cached Yahoo bars already in the file are kept).
 DATA_SOURCES := $(shell find data/articles data/sample -type f 2>/dev/null) \
-                data/events.csv data/companies.toml data/sources.toml
+                data/events.csv data/companies.toml data/sources.toml data/tags.toml
 
 .PHONY: setup run test test-browser-repeat data serve bench clean
 
@@ -36,6 +36,8 @@ $(DB): $(STAMP) $(DATA_SOURCES)
 run: $(DB)
 	# Fetch event windows not cached yet; offline this says so and the app serves the cache.
 	-$(BIN)/python -m dashboard prices refresh --offline-ok --db $(DB)
+	# Fetch the newest Yahoo news for every stored listing; offline this says so and goes on.
+	-$(BIN)/python -m dashboard news fetch --offline-ok --db $(DB)
 	$(BIN)/python -m dashboard serve --db $(DB) --port $(PORT)
 
 serve: run

@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "dashboard.commands.export",
     "dashboard.commands.serve",
     "dashboard.commands.bench",
+    "dashboard.commands.news",
 ]
 
 

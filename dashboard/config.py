@@ -10,6 +10,7 @@ ARTICLES_DIR = DATA_DIR / "articles"
 SAMPLE_DIR = DATA_DIR / "sample"
 COMPANIES_FILE = DATA_DIR / "companies.toml"
 SOURCES_FILE = DATA_DIR / "sources.toml"
+TAGS_FILE = DATA_DIR / "tags.toml"
 EVENTS_FILE = DATA_DIR / "events.csv"
 CACHE_DIR = Path(os.environ.get("DASHBOARD_CACHE", PROJECT_ROOT / ".cache"))
 

@@ -31,7 +31,7 @@ class Article:
     stance: str
     origin: str
     tags: list[str]
-    company_links: list[tuple[str, str]]  # (company_id, how) with how = tag | alias | explicit
+    company_links: list[tuple[str, str]]  # (company_id, how): tag | alias | explicit | ticker
     content_hash: str = ""
 
     @property

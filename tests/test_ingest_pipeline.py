@@ -204,14 +204,29 @@ def test_json_array_element_errors_name_their_line(db, tmp_path):
     assert report.rejections == [f"{path}:4: published: missing"]
 
 
-def test_size_limit(db, tmp_path):
-    path = tmp_path / "big.jsonl"
-    line = json.dumps({"title": "x", "source": "s", "published": "2025-11-14T10:00:00Z", "body": "y" * 500})
-    path.write_text("\n".join([line] * 30), encoding="utf-8")
+def test_size_limit_applies_to_whole_documents_and_names_the_setting(db, tmp_path):
+    record = {"title": "x", "source": "s", "published": "2025-11-14T10:00:00Z", "body": "y" * 500}
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps([record] * 30), encoding="utf-8")
     report = ingest(db, path, max_bytes=10_000)
     assert report.articles.rejected == 1
-    assert "size:" in report.rejections[0] and "limit" in report.rejections[0]
+    (message,) = report.rejections
+    assert message.startswith(f"{path}: size: 0.0 MB is over the 0.01 MB limit")
+    assert "--max-bytes" in message
     assert ingest(db, path).articles.added == 1  # default 5 MB limit lets it through (30 copies, one article)
+
+
+def test_line_files_have_no_size_limit(db, tmp_path):
+    path = tmp_path / "big.jsonl"
+    lines = [json.dumps({"title": f"x{n}", "source": "s", "published": "2025-11-14T10:00:00Z",
+                         "body": "y" * 500}) for n in range(30)]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    csv_path = tmp_path / "big.csv"
+    csv_path.write_text("title,source,published,body\n" + "".join(
+        f"c{n},s,2025-11-14T10:00:00Z,{'y' * 500}\n" for n in range(30)), encoding="utf-8")
+    report = ingest(db, path, csv_path, max_bytes=1_000)
+    assert report.rejections == []
+    assert report.articles.added == 60
 
 
 def test_bom_is_accepted(db, tmp_path):
@@ -249,7 +264,7 @@ def test_unrecognised_file_named_explicitly_is_rejected(db, tmp_path):
     path.write_text("hello")
     report = ingest(db, path, tmp_path / "missing.txt")
     assert report.rejections == [
-        f"{path}: format: not an article, events or companies file (.md)",
+        f"{path}: format: not an article, feed, events or companies file (.md)",
         f"{tmp_path / 'missing.txt'}: path: no such file or folder",
     ]
 

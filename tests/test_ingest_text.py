@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from dashboard.ingest import ParseError
 from dashboard.ingest.companies import Registry
-from dashboard.ingest.pipeline import build_article
+from dashboard.ingest.build import build_article
 from dashboard.ingest.text import parse_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"

@@ -9,7 +9,8 @@ from dashboard.commands._output import emit
 
 # The pipeline's limit (dashboard.ingest.pipeline.DEFAULT_MAX_BYTES), written out so `--help`
 # needs no import; tests/test_cli_output.py checks the two agree.
-MAX_BYTES_HELP = "reject files larger than this many bytes (default 5242880, 5 MiB)"
+MAX_BYTES_HELP = ("reject whole documents (JSON, feeds, text) larger than this many bytes "
+                  "(default 5242880, 5 MiB); JSON Lines and CSV have no limit")
 
 ARTICLE_TABLE = [("published_at", 20), ("source", 18), ("stance", 10), ("companies", 12),
                  ("tags", 40), ("title", 70)]
@@ -26,6 +27,8 @@ def register(subparsers, common) -> None:
                    help="companies registry (default data/companies.toml)")
     p.add_argument("--sources", default=str(config.SOURCES_FILE), metavar="FILE",
                    help="per-source default zones (default data/sources.toml)")
+    p.add_argument("--tags", default=str(config.TAGS_FILE), metavar="FILE",
+                   help="tagging rules (default data/tags.toml)")
     p.add_argument("--wait", type=float, default=5.0, metavar="SECONDS",
                    help="how long to wait for a busy database (default 5)")
     p.add_argument("--quiet", action="store_true", help="print only the counts and rejections")
@@ -50,7 +53,8 @@ def run_ingest(args) -> int:
 
     db = store.Database(config.resolve_db_path(args.db), wait_seconds=args.wait)
     report = ingest_paths(db, args.paths, companies_file=args.companies or None,
-                          sources_file=args.sources or None, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES)
+                          sources_file=args.sources or None, tags_file=args.tags or None,
+                          max_bytes=args.max_bytes or DEFAULT_MAX_BYTES)
     if not args.quiet:
         for line in report.skipped:
             print(f"skipped: {line}")

@@ -1,8 +1,9 @@
 """The companies registry (data/companies.toml) and linking articles to companies.
 
 An article links to a company when one of its tags equals a company alias (how = ``tag``), when an
-alias occurs as a whole word in its title, subtitle or summary (how = ``alias``), or when its
-record names the company in ``companies`` (how = ``explicit``). Alias matching ignores case,
+alias occurs as a whole word in its title, subtitle or summary (how = ``alias``), when its
+record names the company in ``companies`` (how = ``explicit``), or when the source lists one of
+the company's listing symbols among its related tickers (how = ``ticker``). Alias matching ignores case,
 except for all-capital aliases such as tickers (``BABA``), which must match exactly; aliases in
 scripts written without spaces (``阿里巴巴``) match anywhere in the text.
 """
@@ -20,6 +21,15 @@ from dashboard.records import Company, Listing
 
 class Registry(records.Registry):
     """The registry as read from companies.toml, with name and alias look-ups for linking."""
+
+    def company_of_symbol(self, symbol: str) -> str | None:
+        """The company a listing symbol belongs to (case-insensitive; None for benchmarks, FX
+        and unknown symbols)."""
+        return self.by_symbol.get(symbol.strip().casefold())
+
+    @cached_property
+    def by_symbol(self) -> dict[str, str]:
+        return {item.symbol.casefold(): item.company_id for item in self.listings if item.company_id}
 
     def resolve(self, name: str) -> str | None:
         """A company id from its id, name or an alias (case-insensitive)."""
@@ -158,8 +168,11 @@ class AliasMatcher:
 
 
 def link_companies(registry: Registry, *, tags: list[str], texts: list[str | None],
-                   explicit: list[str]) -> tuple[list[tuple[str, str]], list[str]]:
-    """(company_id, how) links for one article, plus warnings for unknown explicit names."""
+                   explicit: list[str], tickers: list[str] = ()) -> tuple[list[tuple[str, str]], list[str]]:
+    """(company_id, how) links for one article, plus warnings for unknown explicit names.
+
+    ``tickers`` are the symbols the source itself links (yfinance stockTickers, Polygon tickers):
+    one that is a stored listing links its company (how = ``ticker``); others are ignored."""
     links: list[tuple[str, str]] = []
     warnings: list[str] = []
 
@@ -173,6 +186,10 @@ def link_companies(registry: Registry, *, tags: list[str], texts: list[str | Non
             add(company_id, "explicit")
         else:
             warnings.append(f"companies: {name!r} is not in the companies registry; ignored")
+    for symbol in tickers:
+        company_id = registry.company_of_symbol(symbol)
+        if company_id:
+            add(company_id, "ticker")
     matcher = registry.matcher
     by_tag = matcher.in_tags(tags)
     body = "\n".join(t for t in texts if t)

@@ -1,4 +1,4 @@
-"""JSON Lines and JSON-array article records.
+"""Our own article record (JSON, JSON Lines, CSV rows); shapes.py decides which shape a file holds.
 
 Fields: ``title``, ``source``, ``published`` (ISO 8601 with offset or ``Z``, a date, or epoch
 seconds) required; ``precision`` (minute|hour|day), ``tags`` (list, or one comma-separated
@@ -71,52 +71,7 @@ def unknown_fields(obj: Any) -> set[str]:
     return set(obj) - KNOWN_FIELDS if isinstance(obj, dict) else set()
 
 
-def parse_json_lines(text: str, origin: str) -> Iterator[Parsed]:
-    """One record per non-blank line; a bad line is yielded as its ParseError."""
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield ParseError("json", f"{exc.msg} (column {exc.colno})", origin=origin, line=number)
-            continue
-        except RecursionError:
-            yield ParseError("json", "nested too deeply", origin=origin, line=number)
-            continue
-        try:
-            yield record_from_mapping(obj, origin, number)
-        except ParseError as exc:
-            yield exc
-
-
-def parse_json_document(text: str, origin: str) -> Iterator[Parsed]:
-    """A JSON array of records (or one record object); each element is located by its line."""
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        yield ParseError("json", exc.msg, origin=origin, line=exc.lineno)
-        return
-    except RecursionError:
-        yield ParseError("json", "nested too deeply", origin=origin)
-        return
-    if isinstance(document, dict):
-        try:
-            yield record_from_mapping(document, origin, 1)
-        except ParseError as exc:
-            yield exc
-        return
-    if not isinstance(document, list):
-        yield ParseError("json", "expected an array of article objects", origin=origin)
-        return
-    for obj, line in zip(document, _element_lines(text)):
-        try:
-            yield record_from_mapping(obj, origin, line)
-        except ParseError as exc:
-            yield exc
-
-
-def _element_lines(text: str) -> Iterator[int]:
+def element_lines(text: str) -> Iterator[int]:
     """Line number where each element of a (valid) top-level JSON array starts."""
     decoder = json.JSONDecoder()
     position = text.index("[") + 1

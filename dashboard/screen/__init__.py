@@ -20,8 +20,8 @@ from dashboard.screen.model import ListingView, ViewData, figure_filename
 from dashboard.screen.scope import (MAX_CLAIM_TEXTS, MAX_REACTION_EVENTS, AnalysisScope, analysis_scope,
                                     claims_scope, load_claims, load_reactions, reaction_scope)
 from dashboard.screen.tables import (MAX_TABLE_ROWS, RETURN_COLUMNS, article_table, claim_rows, event_table,
-                                     header_status, listed_events, other_notices, price_status_line, reaction_rows, shown_note, style_reactions,
-                                     verdict_summary)
+                                     header_status, listed_events, news_status_line, other_notices, price_status_line,
+                                     reaction_rows, shown_note, style_reactions, verdict_summary)
 from dashboard.timeutil import window_bounds
 
 __all__ = [
@@ -34,6 +34,6 @@ __all__ = [
     "MAX_CLAIM_TEXTS", "MAX_REACTION_EVENTS", "AnalysisScope", "analysis_scope", "claims_scope", "load_claims",
     "load_reactions", "reaction_scope",
     "MAX_TABLE_ROWS", "RETURN_COLUMNS", "article_table", "claim_rows", "event_table", "header_status",
-    "listed_events", "other_notices",
+    "listed_events", "news_status_line", "other_notices",
     "price_status_line", "reaction_rows", "shown_note", "style_reactions", "verdict_summary", "window_bounds",
 ]

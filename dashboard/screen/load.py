@@ -26,6 +26,7 @@ from dashboard.store import articles as store_articles
 from dashboard.store import bars as store_bars
 from dashboard.store import companies as store_companies
 from dashboard.store import events as store_events
+from dashboard.store import news as store_news
 from dashboard.timeutil import window_bounds
 
 # The default window: the story days around the company's busiest news day (one screen).
@@ -128,6 +129,7 @@ def load_view(
     zone = filters.zone if filters.zone in ZONES else "UTC"
     with store.as_database(db).read() as con:
         last_refresh = store_bars.last_refresh(con)
+        last_news_fetch = store_news.last_news_fetch(con)
         companies = store_companies.list_companies(con)
         found = resolve_company(companies, filters.company)
         if found is None:
@@ -285,6 +287,7 @@ def load_view(
         parity=None if parity is None else downsample_frame(parity, "premium", max(max_points // 2, 1)),
         parity_symbols=parity_symbols,
         last_refresh=last_refresh,
+        last_news_fetch=last_news_fetch,
         articles_total=articles_total,
         first_trades=trades,
     )

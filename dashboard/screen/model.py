@@ -69,6 +69,8 @@ class ViewData:
     parity_symbols: tuple[str, str] | None = None  # (ADR, home) symbols
     # store.bars.last_refresh(): how the last `prices refresh` went (None: never run)
     last_refresh: dict | None = None
+    # store.news.last_news_fetch(): the last successful `news fetch` (None: never)
+    last_news_fetch: dict | None = None
     # How many articles match in all when ``articles`` holds only the newest (load_view max_articles)
     articles_total: int | None = None
     # Per timed event and listing, by markets.first_trades (the reaction table's rule): event_id,

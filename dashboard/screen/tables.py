@@ -193,16 +193,26 @@ def price_status_line(last_refresh: dict | None) -> tuple[str, bool]:
     return f"Prices: the local store already held every event window at the last refresh ({when}).", False
 
 
+def news_status_line(last_fetch: dict | None) -> str:
+    """One sentence on when news was last fetched from Yahoo (`news fetch`, run by `make run`)."""
+    if last_fetch is None:
+        return ("News: never fetched from Yahoo here — showing ingested files only "
+                "(run: python -m dashboard news fetch).")
+    when = pd.Timestamp(last_fetch["fetched_at"]).tz_convert("UTC").strftime("%Y-%m-%d %H:%M UTC")
+    return (f"News: last fetched from Yahoo at {when} ({last_fetch['items']} stories for "
+            f"{', '.join(last_fetch['symbols'])}).")
+
+
 def header_status(view: ViewData) -> tuple[str | None, str, bool]:
     """(synthetic badge or None, the rest of the line, is it a warning?) for the screen's one
-    status line under the title: the synthetic-sample notice and the price status merged, so
+    status line under the title: the synthetic-sample notice, price and news status merged, so
     the chart starts high on the first screen. Other notices of the view are shown on their own."""
     status, is_warning = price_status_line(view.last_refresh)
     parts, badge = [], None
     if view.synthetic:
         badge = f"⚠ {config.SYNTHETIC_LABEL}"
         parts.append("stands in until real bars are fetched or imported.")
-    parts.append(status)
+    parts += [status, news_status_line(view.last_news_fetch)]
     if view.has_bars and not view.synthetic:
         sources = sorted({s for lv in view.listings for s in lv.sources})
         parts.append(f"Prices from the local store ({', '.join(sources)}); the app itself never calls Yahoo.")

@@ -309,3 +309,25 @@ def rebuild_article_lists(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("INSERT INTO articles SELECT * FROM articles_rebuilt ORDER BY published_at, article_id")
     finally:
         con.execute("DROP TABLE articles_rebuilt")
+
+
+def every_stored_article(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Every stored article as a dict of its columns, ``tags`` and ``company_links`` (company_id,
+    how) — enough to rebuild its record without the file it came from (``tags apply``)."""
+    frame = con.execute(
+        f"SELECT {', '.join('a.' + c for c in ARTICLE_COLUMNS)}, a.tags, "
+        "  coalesce(l.links, []) AS company_links "
+        "FROM articles a LEFT JOIN ("
+        "  SELECT article_id, list([company_id, how] ORDER BY company_id, how) AS links "
+        "  FROM article_companies GROUP BY article_id) l ON l.article_id = a.article_id "
+        "ORDER BY a.published_at, a.article_id"
+    ).df()
+    frame = as_python_lists(frame, ["tags", "company_links"])
+    records = frame.to_dict("records")
+    for record in records:
+        record["company_links"] = [tuple(link) for link in record["company_links"]]
+        for key, value in record.items():
+            if not isinstance(value, (list, tuple)) and pd.isna(value):
+                record[key] = None
+        record["published_at"] = pd.Timestamp(record["published_at"]).tz_convert("UTC")
+    return records

@@ -1,0 +1,146 @@
+"""Resolving a parsed record into a stored Article: time in UTC, identity, company links, rule
+tags, stance, content hash; and each article's publication event. Pure."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import fields, replace
+
+from dashboard.ingest import ParseError, RawArticle
+from dashboard.ingest.companies import Registry, link_companies
+from dashboard.ingest.stance import article_stance
+from dashboard.ingest.tagrules import RuleSet
+from dashboard.ingest.zones import resolve_time
+from dashboard.records import Article, Event
+
+
+def _normalise(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def article_identity(source: str, title: str, published_utc) -> str:
+    """Stable id: normalised source + title + UTC publication minute."""
+    minute = published_utc.tz_convert("UTC").strftime("%Y-%m-%dT%H:%MZ")
+    key = f"{_normalise(source)}\n{_normalise(title)}\n{minute}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def _content_hash(payload: dict) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+def article_content_hash(article: Article) -> str:
+    """What counts as the article's content; the raw timestamp text, zone and file are left out,
+    so the same article in another format is ``unchanged``."""
+    return _content_hash({
+        "title": article.title, "source": article.source, "region": article.region,
+        "published_at": article.published_at.isoformat(), "precision": article.published_precision,
+        "subtitle": article.subtitle, "summary": article.summary, "background": article.background,
+        "insights": article.insights, "body": article.body, "url": article.url,
+        "stance": article.stance, "tags": article.tags, "companies": sorted(article.company_links),
+    })
+
+
+def event_content_hash(event: Event) -> str:
+    payload = {f.name: getattr(event, f.name) for f in fields(Event)
+               if f.name not in ("origin", "content_hash")}
+    payload["ts"] = event.ts.isoformat()
+    return _content_hash(payload)
+
+
+def safe_url(url: str | None, field_name: str) -> tuple[str | None, list[str]]:
+    """Keep only http(s) links: a ``javascript:`` or ``data:`` URL must never reach a link."""
+    if url is None or re.match(r"https?://", url.strip(), re.IGNORECASE):
+        return url, []
+    return None, [f"{field_name}: only http(s) links are kept; dropped {url[:40]!r}"]
+
+
+def _where(raw: RawArticle) -> str:
+    if raw.line is not None:
+        return f"{raw.origin}:{raw.line}"
+    return raw.origin if raw.item is None else f"{raw.origin}:item {raw.item}"
+
+
+def with_rule_tags(rules: RuleSet, tags: list[str], texts, company_ids) -> list[str]:
+    """The record's own tags, then the rule tags it does not already carry."""
+    # TODO(#11): store each rule tag's origin ("rule: <tag>") once article_tags has origins.
+    have = {t.casefold() for t in tags}
+    added = [tag for tag, _ in rules.rule_tags([*texts, *tags], company_ids) if tag.casefold() not in have]
+    return list(tags) + added
+
+
+def build_article(raw: RawArticle, registry: Registry, source_zones: dict[str, str],
+                  rules: RuleSet | None = None) -> tuple[Article, list[str]]:
+    """Resolve the timestamp, identity, company links, rule tags and stance; raises a located
+    ParseError."""
+    title = " ".join(raw.title.split())
+    source = " ".join(raw.source.split())
+    try:
+        resolved = resolve_time(raw.published, precision=raw.precision, field_name=raw.time_field,
+                                default_zone=raw.zone or source_zones.get(source.casefold()))
+    except ParseError as exc:
+        raise exc.located(raw.origin, raw.line, raw.item) from None
+    url, url_warnings = safe_url(raw.url, "url")
+    links, link_warnings = link_companies(
+        registry, tags=raw.tags, texts=[title, raw.subtitle, raw.summary], explicit=raw.companies,
+        tickers=raw.tickers)
+    stance = article_stance(title=title, subtitle=raw.subtitle, summary=raw.summary, body=raw.body)
+    where = _where(raw)
+    tags = list(raw.tags)
+    if rules:
+        tags = with_rule_tags(rules, tags, [title, raw.subtitle, raw.summary, raw.body],
+                              {company_id for company_id, _ in links})
+    published_raw = str(raw.published) if not raw.time_note else f"{raw.published} ({raw.time_note})"
+    article = Article(
+        article_id=article_identity(source, title, resolved.utc), title=title, source=source,
+        published_at=resolved.utc, published_raw=published_raw, published_zone=resolved.zone,
+        published_precision=resolved.precision, region=raw.region, subtitle=raw.subtitle,
+        summary=raw.summary, background=raw.background, insights=raw.insights, body=raw.body,
+        url=url, stance=stance.stance, origin=where, tags=tags, company_links=links,
+    )
+    article.content_hash = article_content_hash(article)
+    warnings = [f"{where}: {raw.time_field}: {w}" for w in resolved.warnings]
+    warnings += [f"{where}: {w}" for w in url_warnings + link_warnings]
+    return article, warnings
+
+
+_MERGEABLE = ("region", "subtitle", "summary", "background", "insights", "body", "url")
+
+
+def merge_duplicate(first: Article, later: Article) -> tuple[Article, list[str]]:
+    """The same article twice in one batch: the first wins, the later one fills its gaps."""
+    updates, conflicts = {}, []
+    for name in _MERGEABLE:
+        mine, theirs = getattr(first, name), getattr(later, name)
+        if mine is None and theirs is not None:
+            updates[name] = theirs
+        elif theirs is not None and mine != theirs:
+            conflicts.append(name)
+    tags = list(first.tags) + [t for t in later.tags
+                               if t.casefold() not in {x.casefold() for x in first.tags}]
+    links = list(first.company_links) + [l for l in later.company_links if l not in first.company_links]
+    merged = replace(first, tags=tags, company_links=links, **updates)
+    merged.content_hash = article_content_hash(merged)
+    warnings = []
+    if conflicts:
+        warnings.append(f"{later.origin}: same article as {first.origin}; its differing "
+                        f"{', '.join(conflicts)} ignored (the first file wins)")
+    return merged, warnings
+
+
+def publication_event(article: Article) -> Event:
+    """Every article is also a point on the timeline."""
+    event = Event(
+        event_id=f"pub-{article.article_id}", ts=article.published_at, ts_raw=article.published_raw,
+        ts_zone=article.published_zone, precision=article.published_precision, kind="publication",
+        stance=article.stance, headline=article.title, actor=article.source, source=article.source,
+        detail=article.subtitle, source_url=article.url, article_id=article.article_id,
+        company_id=article.companies[0] if article.companies else None, origin=article.origin,
+        tags=list(article.tags),
+    )
+    event.content_hash = event_content_hash(event)
+    return event
+
+
