@@ -22,8 +22,10 @@ $(STAMP): pyproject.toml uv.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --upgrade >/dev/null
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	# --inexact keeps uv itself, which lives in the same venv; --frozen installs exactly uv.lock.
-	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/uv sync --frozen --inexact --active --quiet
+	# --inexact keeps uv itself, which lives in the same venv; --frozen installs exactly uv.lock;
+	# --compile-bytecode compiles once here, since PYTHONDONTWRITEBYTECODE may be set (pyiceberg
+	# and pyarrow then recompile in every test process).
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/uv sync --frozen --inexact --active --quiet --compile-bytecode
 	touch $@
 
 data: $(DB)

@@ -6,6 +6,7 @@ text, never as HTML.
 """
 from __future__ import annotations
 
+import os
 import re
 
 import pandas as pd
@@ -16,15 +17,19 @@ from dashboard.app_exports import render_export_buttons
 from dashboard.formatting import markdown_literal as md
 from dashboard.formatting import markdown_paragraphs as md_paragraphs
 from dashboard import screen
+from dashboard.lake.catalog import LakeError, LakeLocation
 from dashboard.screen import Filters
 
 st.set_page_config(page_title="Event overlay — news vs. prices", page_icon="📈", layout="wide")
 
+LAKE = LakeLocation.from_env()  # team mode: DASHBOARD_CATALOG + DASHBOARD_WAREHOUSE
+# What this run reads: the file, or one publish of the lake (main() sets it per run).
 DB = store.Database(config.resolve_db_path(), read_only=True)
 
 
 # ---------------------------------------------------------------------------------------------
-# Cached core calls (keyed on the database's name and cache_key(), so a new ingest shows up)
+# Cached core calls, keyed on the database's name and cache_key(): the file's write time (so a
+# new ingest shows up), or in team mode the lake snapshot id (so a new publish shows up).
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -72,7 +77,7 @@ def render_exports(fig, view: screen.ViewData) -> None:
     render_export_buttons(st, fig, view, view.filters, db=DB)
 
 
-def reaction_frame(view: screen.ViewData, stamp: float) -> tuple[pd.DataFrame, str]:
+def reaction_frame(view: screen.ViewData, stamp: tuple) -> tuple[pd.DataFrame, str]:
     """The reaction rows of the screen's events (empty when there are none or no listings), and
     a note when a large window measures only some of them."""
     if view.events.empty or not view.listings:
@@ -84,7 +89,7 @@ def reaction_frame(view: screen.ViewData, stamp: float) -> tuple[pd.DataFrame, s
     return screen.reaction_rows(table, view.zone, view.events["event_id"]), note
 
 
-def render_reactions(view: screen.ViewData, stamp: float, rows: pd.DataFrame, note: str = "") -> None:
+def render_reactions(view: screen.ViewData, stamp: tuple, rows: pd.DataFrame, note: str = "") -> None:
     """Reaction table (a picked row highlights its event and opens it in the reader) and the
     reported-vs-computed claims."""
     st.subheader("How each listing reacted")
@@ -149,7 +154,7 @@ def seed_state_from_url() -> None:
     st.session_state["_seeded"] = True
 
 
-def sidebar(stamp: float) -> Filters:
+def sidebar(stamp: tuple) -> Filters:
     url_filters: Filters = st.session_state["_url_filters"]
     notices: list[str] = st.session_state["_notices"]
     st.sidebar.header("Filters")
@@ -260,6 +265,9 @@ def mirror_to_url(filters: Filters) -> None:
             params[name.split("_")[1]] = value
     current = {k: st.query_params.get_all(k) for k in st.query_params}
     wanted = {k: v if isinstance(v, list) else [v] for k, v in params.items()}
+    if st.query_params.get("as_of"):  # a lake read as of a time stays as of that time
+        wanted["as_of"] = [st.query_params["as_of"]]
+        params["as_of"] = st.query_params["as_of"]
     if current != wanted:
         st.query_params.from_dict(params)
 
@@ -278,7 +286,7 @@ def _link(url: object, label: str) -> None:
         st.caption(f"Source link not shown (not an http/https address): {md(text)}")
 
 
-def render_reader(view: screen.ViewData, stamp: float) -> None:
+def render_reader(view: screen.ViewData, stamp: tuple) -> None:
     st.subheader("Reader")
     event_id = st.session_state.get("selected_event")
     article_id = st.session_state.get("selected_article")
@@ -402,9 +410,22 @@ def _theme_type() -> str:
     return "dark" if kind == "dark" else "light"
 
 
+def open_database():
+    """The local file, or with DASHBOARD_CATALOG/WAREHOUSE the lake's latest publish (or the one
+    current at ?as_of= / DASHBOARD_AS_OF): then no local file is needed."""
+    if LAKE is None:
+        return DB
+    from dashboard.lake.read import open_lake, parse_as_of
+
+    as_of = st.query_params.get("as_of") or os.environ.get("DASHBOARD_AS_OF")
+    return open_lake(LAKE, parse_as_of(as_of))
+
+
 def main() -> None:
+    global DB
     seed_state_from_url()
     try:
+        DB = open_database()
         stamp = DB.cache_key()
         if not DB.exists():
             raise store.DatabaseMissing(f"{DB.name}: no database here yet")
@@ -418,6 +439,10 @@ def main() -> None:
             "or point `DASHBOARD_DB` at one."
         )
         st.caption(md(str(exc)))
+        return
+    except LakeError as exc:
+        st.title("Event overlay")
+        st.error(f"Cannot read the lake: {md(str(exc))}")
         return
     except store.DatabaseBusy as exc:
         st.title("Event overlay")
@@ -435,6 +460,8 @@ def main() -> None:
     summary = [f"{view.start_day:%a %Y-%m-%d} → {view.end_day:%a %Y-%m-%d}, times in {zone_label}",
                f"{len(view.events):,} events", f"{view.total_articles:,} articles"]
     summary += [f"{lv.symbol}: {lv.total_bars:,} {lv.interval} bars" for lv in view.listings]
+    if LAKE is not None:  # where the data comes from, on the same summary line
+        summary.append(f"{DB.describe()} · {LAKE.describe()}")
     for notice in st.session_state.get("_notices", []):
         st.warning(md(notice))
     st.session_state["_notices"] = []  # URL notices are shown once, on the run that read the URL

@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "dashboard.commands.serve",
     "dashboard.commands.bench",
     "dashboard.commands.news",
+    "dashboard.commands.lake",
 ]
 
 
@@ -54,11 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from dashboard.lake.catalog import LakeError
     from dashboard.store import DatabaseBusy, DatabaseMissing  # after parsing: --help stays light
 
     try:
         return int(args.func(args) or 0)
-    except (DatabaseBusy, DatabaseMissing) as exc:
+    except (DatabaseBusy, DatabaseMissing, LakeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # `… | head`

@@ -17,8 +17,10 @@ from dashboard.config import DEFAULT_DB, PROJECT_ROOT
 EXPECTED_ROWS = {
     "ingest_jsonl", "ingest_text", "filter", "chart_1d", "chart_1mo", "chart_1y",
     "app_cold", "app_warm", "payload_1d", "payload_1mo", "payload_1y",
+    "lake_publish_full", "lake_publish_1pct", "lake_filter", "lake_chart_1d", "lake_chart_1mo", "lake_chart_1y",
 }
-ROWS_WITH_BASELINE = {"ingest_jsonl", "ingest_text", "filter", "chart_1d", "chart_1mo", "chart_1y"}
+ROWS_WITH_BASELINE = {"ingest_jsonl", "ingest_text", "filter", "chart_1d", "chart_1mo", "chart_1y",
+                      "lake_publish_1pct", "lake_filter", "lake_chart_1d", "lake_chart_1mo", "lake_chart_1y"}
 
 
 def sane(number) -> bool:
@@ -61,6 +63,9 @@ def test_every_measurement_has_sane_numbers(quick_run):
             assert sane(r["p50"]) and sane(r["p95"]) and r["p50"] <= r["p95"], name
     # The filter is only comparable if the store and pandas found the same articles.
     assert records["filter"]["details"]["counts_agree"] is True
+    # The 1% increment rewrote only some partitions of articles and bars.
+    written = records["lake_publish_1pct"]["details"]["written [partitions, of, rows, s]"]
+    assert written["articles"][0] < written["articles"][1] and written["bars"][0] < written["bars"][1], written
     # Downsampling kept the chart within its budget when the window was larger.
     for window in ("1mo", "1y"):
         details = records[f"chart_{window}"]["details"]

@@ -119,9 +119,11 @@ def child_filter_store(params: dict) -> dict:
     from dashboard import store
     from dashboard.store.articles import count_articles, query_articles
 
+    from dashboard.bench.lake import source
+
     specs = params["specs"]
     samples, counts = [], []
-    with store.as_database(params["db"]).read() as con:
+    with source(params).read() as con:
         for repeat in range(params["repeats"] + 1):  # the first round warms caches, not counted
             for spec in specs:
                 args = _spec_args(spec)
@@ -202,8 +204,10 @@ def child_chart_store(params: dict) -> dict:
     from dashboard.store.bars import query_bars
     from dashboard.screen import DEFAULT_MAX_POINTS, downsample_bars
 
+    from dashboard.bench.lake import source
+
     samples = []
-    with store.as_database(params["db"]).read() as con:
+    with source(params).read() as con:
         start, end = chart_window(_last_bar(con, params["symbol"]), params["window"])
         for repeat in range(params["repeats"] + 1):
             started = time.perf_counter()
@@ -316,6 +320,12 @@ def _plain(value):
     return str(value)
 
 
+def child_lake_publish(params: dict) -> dict:
+    from dashboard.bench.lake import child_publish
+
+    return child_publish(params)
+
+
 CHILDREN = {
     "ingest": child_ingest,
     "read_json": child_read_json,
@@ -324,6 +334,7 @@ CHILDREN = {
     "chart_store": child_chart_store,
     "chart_tsdownsample": child_chart_tsdownsample,
     "app": child_app,
+    "lake_publish": child_lake_publish,
 }
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dashboard.bench import run
+from dashboard.bench import lake, run
 from dashboard.bench.generate import Dataset, Sizes, text_paths
 
 CHART_WINDOWS = ("1d", "1mo", "1y")
@@ -41,7 +41,7 @@ class Plan:
 
 def measure_all(data: Dataset, sizes: Sizes, plan: Plan, *, log=print) -> list[dict]:
     records: list[dict] = []
-    for step in (_ingest_rows, _filter_row, _chart_rows, _app_rows):
+    for step in (_ingest_rows, _filter_row, _chart_rows, _app_rows, _lake_rows):
         records.extend(step(data, sizes, plan, log))
     return records
 
@@ -216,3 +216,56 @@ def _app_rows(data: Dataset, sizes: Sizes, plan: Plan, log) -> list[dict]:
                        details={"first_run_ms": measured["first_run_ms"], "start": measured["start"],
                                 "end": measured["end"]})
     return rows + payloads
+
+
+def _lake_rows(data: Dataset, sizes: Sizes, plan: Plan, log) -> list[dict]:
+    """Publish full + 1% increment, then the filter and chart paths on the lake beside the file."""
+    log("lake (Iceberg: SQLite catalog, file warehouse)")
+    # Bars are scanned per query (not held in memory) at every size, as they are at 10M bars.
+    where = {**lake.location_params(data.root), "materialize_rows": min(2_000_000, sizes.bars // 2)}
+    scratch = data.root / "scratch"
+    scratch.mkdir(exist_ok=True)
+    published, error = _attempt(log, "publish full + 1% increment", "lake_publish",
+                                      {"db": str(data.db), "lake": where, "scratch": str(scratch)},
+                                      plan.timeout_s * 2)
+    size = f"{sizes.articles:,} articles, {sizes.bars:,} bars"
+    full = _record("lake_publish_full", "publish: every table into a fresh lake (99% of the data)",
+                         size, "ms", error=error)
+    step = _record("lake_publish_1pct", "publish: the newest 1% of articles and bars added since",
+                         size, "ms", baseline_name="the full publish", error=error)
+    if published:
+        full.update(value=published["full_s"] * 1000, p50=published["full_s"] * 1000, p95=published["full_s"] * 1000,
+                    peak_mb=published["peak_mb"],
+                    details={"rows": published["rows"]})
+        step.update(value=published["increment_s"] * 1000, baseline=published["full_s"] * 1000, peak_mb=published["peak_mb"],
+                    p50=published["increment_s"] * 1000, p95=published["increment_s"] * 1000,
+                    ratio=published["increment_s"] / published["full_s"],
+                    details={"written [partitions, of, rows, s]": published["written"],
+                             "articles: partition overwrite s": published["articles_overwrite_s"],
+                             "articles: pyiceberg Table.upsert s": published["upsert_s"]})
+    rows = [full, step]
+    if not published:
+        return rows
+    specs = run.filter_specs(plan.filter_specs)
+    pairs = [("lake_filter", "filter_store", {"specs": specs, "repeats": plan.filter_repeats},
+              "article filter (count + newest 50)", f"{sizes.articles:,} articles")]
+    pairs += [(f"lake_chart_{w}", "chart_store", {"symbol": CHART_SYMBOL, "window": w,
+                                                  "repeats": plan.chart_repeats},
+               f"{CHART_SYMBOL} chart window {w}: query + downsampling", f"{sizes.bars:,} bars")
+              for w in CHART_WINDOWS]
+    for name, child, params, what, size in pairs:
+        local, local_error = _attempt(log, f"{name} (local file)", child, {**params, "db": str(data.db)},
+                                            plan.timeout_s)
+        ours, lake_error = _attempt(log, f"{name} (lake)", child, {**params, "db": str(data.db), "lake": where},
+                                          plan.timeout_s)
+        row = _record(name, f"lake: {what}", size, "ms (p50)", baseline_name="the same on the local DuckDB file",
+                            target=f"<= {lake.TARGET_LAKE_RATIO:g}x local", error=lake_error or local_error)
+        if ours and local:
+            a, b = run.percentiles(ours["samples_ms"]), run.percentiles(local["samples_ms"])
+            row.update(value=a["p50"], p50=a["p50"], p95=a["p95"], baseline=b["p50"], peak_mb=ours["peak_mb"],
+                       baseline_peak_mb=local["peak_mb"], ratio=a["p50"] / b["p50"] if b["p50"] else None)
+            row["met"] = row["ratio"] is not None and row["ratio"] <= lake.TARGET_LAKE_RATIO
+            if "counts" in ours and ours["counts"] != local["counts"]:
+                row["error"] = "lake and local counts differ"
+        rows.append(row)
+    return rows

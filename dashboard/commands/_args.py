@@ -138,3 +138,47 @@ def listing_options(*, kinds: bool = True) -> argparse.ArgumentParser:
 
 def add_format(parser, choices=FORMATS) -> None:
     parser.add_argument("--format", choices=choices, default=choices[0])
+
+
+def lake_options(*, required: bool = False) -> argparse.ArgumentParser:
+    """Parent parser for a command that can read (or, for `publish`, write) the Iceberg lake."""
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("team mode (an Iceberg lake instead of the local file)")
+    group.add_argument("--catalog", metavar="URI", required=required,
+                       help="SQL catalog: sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DB")
+    group.add_argument("--warehouse", metavar="URI", required=required,
+                       help="where the table files live: file:///DIR or s3://BUCKET/PREFIX")
+    group.add_argument("--namespace", default=None, metavar="NAME",
+                       help="Iceberg namespace (default dashboard)")
+    group.add_argument("--s3-endpoint", default=None, metavar="URL",
+                       help="S3-compatible endpoint (default $AWS_ENDPOINT_URL); credentials from the AWS_* variables")
+    if not required:
+        group.add_argument("--as-of", default=None, metavar="WHEN",
+                           help="read the publish current at this time (default: the latest)")
+    return parent
+
+
+def database(args):
+    """What a read command reads: the lake's latest (or --as-of) publish when --catalog and
+    --warehouse are given, else the local DuckDB file (--db › $DASHBOARD_DB › data/)."""
+    from dashboard import store
+
+    catalog, warehouse = getattr(args, "catalog", None), getattr(args, "warehouse", None)
+    if not catalog and not warehouse:
+        if getattr(args, "as_of", None):
+            import sys
+
+            print("error: --as-of reads a lake: give --catalog and --warehouse too", file=sys.stderr)
+            raise SystemExit(2)
+        return store.as_database(args.db)
+    from dashboard.lake.read import open_lake, parse_as_of
+
+    return open_lake(lake_location(args), parse_as_of(getattr(args, "as_of", None)))
+
+
+def lake_location(args):
+    from dashboard.lake.catalog import DEFAULT_NAMESPACE, LakeError, LakeLocation
+
+    if not (args.catalog and args.warehouse):
+        raise LakeError("give both --catalog and --warehouse")
+    return LakeLocation(args.catalog, args.warehouse, args.namespace or DEFAULT_NAMESPACE, args.s3_endpoint)

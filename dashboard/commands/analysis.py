@@ -10,7 +10,7 @@ import re
 import sys
 
 from dashboard import config
-from dashboard.commands._args import add_format, listing_options, when
+from dashboard.commands._args import add_format, database, lake_options, listing_options, when
 from dashboard.commands._output import emit
 
 REACTION_TABLE = [("event_ts", 17), ("precision", 6), ("symbol", 7), ("first_bar_ts", 17),
@@ -27,13 +27,13 @@ _PERCENT_OF_ONE = ("ret_", "abn_", "premium", "adr_premium_")
 
 def register(subparsers, common) -> None:
     filters = listing_options(kinds=True)
-    r = subparsers.add_parser("reactions", parents=[common, filters],
+    r = subparsers.add_parser("reactions", parents=[common, lake_options(), filters],
                               help="how each listing moved after each event (returns, abnormal, volume)")
     r.set_defaults(func=run_reactions)
-    c = subparsers.add_parser("claims", parents=[common, filters],
+    c = subparsers.add_parser("claims", parents=[common, lake_options(), filters],
                               help="reported moves in articles/events checked against the bars")
     c.set_defaults(func=run_claims)
-    p = subparsers.add_parser("parity", parents=[common],
+    p = subparsers.add_parser("parity", parents=[common, lake_options()],
                               help="ADR price vs its home-market parity, and the premium")
     p.add_argument("--company", default="alibaba", help="company id or name (default alibaba)")
     p.add_argument("--since", type=when, required=True, help="from this date/time")
@@ -58,7 +58,7 @@ def _run_filtered(args, table: str) -> int:
 
     compute, columns = {"reactions": (load.reactions, REACTION_TABLE),
                         "claims": (load.claims, CLAIM_TABLE)}[table]
-    with store.as_database(args.db).read() as con:
+    with database(args).read() as con:
         frame = compute(con, _filters(args))
     _emit(frame, args.format, columns, table)
     return 0
@@ -77,7 +77,7 @@ def run_parity(args) -> int:
     from dashboard.analysis import load
     from dashboard.store.companies import company_ids_matching
 
-    with store.as_database(args.db).read() as con:
+    with database(args).read() as con:
         ids = company_ids_matching(con, [args.company])
         frame = None
         for company_id in ids:

@@ -9,7 +9,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from dashboard.commands._args import LazyChoices, add_filters, date, positive_float, positive_int, zone
+from dashboard.commands._args import (LazyChoices, add_filters, database, date, lake_options, positive_float,
+                                      positive_int, zone)
 
 CHART_FORMATS = ("png", "svg", "html")
 DATA_FORMATS = ("csv", "parquet")
@@ -59,20 +60,20 @@ def register(subparsers, common) -> None:
     filters = filter_options()
     images = image_options()
 
-    chart = what.add_parser("chart", parents=[common, filters, images], help="the overlay chart as PNG, SVG or HTML")
+    chart = what.add_parser("chart", parents=[common, lake_options(), filters, images], help="the overlay chart as PNG, SVG or HTML")
     chart.add_argument("--format", choices=CHART_FORMATS,
                        help="png, svg or html (default: from --out's suffix, else png)")
     chart.add_argument("--out", metavar="FILE", help="file or existing directory (default: a descriptive name here)")
     chart.set_defaults(func=run_chart)
 
-    data = what.add_parser("data", parents=[common, filters], help="the data behind the chart as CSV or Parquet")
+    data = what.add_parser("data", parents=[common, lake_options(), filters], help="the data behind the chart as CSV or Parquet")
     data.add_argument("--table", choices=TABLES, default="bars", help="which table (default bars)")
     data.add_argument("--format", choices=DATA_FORMATS, help="csv or parquet (default: from --out, else csv)")
     data.add_argument("--bom", action="store_true", help="CSV: start with a UTF-8 BOM (for Excel)")
     data.add_argument("--out", metavar="FILE", help="file or existing directory (default: a descriptive name here)")
     data.set_defaults(func=run_data)
 
-    report = what.add_parser("report", parents=[common, filters, images],
+    report = what.add_parser("report", parents=[common, lake_options(), filters, images],
                              help="ZIP: chart (PNG/SVG/HTML), events, bars, articles, manifest.json, README.txt")
     report.add_argument("--no-images", action="store_true", help="leave out PNG/SVG (no browser needed)")
     report.add_argument("--out", metavar="FILE", help="file or existing directory (default: a descriptive name here)")
@@ -166,9 +167,7 @@ def run_chart(args) -> int:
     fmt = _format_for(args.out, args.format, CHART_FORMATS, "png")
     width = args.width or export.DEFAULT_WIDTH
     filters = filters_from_args(args)
-    from dashboard import store
-
-    db = store.as_database(args.db)
+    db = database(args)
     view, fig = _chart_view_and_figure(db, filters)
     _print_notices(view)
     fig = export.ensure_synthetic_label(fig, view.synthetic)
@@ -193,9 +192,7 @@ def run_data(args) -> int:
     if args.bom and fmt != "csv":
         raise UsageError("--bom applies to CSV only")
     filters = filters_from_args(args)
-    from dashboard import store
-
-    db = store.as_database(args.db)
+    db = database(args)
     view = export.full_resolution_view(db, filters)
     _print_notices(view)
     if args.table == "bars":
@@ -223,9 +220,7 @@ def run_report(args) -> int:
     from dashboard import export
 
     filters = filters_from_args(args)
-    from dashboard import store
-
-    db = store.as_database(args.db)
+    db = database(args)
     view, fig = _chart_view_and_figure(db, filters)
     _print_notices(view)
     problem = export.static_export_problem() if not args.no_images else None

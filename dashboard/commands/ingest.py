@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 
 from dashboard import config
-from dashboard.commands._args import listing_options, positive_int
+from dashboard.commands._args import database, lake_options, listing_options, positive_int
 from dashboard.commands._output import emit
 
 # The pipeline's limit (dashboard.ingest.pipeline.DEFAULT_MAX_BYTES), written out so `--help`
@@ -34,12 +34,12 @@ def register(subparsers, common) -> None:
     p.add_argument("--quiet", action="store_true", help="print only the counts and rejections")
     p.set_defaults(func=run_ingest)
 
-    a = subparsers.add_parser("articles", parents=[common, listing_options(kinds=False)],
+    a = subparsers.add_parser("articles", parents=[common, lake_options(), listing_options(kinds=False)],
                               help="list stored articles")
     a.add_argument("--limit", type=positive_int)
     a.set_defaults(func=run_articles)
 
-    e = subparsers.add_parser("events", parents=[common, listing_options(kinds=True)],
+    e = subparsers.add_parser("events", parents=[common, lake_options(), listing_options(kinds=True)],
                               help="list the event timeline")
     e.set_defaults(func=run_events)
 
@@ -93,7 +93,7 @@ def _list(args, query, table_columns, what: str, time_column: str) -> int:
     """Run `query(con)` on a read-only connection and print the frame in the chosen format."""
     from dashboard import store
 
-    with store.as_database(args.db).read() as con:
+    with database(args).read() as con:
         frame = query(con)
     emit(frame, args.format, table_columns=table_columns, what=what, time_columns=(time_column,))
     return 0

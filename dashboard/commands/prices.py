@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from dashboard import config
-from dashboard.commands._args import LazyChoices, add_format
+from dashboard.commands._args import LazyChoices, add_format, database, lake_options
 from dashboard.commands._output import emit
 
 COVERAGE_TABLE = [("symbol", 12), ("interval", 8), ("source", 16), ("first_bar", 20), ("last_bar", 20),
@@ -41,7 +41,7 @@ def register(subparsers, common) -> None:
                    help=f"rewrite {config.SAMPLE_DIR} from the seeded generator first")
     p.set_defaults(func=run_sample)
 
-    p = sub.add_parser("list", parents=[common], help="what is cached, per symbol/interval/source")
+    p = sub.add_parser("list", parents=[common, lake_options()], help="what is cached, per symbol/interval/source")
     add_format(p)
     p.set_defaults(func=run_list)
 
@@ -110,7 +110,7 @@ def run_list(args) -> int:
     from dashboard import store
     from dashboard.store import bars as bar_store
 
-    db = store.as_database(args.db)
+    db = database(args)
     if not db.exists():
         print(f"{db.name}: no database yet (run `python -m dashboard prices sample`)", file=sys.stderr)
         return 1

@@ -5,11 +5,12 @@ import os
 import subprocess
 import sys
 
+from dashboard.commands._args import lake_location, lake_options
 from dashboard.config import PROJECT_ROOT, resolve_db_path
 
 
 def register(subparsers, common) -> None:
-    p = subparsers.add_parser("serve", parents=[common], help="serve the dashboard in the browser")
+    p = subparsers.add_parser("serve", parents=[common, lake_options()], help="serve the dashboard in the browser")
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--address", default="127.0.0.1")
     p.set_defaults(func=run)
@@ -17,9 +18,19 @@ def register(subparsers, common) -> None:
 
 def run(args) -> int:
     env = dict(os.environ, DASHBOARD_DB=str(resolve_db_path(args.db).resolve()))
+    source = f"database {env['DASHBOARD_DB']}"
+    if args.catalog or args.warehouse:  # team mode: the app reads the lake, no local file needed
+        location = lake_location(args)
+        env.update(DASHBOARD_CATALOG=location.catalog_uri, DASHBOARD_WAREHOUSE=location.warehouse,
+                   DASHBOARD_NAMESPACE=location.namespace)
+        if location.s3_endpoint:
+            env["AWS_ENDPOINT_URL"] = location.s3_endpoint
+        if args.as_of:
+            env["DASHBOARD_AS_OF"] = args.as_of
+        source = f"lake {location.describe()}"
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "dashboard" / "app.py"),
         "--server.port", str(args.port), "--server.address", args.address,
     ]
-    print(f"serving on http://{args.address}:{args.port}  (database {env['DASHBOARD_DB']})", flush=True)
+    print(f"serving on http://{args.address}:{args.port}  ({source})", flush=True)
     return subprocess.call(cmd, env=env, cwd=PROJECT_ROOT)

@@ -86,6 +86,7 @@ def report_zip(
     include_static: bool = True,
     generated_at: dt.datetime | None = None,
     notes: list[str] | None = None,
+    data_source: dict | None = None,
 ) -> bytes:
     """The report bundle: figure (PNG, SVG, HTML), events/bars/articles (CSV, Parquet),
     the analysis tables when given (reactions, claims, parity), manifest.json and README.txt.
@@ -148,6 +149,9 @@ def report_zip(
         "window_days": {"start": view.start_day.isoformat(), "end_inclusive": view.end_day.isoformat()},
         "synthetic": synthetic,
         "synthetic_label": SYNTHETIC_LABEL if synthetic else None,
+        # A lake publish (snapshot id, per-table snapshots) rebuilds this report exactly, with
+        # `export report --catalog … --warehouse … --as-of <published_at>`.
+        "data_source": data_source,
         "listings": [
             {
                 "symbol": lv.symbol, "name": lv.name, "exchange_mic": lv.exchange_mic,
@@ -228,6 +232,13 @@ def analysis_table_for(db: Any, view: Any, name: str) -> pd.DataFrame | None:
         return analysis_load.company_parity(con, view.company_id, view.start, view.end)
 
 
+def data_source(db: Any) -> dict:
+    """Which data a report was made from: one lake publish, or a local DuckDB file."""
+    if hasattr(db, "source_info"):
+        return db.source_info()
+    return {"kind": "duckdb", "path": db.name}
+
+
 def report_for(db: Any, view: Any, fig: go.Figure, **options: Any) -> bytes:
     """report_zip with the tables re-read at full resolution, the store's coverage of the view's
     listings, and the analysis tables (reactions, claims, ADR parity)."""
@@ -236,6 +247,7 @@ def report_for(db: Any, view: Any, fig: go.Figure, **options: Any) -> bytes:
 
     db = store.as_database(db)
     data_view = full_resolution_view(db, view.filters)
+    options.setdefault("data_source", data_source(db))
     with db.read() as con:
         coverage = store_bars.coverage(con)
     symbols = {lv.symbol for lv in view.listings}

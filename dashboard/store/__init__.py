@@ -182,8 +182,10 @@ class Database:
 
 
 def as_database(db: "Database | str | os.PathLike | None" = None, *, read_only: bool = False) -> Database:
-    """``db`` itself, or a Database for a path; None means ``--db`` / $DASHBOARD_DB / the default."""
-    if isinstance(db, Database):
+    """``db`` itself, or a Database for a path; None means ``--db`` / $DASHBOARD_DB / the default.
+    Another implementation of the seam (the lake's read-only store, dashboard/lake/read.py) is
+    passed through as it is."""
+    if isinstance(db, Database) or hasattr(db, "cache_key"):
         return db
     return Database(config.resolve_db_path(db), read_only=read_only)
 
