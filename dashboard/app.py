@@ -391,27 +391,22 @@ def main() -> None:
     apply_pending_selections(view, reactions)
     mirror_to_url(filters)
     zone_label = screen.ZONE_LABELS[view.zone]
-    st.title(f"{md(view.company_name)}: news vs. prices")
+    # A compact header (a small title, one summary line, one status line) so the chart starts
+    # high on the first screen (issue 17; the sizes in docs/app.md).
+    st.subheader(f"{md(view.company_name)}: news vs. prices", anchor=False)
     summary = [f"{view.start_day:%a %Y-%m-%d} → {view.end_day:%a %Y-%m-%d}, times in {zone_label}",
                f"{len(view.events):,} events", f"{view.total_articles:,} articles"]
     summary += [f"{lv.symbol}: {lv.total_bars:,} {lv.interval} bars" for lv in view.listings]
-    st.caption(" · ".join(md(part) for part in summary))
-    if LAKE is not None:
-        st.caption(md(f"{DB.describe()} · {LAKE.describe()}"))
+    if LAKE is not None:  # where the data comes from, on the same summary line
+        summary.append(f"{DB.describe()} · {LAKE.describe()}")
     for notice in st.session_state.get("_notices", []):
         st.warning(md(notice))
     st.session_state["_notices"] = []  # URL notices are shown once, on the run that read the URL
-    for notice in view.notices:
-        if config.SYNTHETIC_LABEL in notice:
-            st.warning("⚠ " + md(notice) + " It only stands in until real bars are fetched or imported.")
-        else:
-            st.info(md(notice))
-    status, is_warning = screen.price_status_line(view.last_refresh)
-    (st.info if is_warning else st.caption)(md(status))
-    st.caption(md(screen.news_status_line(view.last_news_fetch)))
-    if view.has_bars and not view.synthetic:
-        sources = sorted({s for lv in view.listings for s in lv.sources})
-        st.caption(md(f"Prices from the local store ({', '.join(sources)}); the app itself never calls Yahoo."))
+    for notice in screen.other_notices(view):
+        st.info(md(notice))
+    badge, status, is_warning = screen.header_status(view)
+    line = (f":orange-badge[**{md(badge)}**] " if badge else "") + md(status)
+    (st.warning if is_warning else st.caption)(" · ".join(md(part) for part in summary) + "  \n" + line)
 
     if view.events.empty:
         st.info("No events match these filters in this window. Widen the dates or clear a filter.")

@@ -79,6 +79,7 @@ def multiselect(at: AppTest, label: str):
 
 def all_text(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
+    parts += [h.value for h in at.subheader]
     parts += [i.value for i in at.info] + [w.value for w in at.warning]
     return "\n".join(str(p) for p in parts)
 
@@ -93,7 +94,10 @@ def test_default_view_shows_both_listings_and_the_case_markers(open_app):
     assert FT_TWEET in ids
     assert any("denial" in e for e in ids)
     assert len(ids) == len(event_rows(at))  # chart and table show the same events
-    assert any(config.SYNTHETIC_LABEL in w.value for w in at.warning)
+    # one compact status line under the title carries the synthetic badge (not a banner)
+    header = re.sub(r"\\(.)", r"\1", at.caption[0].value)
+    assert f":orange-badge[**⚠ {config.SYNTHETIC_LABEL}**]" in header and "never refreshed from Yahoo" in header
+    assert not any("Prices on this screen" in w.value for w in at.warning)  # the old banner is gone
     assert any(config.SYNTHETIC_LABEL in (a.get("text") or "") for a in fig["layout"]["annotations"])
     assert dict(at.query_params) == {} or all(not v for v in at.query_params.values())
 

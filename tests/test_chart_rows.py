@@ -9,6 +9,7 @@ import pytest
 
 from dashboard import charts, config, store
 from dashboard.charts import plan_rows
+from dashboard.charts.style import TITLE_LINE_PX
 from dashboard.screen import Filters, load_view
 
 LISTINGS = ["BABA", "9988.HK"]
@@ -42,7 +43,9 @@ def _figure_and_plan(view, *, parity: bool = False):
     rows = 2 * len(view.listings) + (2 if parity else 0) + 1
     lanes = len(fig.layout[f"yaxis{rows}"].tickvals)
     levels = len({a.y for a in fig.layout.annotations if (a.name or "").startswith("label ")})
-    return fig, plan_rows(view.listings, parity=parity, lanes=lanes, label_levels=levels)
+    (timeline,) = [a for a in fig.layout.annotations if a.name == "title timeline"]
+    return fig, plan_rows(view.listings, parity=parity, lanes=lanes, label_levels=levels,
+                          margin_top=fig.layout.margin.t, timeline_title_lines=timeline.text.count("<br>") + 1)
 
 
 def test_default_plan_is_price_and_volume_per_listing_then_the_lanes(default_view):
@@ -117,3 +120,28 @@ def test_a_fixed_height_scales_the_rows_and_more_listings_mean_more_rows(default
     assert [f for f, _ in same_shares] == pytest.approx([t for _, t in same_shares])
     with pytest.raises(KeyError):
         one.row("parity")
+
+
+def test_the_header_and_a_wrapped_timeline_title_get_their_room(default_view):
+    one_line = plan_rows(default_view.listings, parity=False, lanes=3, label_levels=1)
+    three_lines = plan_rows(default_view.listings, parity=False, lanes=3, label_levels=1, timeline_title_lines=3)
+    assert three_lines.total_height - one_line.total_height == 2 * TITLE_LINE_PX
+    gap = lambda plan: (plan.rows[-2].domain[0] - plan.row("lanes").domain[1]) * plan.plot_height
+    assert gap(three_lines) == pytest.approx(gap(one_line) + 2 * TITLE_LINE_PX)  # room above the lanes
+    # a taller header: the same rows (shares of the plot), a taller figure; at a fixed height, a smaller plot
+    taller = one_line.with_margin_top(one_line.margin_top + 24)
+    assert taller.rows == one_line.rows and taller.total_height == one_line.total_height + 24
+    assert taller == plan_rows(default_view.listings, parity=False, lanes=3, label_levels=1,
+                               margin_top=one_line.margin_top + 24)
+    fixed = plan_rows(default_view.listings, parity=False, lanes=3, label_levels=1, height=900)
+    squeezed = fixed.with_margin_top(fixed.margin_top + 24)
+    assert squeezed.total_height == 900 and squeezed.plot_height == fixed.plot_height - 24
+    assert squeezed.rows == fixed.rows
+
+
+def test_the_figure_is_as_tall_as_its_plan_with_the_header_it_drew(default_view, parity_view):
+    for view, parity in ((default_view, False), (parity_view, True)):
+        fig, plan = _figure_and_plan(view, parity=parity)
+        assert fig.layout.height == plan.total_height and fig.layout.margin.t == plan.margin_top
+        (badge,) = [a for a in fig.layout.annotations if a.name == "synthetic label"]
+        assert badge.y > 1 and fig.layout.legend.y < 1 - 34 / plan.total_height  # badge and legend in the header

@@ -11,6 +11,10 @@ from conftest import build_view, events_from_csv
 from dashboard import config
 from dashboard.charts import (LABEL_PLOT_WIDTH_PX, MAX_COUNT_BUCKETS, MAX_EVENT_LINES, MAX_LABELS, STANCE_GROUPS,
                               chart_config, label_width, overlay_figure, plain, stance_group)
+from dashboard.charts.events import place_labels
+from dashboard.charts.header import figure_header, label_anchor, legend_rows, side_anchor
+from dashboard.charts.style import MARGIN_LEFT, MARGIN_RIGHT
+from dashboard.config import SYNTHETIC_LABEL
 
 FT_TWEET = "2025-11-14-ft-report-tweet"
 
@@ -278,9 +282,45 @@ def test_labels_are_capped_and_do_not_overlap():
         for b0, b1, by, _ in boxes[i + 1:]:
             if abs(ay - by) < 1e-6:
                 assert a1 <= b0 or b1 <= a0, (boxes[i], (b0, b1, by))
-    texts = [t for *_, t in boxes]
-    assert any(t.startswith("Alibaba denial · ") for t in texts)
-    assert LABEL_PLOT_WIDTH_PX >= 800  # the width the overlap check assumes is the app's
+    # the labels are planned for the narrowest supported plot (768 px window, 16 px page padding)
+    assert LABEL_PLOT_WIDTH_PX <= 768 - 2 * 16 - MARGIN_LEFT - MARGIN_RIGHT
+    # an event left without a label stays reachable: its marker carries its id and a hover text
+    hover = {i: h for t in fig.data if t.customdata is not None and t.hovertext is not None
+             for i, h in zip(t.customdata, t.hovertext)}
+    assert all(f"crowd-{i}" in hover for i in range(12))
+
+
+def test_place_labels_leaves_a_label_that_fits_on_neither_side_to_the_hover():
+    placed = place_labels([("wide", 0.5, 0.7), ("left", 0.05, 0.3), ("right", 0.97, 0.3)])
+    assert [(k, round(x0, 6), round(x1, 6)) for k, _, x0, x1 in placed] == [("left", 0.05, 0.35), ("right", 0.67, 0.97)]
+
+
+def test_figure_header_stacks_title_badge_and_legend_with_room_for_wrapped_rows():
+    short = figure_header(["BABA", "Denial (3)"], synthetic=False)
+    assert short.badge_top is None and short.legend_rows == 1
+    names = [f"BABA — {SYNTHETIC_LABEL}", f"9988.HK — {SYNTHETIC_LABEL}", "Allegation (3)", "Denial (9)", "Report (24)"]
+    tall = figure_header(names, synthetic=True)
+    assert tall.badge_top is not None and tall.badge_top < tall.legend_top  # badge under the title, above the legend
+    assert tall.legend_rows == legend_rows(names) >= 2  # two long listing names do not share a row at 768 px
+    assert tall.margin_top >= tall.legend_top + tall.legend_rows * 20
+    assert legend_rows(names, width_px=4000) == 1
+
+
+def test_label_anchors_keep_a_label_inside_the_plot():
+    assert label_anchor(0.5, 0.4) == "center"
+    assert label_anchor(0.1, 0.4) == "left" and label_anchor(0.9, 0.4) == "right"
+    assert side_anchor(0.2, 0.5) == "left" and side_anchor(0.8, 0.5) == "right" and side_anchor(0.4, 0.5) == "left"
+
+
+def test_synthetic_badge_sits_under_the_title_not_beside_it(case_fig):
+    (badge,) = _annotations(case_fig, "synthetic label")
+    assert badge.xanchor == "left" and badge.x == 0 and badge.y > 1  # in the header, left-aligned
+    assert SYNTHETIC_LABEL in badge.text
+    layout = case_fig.layout
+    plot_px = layout.height - layout.margin.t - layout.margin.b
+    badge_top = layout.margin.t - (badge.y - 1) * plot_px  # px from the figure's top edge
+    title_top, legend_top = (1 - layout.title.y) * layout.height, (1 - layout.legend.y) * layout.height
+    assert title_top + 20 <= badge_top and badge_top + 20 <= legend_top  # one line each, top to bottom
 
 
 def test_first_trade_after_the_report_is_marked_on_each_listing_row(case_fig):

@@ -359,3 +359,23 @@ def test_the_date_widget_gives_a_window_only_when_it_differs_from_the_default():
     start_only = picked_window((dt.date(2025, 11, 1),), default)
     assert start_only[:2] == (None, None) and "end date" in start_only[2]
     assert picked_window(None, default) == picked_window((), default) == (None, None, "")
+
+
+def test_header_status_merges_the_synthetic_badge_with_the_price_status():
+    from conftest import build_view
+
+    from dashboard.screen import header_status, other_notices
+
+    synthetic = build_view()
+    badge, text, warning = header_status(synthetic)
+    assert badge == f"⚠ {config.SYNTHETIC_LABEL}" and not warning
+    assert text.startswith("stands in until real bars") and "never refreshed from Yahoo" in text
+    synthetic.notices[:] = [f"Prices on this screen are a {config.SYNTHETIC_LABEL}.", "No HKD=X bars for 3 bars."]
+    assert other_notices(synthetic) == ["No HKD=X bars for 3 bars."]  # the header line says the first
+
+    fetched = build_view(source="yahoo")
+    fetched.last_refresh = {"checked_at": pd.Timestamp("2026-11-28 08:20", tz="UTC"), "status": "offline"}
+    badge, text, warning = header_status(fetched)
+    assert badge is None and warning
+    assert "Yahoo was unreachable at the last refresh (2026-11-28 08:20 UTC)" in text
+    assert "Prices from the local store (yahoo)" in text

@@ -137,7 +137,12 @@ def place_labels(items: list[tuple[str, float, float]], *, levels: int = MAX_LAB
             break
         if not 0 <= x <= 1 or any(abs(x - p[4]) < same_spot for p in placed):
             continue
-        x0, x1 = (x, x + width) if x + width <= 1 else (max(x - width, 0.0), x)
+        if x + width <= 1:
+            x0, x1 = x, x + width
+        elif x - width >= 0:
+            x0, x1 = x - width, x
+        else:  # fits on neither side of its instant: left to the hover and the events table
+            continue
         for level in range(levels):
             if all(p[1] != level or x1 + gap <= p[2] or x0 >= p[3] + gap for p in placed):
                 placed.append((key, level, x0, x1, x))
@@ -146,7 +151,7 @@ def place_labels(items: list[tuple[str, float, float]], *, levels: int = MAX_LAB
 
 
 def label_width(text: str) -> float:
-    """Estimated width of a label, as a fraction of the default plot width."""
+    """Estimated width of a label, as a fraction of the narrowest plot width."""
     return (len(text) * LABEL_CHAR_PX + 14) / LABEL_PLOT_WIDTH_PX
 
 

@@ -6,7 +6,7 @@ labels, event labels and lanes keep their room whatever the number of listings. 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Sequence
 
 from dashboard.charts.style import (
@@ -19,6 +19,7 @@ from dashboard.charts.style import (
     PRICE_PX,
     ROW_TITLE_PX,
     TICKS_PX,
+    TITLE_LINE_PX,
     VOLUME_PX,
 )
 
@@ -48,6 +49,8 @@ class RowPlan:
     total_height: int  # the figure, margins included (px)
     plot_height: float  # the plot area (px)
     scale: float  # plot px per planned px (1 unless a fixed height squeezes or stretches)
+    margin_top: int = MARGIN_TOP  # the header above the plot (title, badge, legend; charts/header.py)
+    fixed_height: bool = False
 
     def row(self, kind: str, listing: "ListingView | None" = None) -> Row:
         """The row of ``kind`` (for ``listing``: price and volume rows are per listing)."""
@@ -66,12 +69,22 @@ class RowPlan:
     def px_to_paper(self, px: float) -> float:
         return px * self.scale / self.plot_height
 
+    def with_margin_top(self, margin_top: int) -> "RowPlan":
+        """The same rows under a header ``margin_top`` px tall. Domains are shares of the plot
+        area, so they stay; the figure grows (or, at a fixed height, the plot shrinks)."""
+        plot_px = self.plot_height / self.scale
+        total_height = self.total_height if self.fixed_height else int(plot_px + margin_top + MARGIN_BOTTOM)
+        plot_height = total_height - margin_top - MARGIN_BOTTOM
+        return replace(self, total_height=total_height, plot_height=plot_height, scale=plot_height / plot_px,
+                       margin_top=margin_top)
+
 
 def plan_rows(listings: Sequence["ListingView"], *, parity: bool, lanes: int, label_levels: int,
-              height: int | None = None) -> RowPlan:
+              height: int | None = None, margin_top: int = MARGIN_TOP, timeline_title_lines: int = 1) -> RowPlan:
     """The rows of the overlay figure and their domains. ``lanes``: timeline lanes drawn;
     ``label_levels``: stacked event-label levels above the rows; ``height``: a fixed figure
-    height (None: the planned pixels plus margins)."""
+    height (None: the planned pixels plus margins); ``margin_top``: the header's height;
+    ``timeline_title_lines``: lines of the timeline's title (a long note wraps when narrow)."""
     strip_px = LABEL_LEVEL_PX * label_levels + (LABEL_STRIP_PAD_PX if label_levels else 0)
     blocks: list[tuple[str, float, object]] = [("labels", strip_px, None)]
     for lv in listings:
@@ -80,10 +93,11 @@ def plan_rows(listings: Sequence["ListingView"], *, parity: bool, lanes: int, la
     if parity:
         blocks += [("title", ROW_TITLE_PX, None), ("parity", PARITY_PX, None), ("gap", 14, None),
                    ("premium", PREMIUM_PX, None), ("ticks", TICKS_PX, None)]
-    blocks += [("title", ROW_TITLE_PX, None), ("lanes", LANE_PX * lanes + 14, None)]
+    timeline_title_px = ROW_TITLE_PX + TITLE_LINE_PX * max(timeline_title_lines - 1, 0)
+    blocks += [("title", timeline_title_px, None), ("lanes", LANE_PX * lanes + 14, None)]
     plot_px = sum(px for _, px, _ in blocks)
-    total_height = height or int(plot_px + MARGIN_TOP + MARGIN_BOTTOM)
-    plot_height = total_height - MARGIN_TOP - MARGIN_BOTTOM
+    total_height = height or int(plot_px + margin_top + MARGIN_BOTTOM)
+    plot_height = total_height - margin_top - MARGIN_BOTTOM
     scale = plot_height / plot_px
     top, strip, rows = 1.0, (1.0, 1.0), []
     for kind, px, listing in blocks:
@@ -93,4 +107,4 @@ def plan_rows(listings: Sequence["ListingView"], *, parity: bool, lanes: int, la
         elif kind in ROW_KINDS:
             rows.append(Row(kind, listing, len(rows) + 1, (max(top - share, 0.0), top)))
         top -= share
-    return RowPlan(tuple(rows), strip, label_levels, total_height, plot_height, scale)
+    return RowPlan(tuple(rows), strip, label_levels, total_height, plot_height, scale, margin_top, bool(height))

@@ -22,14 +22,17 @@ from dashboard.charts.events import (
     label_width,
     place_labels,
 )
+from dashboard.charts.header import TITLE_TOP_PX, FigureHeader, figure_header, short_company
 from dashboard.charts.lanes import add_lanes
 from dashboard.charts.layout import LABEL_STRIP_PAD_PX, RowPlan, plan_rows
-from dashboard.charts.rows import _row_title, add_first_trades, add_parity_rows, add_price_row, add_volume_row
+from dashboard.charts.rows import (_row_title, _x_fraction, add_first_trades, add_parity_rows, add_price_row,
+                                  add_volume_row)
 from dashboard.charts.style import (
     LABEL_GROUPS,
     LABEL_PLOT_WIDTH_PX,
     MARGIN_BOTTOM,
-    MARGIN_TOP,
+    MARGIN_LEFT,
+    MARGIN_RIGHT,
     MAX_EVENT_LINES,
     MAX_LABEL_CANDIDATES,
     THEMES,
@@ -64,10 +67,14 @@ def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None
     single = events[~crowded] if len(events) else events
     parity = view.parity if getattr(view, "parity", None) is not None and len(view.parity) else None
     first_trade_event = _picked_timed_event(events, highlight) or (key_event(single) if len(single) else None)
-    # Labels are placed before the rows are planned: the label strip's height depends on them.
+    # Labels and dotted lines are chosen before the rows are planned: the label strip's height
+    # depends on the labels, the timeline title's (a note may wrap) on the lines left out.
     labels = _place_labels(view, single)
+    lined = _lined_events(single, highlight, notes)
+    timeline_title = _timeline_title(notes, sessions.hours_key(view))
     plan = plan_rows(view.listings, parity=parity is not None, lanes=len(lanes),
-                     label_levels=max((lvl for _, _, lvl, _, _ in labels), default=-1) + 1, height=height)
+                     label_levels=max((lvl for _, _, lvl, _, _ in labels), default=-1) + 1, height=height,
+                     timeline_title_lines=timeline_title.count("<br>") + 1)
     fig = make_subplots(rows=len(plan.rows), cols=1, shared_xaxes=True, vertical_spacing=0.0)
     for row in plan.rows:
         fig.layout[_axis("layout", row.number)].domain = list(row.domain)
@@ -86,16 +93,19 @@ def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None
 
     shapes, hours_notes = _trading_hours(view, plan, colors)
     annotations += hours_notes
-    shapes += _event_lines(view, single, labels, plan, highlight, notes)
+    shapes += _event_lines(view, lined, labels, plan, highlight)
     annotations += _label_annotations(view, labels, plan, colors)
     # Where each listing first trades after the key event: the heart of a cross-time-zone story.
     if first_trade_event is not None:
         add_first_trades(fig, view, first_trade_event, colors, zone, plan, annotations)
     shapes += _ring_picked(fig, positions.get(highlight) if highlight else None, lane_row, colors)
     fig.update_layout(shapes=shapes)
-    annotations += _titles(view, plan, colors, notes)
+    # Title, badge and legend one above the other, with room for the legend's rows when narrow.
+    header = figure_header([t.name for t in fig.data if t.showlegend is not False and t.name], view.synthetic)
+    plan = plan.with_margin_top(header.margin_top)
+    annotations += _titles(view, plan, header, colors, timeline_title)
     fig.update_layout(annotations=annotations)
-    _finish_layout(fig, view, plan, colors, zone_label)
+    _finish_layout(fig, view, plan, header, colors, zone_label)
     return fig
 
 
@@ -114,13 +124,6 @@ def _picked_timed_event(events: pd.DataFrame, highlight: str | None) -> dict | N
         return None
     picked = events[events["event_id"] == highlight].iloc[0].to_dict()
     return picked if picked["precision"] != "day" else None
-
-
-def _x_fraction(view: "ViewData", ts: pd.Timestamp) -> float:
-    """Where ``ts`` falls across the plot, 0 at the window's start and 1 at its end."""
-    x_start, x_end = wall_time(view.start, view.zone), wall_time(view.end, view.zone)
-    span_ms = max((x_end - x_start).total_seconds() * 1000, 1.0)
-    return (wall_time(ts, view.zone) - x_start).total_seconds() * 1000 / span_ms
 
 
 def _place_labels(view: "ViewData", single: pd.DataFrame) -> list[Label]:
@@ -159,19 +162,33 @@ def _trading_hours(view: "ViewData", plan: RowPlan, colors: Theme) -> tuple[list
     return shapes, notes
 
 
-def _event_lines(view: "ViewData", single: pd.DataFrame, labels: list[Label], plan: RowPlan,
-                 highlight: str | None, notes: list[str]) -> list[dict]:
-    """Event lines through every row; labelled ones run up into their label. Past the budget,
-    only the most telling events get one (and ``notes`` says so)."""
+def _lined_events(single: pd.DataFrame, highlight: str | None, notes: list[str]) -> pd.DataFrame:
+    """The timed events that get a line: past the budget only the most telling (and the picked
+    one), and ``notes`` says so."""
     if not len(single):
-        return []
-    labelled = {row["event_id"] for row, *_ in labels}
+        return single
     timed_single = _priority(single)
     lined = timed_single.head(MAX_EVENT_LINES)
     if highlight and highlight in set(timed_single["event_id"]) and highlight not in set(lined["event_id"]):
         lined = pd.concat([lined, timed_single[timed_single["event_id"] == highlight]])
     if len(timed_single) > len(lined):
         notes.append(f"dotted lines for the {len(lined):,} most telling of {len(timed_single):,} timed events")
+    return lined
+
+
+def _timeline_title(notes: list[str], hours_key: str) -> str:
+    """The timeline's title: what was aggregated or left out comes first, where the eye lands,
+    in short lines (several when long) that fit the narrowest figure; else the key to the marks
+    and, on a line of its own when extended hours are drawn, to the tints."""
+    if notes:
+        return "<b>Timeline</b> · " + plain("; ".join(notes), width=72)
+    return "<b>Timeline</b> · markers = timed events · bands = day-only (count) · " + hours_key
+
+
+def _event_lines(view: "ViewData", lined: pd.DataFrame, labels: list[Label], plan: RowPlan,
+                 highlight: str | None) -> list[dict]:
+    """Event lines through every row; labelled ones run up into their label."""
+    labelled = {row["event_id"] for row, *_ in labels}
     shapes = []
     for row in lined.itertuples():
         selected = row.event_id == highlight
@@ -223,8 +240,9 @@ def _ring_picked(fig: go.Figure, where: tuple | None, lane_row: int, colors: The
     )]
 
 
-def _titles(view: "ViewData", plan: RowPlan, colors: Theme, notes: list[str]) -> list:
-    """Row titles (left, above each row) instead of centred subplot titles; the synthetic label."""
+def _titles(view: "ViewData", plan: RowPlan, header: FigureHeader, colors: Theme, timeline_title: str) -> list:
+    """Row titles (left, above each row) instead of centred subplot titles; the synthetic badge
+    under the figure's title."""
     annotations = []
     for lv, price_row, _ in plan.listing_rows():
         annotations.append(go.layout.Annotation(
@@ -232,26 +250,23 @@ def _titles(view: "ViewData", plan: RowPlan, colors: Theme, notes: list[str]) ->
             xanchor="left", yanchor="bottom", showarrow=False, font=dict(size=12, color=colors.text),
             name=f"title {lv.symbol}",
         ))
-    timeline_title = ("<b>Timeline</b> · markers = timed events · bands = events known only to the day "
-                      "(count; hover lists them) · " + sessions.hours_key(view))
-    if notes:  # say what was aggregated or left out, first, where the eye lands
-        timeline_title = "<b>Timeline</b> · " + plain("; ".join(notes)) + " · markers = timed events · bands = day-only events"
     annotations.append(go.layout.Annotation(
         text=timeline_title,
         xref="paper", yref="paper", x=0, y=plan.row("lanes").domain[1], xanchor="left", yanchor="bottom",
-        showarrow=False, font=dict(size=12, color=colors.text), name="title timeline",
+        align="left", showarrow=False, font=dict(size=12, color=colors.text), name="title timeline",
     ))
-    if view.synthetic:
+    if header.badge_top is not None:
         annotations.append(go.layout.Annotation(
             text=f"<b>⚠ {plain(config.SYNTHETIC_LABEL)}</b>", xref="paper", yref="paper",
-            x=1, y=1 + (MARGIN_TOP - 8) / plan.plot_height, xanchor="right", yanchor="top", showarrow=False,
-            font=dict(size=13, color=colors.synthetic_text), bgcolor=colors.synthetic_bg,
-            bordercolor=colors.synthetic_text, borderwidth=1, borderpad=4, name="synthetic label",
+            x=0, y=1 + (plan.margin_top - header.badge_top) / plan.plot_height, xanchor="left", yanchor="top",
+            showarrow=False, font=dict(size=12, color=colors.synthetic_text), bgcolor=colors.synthetic_bg,
+            bordercolor=colors.synthetic_text, borderwidth=1, borderpad=3, name="synthetic label",
         ))
     return annotations
 
 
-def _finish_layout(fig: go.Figure, view: "ViewData", plan: RowPlan, colors: Theme, zone_label: str) -> None:
+def _finish_layout(fig: go.Figure, view: "ViewData", plan: RowPlan, header: FigureHeader, colors: Theme,
+                   zone_label: str) -> None:
     """Theme, title, legend, margins and the shared time axis (tick labels under each block)."""
     zone, total_height = view.zone, plan.total_height
     days = f"{view.start_day:%Y-%m-%d} → {view.end_day:%Y-%m-%d}"
@@ -260,16 +275,16 @@ def _finish_layout(fig: go.Figure, view: "ViewData", plan: RowPlan, colors: Them
         paper_bgcolor=colors.paper,
         plot_bgcolor=colors.paper,
         font=dict(color=colors.text, size=12),
-        title=dict(text=f"{plain(view.company_name)} — news and prices, {days} ({plain(zone_label)})",
-                   x=0, xanchor="left", xref="paper", y=1 - 10 / total_height, yanchor="top",
-                   font=dict(size=17)),
+        title=dict(text=f"{plain(short_company(view.company_name))} — news and prices, {days} ({plain(zone_label)})",
+                   x=0, xanchor="left", xref="paper", y=1 - TITLE_TOP_PX / total_height, yanchor="top",
+                   font=dict(size=16)),
         height=total_height,
-        margin=dict(l=78, r=24, t=MARGIN_TOP, b=MARGIN_BOTTOM),
+        margin=dict(l=MARGIN_LEFT, r=MARGIN_RIGHT, t=plan.margin_top, b=MARGIN_BOTTOM),
         barmode="overlay",
         bargap=0,
         hovermode="closest",
         dragmode="zoom",
-        legend=dict(orientation="h", x=0, xanchor="left", yref="container", y=1 - 52 / total_height,
+        legend=dict(orientation="h", x=0, xanchor="left", yref="container", y=1 - header.legend_top / total_height,
                     yanchor="top", font=dict(size=12), itemsizing="constant"),
         hoverlabel=dict(align="left"),
         uirevision=f"{view.company_id}-{days}-{zone}",

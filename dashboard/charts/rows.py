@@ -11,9 +11,11 @@ import plotly.graph_objects as go
 from dashboard import config, timeutil
 from dashboard.formatting import ZONE_LABELS
 from dashboard.charts import sessions
-from dashboard.charts.events import event_short_name
+from dashboard.charts.events import event_short_name, label_width
+from dashboard.charts.header import label_anchor, side_anchor
 from dashboard.charts.style import (
     CANDLE_INTERVALS,
+    LABEL_PLOT_WIDTH_PX,
     MAX_CANDLES,
     PRICE_LINE_WIDTH,
     VOLUME_CAP_PERCENTILE,
@@ -43,6 +45,13 @@ def _row_title(lv: "ListingView") -> str:
     if lv.synthetic:
         bits.append(f"<i>{plain(config.SYNTHETIC_LABEL)}</i>")
     return " · ".join(bits)
+
+
+def _x_fraction(view: "ViewData", ts: pd.Timestamp) -> float:
+    """Where ``ts`` falls across the plot, 0 at the window's start and 1 at its end."""
+    x_start, x_end = wall_time(view.start, view.zone), wall_time(view.end, view.zone)
+    span_ms = max((x_end - x_start).total_seconds() * 1000, 1.0)
+    return (wall_time(ts, view.zone) - x_start).total_seconds() * 1000 / span_ms
 
 
 def _first_trades(view: "ViewData", event: dict) -> list[tuple["ListingView", dict]]:
@@ -169,9 +178,8 @@ def add_parity_rows(fig, view, parity, colors, zone, parity_row, premium_row, ev
     layout = fig.layout
     top = layout[_axis("layout", parity_row)].domain[1]
     annotations.append(go.layout.Annotation(
-        text=f"<b>ADR parity</b> · {plain(adr_symbol)} vs {plain(home_symbol)} × {spu:g} ÷ USD/{plain(currency)},"
-             f" as of each {plain(adr_symbol)} bar (the home price held while its market is shut)"
-             f" · premium = {plain(adr_symbol)} ÷ parity − 1",
+        text=f"<b>ADR parity</b> · {plain(adr_symbol)} vs {plain(home_symbol)} × {spu:g} ÷ USD/{plain(currency)}"
+             f" (home price held while shut) · premium = {plain(adr_symbol)} ÷ parity − 1",
         xref="paper", yref="paper", x=0, y=top, xanchor="left", yanchor="bottom", showarrow=False,
         font=dict(size=12, color=colors.text), name="title parity",
     ))
@@ -187,12 +195,14 @@ def add_parity_rows(fig, view, parity, colors, zone, parity_row, premium_row, ev
     if before.empty or before["ts"].iloc[-1] < pd.Timestamp(event["ts"]) - pd.Timedelta(hours=1):
         return
     last = before.iloc[-1]
+    text = (f"{adr_symbol} {signed_pct(last['premium'] * 100)} vs {home_symbol}-implied"
+            f" before {home_symbol} reopened ({when_label(reopen, zone)})")
+    side = side_anchor(_x_fraction(view, last["ts"]), label_width(text) + 40 / LABEL_PLOT_WIDTH_PX)
     annotations.append(go.layout.Annotation(
-        text=f"{plain(adr_symbol)} {signed_pct(last['premium'] * 100)} vs {plain(home_symbol)}-implied"
-             f" before {plain(home_symbol)} reopened ({plain(when_label(reopen, zone))})",
+        text=plain(text),
         xref="x", yref=_axis("ref", premium_row), x=wall_time(last["ts"], zone), y=float(last["premium"] * 100),
-        showarrow=True, arrowhead=2, arrowsize=1, arrowwidth=1.3, arrowcolor=colors.text, ax=40, ay=-22,
-        xanchor="left", font=dict(size=11, color=colors.text), bgcolor=colors.label_bg,
+        showarrow=True, arrowhead=2, arrowsize=1, arrowwidth=1.3, arrowcolor=colors.text,
+        ax=40 if side == "left" else -40, ay=-22, xanchor=side, font=dict(size=11, color=colors.text), bgcolor=colors.label_bg,
         name="parity gap",
     ))
 
@@ -229,9 +239,11 @@ def add_first_trades(fig, view, event, colors, zone, plan: "RowPlan", annotation
         yref = _axis("ref", row)
         if wait < pd.Timedelta(minutes=1):
             text = f"<b>{plain(lv.symbol)} trades the {plain(name)} at once</b> · {plain(when)}"
+            words = f"{lv.symbol} trades the {name} at once · {when}"
+            side = side_anchor(_x_fraction(view, moment), label_width(words) + 34 / LABEL_PLOT_WIDTH_PX)
             annotations.append(go.layout.Annotation(
                 text=text, xref="x", yref=yref, x=wall_time(moment, zone), y=price, showarrow=True,
-                arrowhead=2, arrowwidth=1.5, arrowcolor=color, ax=34, ay=-30, xanchor="left",
+                arrowhead=2, arrowwidth=1.5, arrowcolor=color, ax=34 if side == "left" else -34, ay=-30, xanchor=side,
                 font=dict(size=11, color=colors.text), bgcolor=colors.label_bg, bordercolor=color, borderwidth=1,
                 name=f"first trade {lv.symbol}",
             ))
@@ -244,10 +256,11 @@ def add_first_trades(fig, view, event, colors, zone, plan: "RowPlan", annotation
             name=f"wait {lv.symbol}",
         ))
         text = f"<b>{plain(lv.symbol)} first trade after the {plain(name)}</b>: {plain(when)} ({plain(delay)})"
+        words = f"{lv.symbol} first trade after the {name}: {when} ({delay})"
         middle = event_ts + wait / 2
         annotations.append(go.layout.Annotation(
             text=text, xref="x", yref=f"{yref} domain", x=wall_time(middle, zone), y=0.92,
-            xanchor="center", yanchor="top", showarrow=False, font=dict(size=11, color=colors.text),
+            xanchor=label_anchor(_x_fraction(view, middle), label_width(words)), yanchor="top", showarrow=False, font=dict(size=11, color=colors.text),
             bgcolor=colors.label_bg, bordercolor=color, borderwidth=1, borderpad=2,
             name=f"first trade {lv.symbol}",
         ))

@@ -114,8 +114,8 @@ def overlap_shapes(view: "ViewData", colors, zone: str, y0: float, y1: float) ->
 def hours_key(view: "ViewData") -> str:
     """The legend of the tints, for the timeline's title."""
     if any(lv.extended is not None and len(lv.extended) for lv in view.listings):
-        return "grey tint = exchange closed, lighter tint + dotted line = pre-market / after-hours"
-    return "light tint on a listing = its exchange is closed"
+        return "tint = exchange closed<br>lighter tint + dotted line = pre-market / after-hours"
+    return "tint = exchange closed"
 
 
 def overlap_note(view: "ViewData", colors, y: float) -> go.layout.Annotation | None:

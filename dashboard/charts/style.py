@@ -30,9 +30,11 @@ PARITY_PX, PREMIUM_PX = 130, 72
 
 
 ROW_TITLE_PX, TICKS_PX = 24, 30
+TITLE_LINE_PX = 15  # each further line of a row title that wraps
 
 
-MARGIN_TOP, MARGIN_BOTTOM = 112, 56
+# MARGIN_TOP is the header's usual height (charts/header.py plans the real one from the legend).
+MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT = 112, 56, 78, 24
 
 
 PRICE_LINE_WIDTH = 2.0
@@ -44,14 +46,17 @@ VOLUME_CAP_PERCENTILE = 95
 
 
 # Event labels: timed allegation/denial/report events get a short text in a strip above the
-# rows, staggered on up to MAX_LABEL_LEVELS lines so that none overlaps at the default width.
+# rows, staggered on up to MAX_LABEL_LEVELS lines so that none overlaps at the narrowest width.
 LABEL_GROUPS = ("allegation", "denial", "report")
 
 
 MAX_LABELS, MAX_LABEL_LEVELS, LABEL_LEVEL_PX = 6, 3, 19
 
 
-LABEL_PLOT_WIDTH_PX = 880  # the plot area in the app at a 1500 px wide window, with the sidebar
+# The plot area of the narrowest supported screen (a 768 px window, sidebar collapsed: a ~720 px
+# figure less its side margins). Labels placed without overlap at this width stay apart at any
+# wider one, since positions scale with the width and label sizes do not (charts/header.py).
+LABEL_PLOT_WIDTH_PX = 618
 
 
 LABEL_CHAR_PX = 6.6  # a generous average for 11 px text

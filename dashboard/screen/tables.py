@@ -213,3 +213,24 @@ def news_status_line(last_fetch: dict | None) -> str:
     when = pd.Timestamp(last_fetch["fetched_at"]).tz_convert("UTC").strftime("%Y-%m-%d %H:%M UTC")
     return (f"News: last fetched from Yahoo at {when} ({last_fetch['items']} stories for "
             f"{', '.join(last_fetch['symbols'])}).")
+
+
+def header_status(view: ViewData) -> tuple[str | None, str, bool]:
+    """(synthetic badge or None, the rest of the line, is it a warning?) for the screen's one
+    status line under the title: the synthetic-sample notice, price and news status merged, so
+    the chart starts high on the first screen. Other notices of the view are shown on their own."""
+    status, is_warning = price_status_line(view.last_refresh)
+    parts, badge = [], None
+    if view.synthetic:
+        badge = f"⚠ {config.SYNTHETIC_LABEL}"
+        parts.append("stands in until real bars are fetched or imported.")
+    parts += [status, news_status_line(view.last_news_fetch)]
+    if view.has_bars and not view.synthetic:
+        sources = sorted({s for lv in view.listings for s in lv.sources})
+        parts.append(f"Prices from the local store ({', '.join(sources)}); the app itself never calls Yahoo.")
+    return badge, " ".join(parts), is_warning
+
+
+def other_notices(view: ViewData) -> list[str]:
+    """The view's notices besides the synthetic one (header_status says that one)."""
+    return [n for n in view.notices if config.SYNTHETIC_LABEL not in n]
