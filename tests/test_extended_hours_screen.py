@@ -46,7 +46,8 @@ def test_us_rows_get_the_extended_tint_and_a_dotted_line_hong_kong_none(views):
     assert float(lighter.split(",")[-1][:-1]) < float(closed.split(",")[-1][:-1])
     # no window in which both trade: the note says how far apart they are
     assert view.overlap.empty
-    note = next(a.text for a in fig.layout.annotations if a.name == "overlap note")
+    title = next(a.text for a in fig.layout.annotations if a.name == "title timeline")
+    note = title.split("<br>")[-1]  # the title's last line, where it has room at every width
     # the nearest they come in the case week: BABA's after-hours ends 01:00Z (20:00 ET), half an
     # hour before Hong Kong opens (09:30 HKT)
     assert note == "no BABA–9988.HK overlap: BABA shuts 01:00Z, 9988.HK opens 01:30Z (0.5 h later)"

@@ -71,7 +71,7 @@ def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None
     # depends on the labels, the timeline title's (a note may wrap) on the lines left out.
     labels = _place_labels(view, single)
     lined = _lined_events(single, highlight, notes)
-    timeline_title = _timeline_title(notes, sessions.hours_key(view))
+    timeline_title = _timeline_title(notes, sessions.hours_key(view), sessions.overlap_text(view))
     plan = plan_rows(view.listings, parity=parity is not None, lanes=len(lanes),
                      label_levels=max((lvl for _, _, lvl, _, _ in labels), default=-1) + 1, height=height,
                      timeline_title_lines=timeline_title.count("<br>") + 1)
@@ -91,8 +91,7 @@ def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None
     positions = add_lanes(fig, events, crowded, lanes, span=view.end - view.start, count_bucket=counts,
                           colors=colors, zone=zone, zone_label=zone_label, row=lane_row)
 
-    shapes, hours_notes = _trading_hours(view, plan, colors)
-    annotations += hours_notes
+    shapes = _trading_hours(view, plan, colors)
     shapes += _event_lines(view, lined, labels, plan, highlight)
     annotations += _label_annotations(view, labels, plan, colors)
     # Where each listing first trades after the key event: the heart of a cross-time-zone story.
@@ -143,23 +142,19 @@ def _place_labels(view: "ViewData", single: pd.DataFrame) -> list[Label]:
     return labels
 
 
-def _trading_hours(view: "ViewData", plan: RowPlan, colors: Theme) -> tuple[list[dict], list]:
+def _trading_hours(view: "ViewData", plan: RowPlan, colors: Theme) -> list[dict]:
     """Trading hours: a quiet tint per exchange on its own rows where it is shut (HK lunch
-    included), a lighter one in its extended hours; a band where the markets overlap, or a note
-    that they never do."""
+    included), a lighter one in its extended hours; a band where the markets overlap."""
     shapes = []
     min_closed = (view.end - view.start) / LABEL_PLOT_WIDTH_PX
     listing_rows = list(plan.listing_rows())
     for lv, price_row, volume_row in listing_rows:
         shapes += sessions.session_shapes(view, lv, colors, view.zone, volume_row.domain[0], price_row.domain[1],
                                           min_closed)
-    notes = []
     if listing_rows:
         top, bottom = listing_rows[0][1].domain[1], listing_rows[-1][2].domain[0]
         shapes += sessions.overlap_shapes(view, colors, view.zone, bottom, top)
-        note = sessions.overlap_note(view, colors, top)
-        notes += [note] if note is not None else []
-    return shapes, notes
+    return shapes
 
 
 def _lined_events(single: pd.DataFrame, highlight: str | None, notes: list[str]) -> pd.DataFrame:
@@ -176,13 +171,16 @@ def _lined_events(single: pd.DataFrame, highlight: str | None, notes: list[str])
     return lined
 
 
-def _timeline_title(notes: list[str], hours_key: str) -> str:
+def _timeline_title(notes: list[str], hours_key: str, overlap: str | None) -> str:
     """The timeline's title: what was aggregated or left out comes first, where the eye lands,
     in short lines (several when long) that fit the narrowest figure; else the key to the marks
-    and, on a line of its own when extended hours are drawn, to the tints."""
+    and, on a line of its own when extended hours are drawn, to the tints; last, whether the
+    listings ever trade at once."""
     if notes:
-        return "<b>Timeline</b> · " + plain("; ".join(notes), width=72)
-    return "<b>Timeline</b> · markers = timed events · bands = day-only (count) · " + hours_key
+        title = "<b>Timeline</b> · " + plain("; ".join(notes), width=72)
+    else:
+        title = "<b>Timeline</b> · markers = timed events · bands = day-only (count) · " + hours_key
+    return title + (f"<br>{overlap}" if overlap else "")
 
 
 def _event_lines(view: "ViewData", lined: pd.DataFrame, labels: list[Label], plan: RowPlan,

@@ -118,14 +118,11 @@ def hours_key(view: "ViewData") -> str:
     return "tint = exchange closed"
 
 
-def overlap_note(view: "ViewData", colors, y: float) -> go.layout.Annotation | None:
-    """Top right of the listing rows: where the markets trade at once, or that they never do."""
+def overlap_text(view: "ViewData") -> str | None:
+    """Where the markets trade at once, or that they never do (a line of the timeline's title,
+    where it has planned room at every width)."""
     if view.overlap is not None and len(view.overlap):
-        text = "green band = both markets trade at once"
-    elif view.overlap_note:
-        text = f"no {'–'.join(lv.symbol for lv in view.listings[:2])} overlap: {view.overlap_note}"
-    else:
-        return None
-    return go.layout.Annotation(text=plain(text), xref="paper", yref="paper", x=1, y=y, xanchor="right",
-                                yanchor="bottom", showarrow=False, font=dict(size=10, color=colors.text),
-                                name="overlap note")
+        return "green band = both markets trade at once"
+    if view.overlap_note:
+        return plain(f"no {'–'.join(lv.symbol for lv in view.listings[:2])} overlap: {view.overlap_note}")
+    return None
