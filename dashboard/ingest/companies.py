@@ -106,13 +106,18 @@ def load_registry(path: str | Path) -> Registry:
     return parse_registry(path.read_text(encoding="utf-8-sig"), origin=str(path))
 
 
-def _is_cjk(alias: str) -> bool:
-    return any(ord(ch) > 0x2E80 for ch in alias)  # scripts written without spaces between words
+def is_cjk(term: str) -> bool:
+    return any(ord(ch) > 0x2E80 for ch in term)  # scripts written without spaces between words
 
 
-def _alternation(names) -> str:
+def alternation(names) -> str:
     # Longest first, so "Alibaba Group" is preferred to "Alibaba" at the same position.
     return "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
+
+
+# The one matching rule for names in text (company aliases and tagging-rule terms): a spaced
+# script matches whole words only; CJK, written without spaces, matches anywhere.
+WHOLE_WORD = r"(?<![\w])(?:{})(?![\w])"
 
 
 class AliasMatcher:
@@ -132,7 +137,7 @@ class AliasMatcher:
             for name in (company.name, *company.aliases):
                 if not name.strip():
                     continue
-                if _is_cjk(name):
+                if is_cjk(name):
                     cjk.setdefault(name, set()).add(company.company_id)
                 elif name.isupper():
                     exact.setdefault(name, set()).add(company.company_id)
@@ -142,10 +147,9 @@ class AliasMatcher:
         for name, ids in {**exact, **cjk}.items():
             self.tag_names.setdefault(name.casefold(), set()).update(ids)
         self._folded, self._exact, self._cjk = folded, exact, cjk
-        word = r"(?<![\w])(?:{})(?![\w])"
-        self._folded_re = re.compile(word.format(_alternation(folded)), re.IGNORECASE) if folded else None
-        self._exact_re = re.compile(word.format(_alternation(exact))) if exact else None
-        self._cjk_re = re.compile(_alternation(cjk)) if cjk else None
+        self._folded_re = re.compile(WHOLE_WORD.format(alternation(folded)), re.IGNORECASE) if folded else None
+        self._exact_re = re.compile(WHOLE_WORD.format(alternation(exact))) if exact else None
+        self._cjk_re = re.compile(alternation(cjk)) if cjk else None
 
     def in_tags(self, tags: list[str]) -> set[str]:
         found: set[str] = set()

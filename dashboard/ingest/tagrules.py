@@ -18,12 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dashboard.ingest import ParseError
+from dashboard.ingest.companies import WHOLE_WORD, alternation, is_cjk
 
 ORIGIN_PREFIX = "rule: "
-
-
-def _is_cjk(term: str) -> bool:
-    return any(ord(ch) > 0x2E80 for ch in term)
 
 
 @dataclass(frozen=True)
@@ -44,13 +41,13 @@ class RuleSet:
         self.rules = list(rules)
         self._patterns = []
         for rule in self.rules:
-            words = sorted((t for t in rule.terms if not _is_cjk(t)), key=len, reverse=True)
-            cjk = sorted((t for t in rule.terms if _is_cjk(t)), key=len, reverse=True)
+            words = [t for t in rule.terms if not is_cjk(t)]
+            cjk = [t for t in rule.terms if is_cjk(t)]
             parts = []
             if words:
-                parts.append(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)")
+                parts.append(WHOLE_WORD.format(alternation(words)))
             if cjk:
-                parts.append("|".join(re.escape(c) for c in cjk))
+                parts.append(alternation(cjk))
             self._patterns.append(re.compile("|".join(parts), re.IGNORECASE))
 
     def __bool__(self) -> bool:
