@@ -222,13 +222,14 @@ def analysis_table_for(db: Any, view: Any, name: str) -> pd.DataFrame | None:
     from dashboard.screen import analysis_scope
 
     wanted = analysis_scope(view).selection()
+    extended = view.filters.extended_hours
     with db.read() as con:
         if name == "reactions":
-            return analysis_load.reactions(con, wanted, extended=filters.extended_hours)
+            return analysis_load.reactions(con, wanted, extended=extended)
         if name == "claims":
             return analysis_load.claims(con, wanted)
         return analysis_load.company_parity(con, view.company_id, view.start, view.end,
-                                            extended=filters.extended_hours)
+                                            extended=extended)
 
 
 def data_source(db: Any) -> dict:
