@@ -116,7 +116,6 @@ def child_read_json(params: dict) -> dict:
 
 def child_filter_store(params: dict) -> dict:
     """query_articles (newest 50) + count_articles on the big database, one open connection."""
-    from dashboard import store
     from dashboard.store.articles import count_articles, query_articles
 
     from dashboard.bench.lake import source
@@ -200,7 +199,6 @@ def _last_bar(con, symbol: str) -> pd.Timestamp:
 
 def child_chart_store(params: dict) -> dict:
     """query_bars + the app's downsampling (view.downsample_bars) for one window."""
-    from dashboard import store
     from dashboard.store.bars import query_bars
     from dashboard.screen import DEFAULT_MAX_POINTS, downsample_bars
 

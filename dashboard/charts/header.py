@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dashboard.charts.style import LABEL_PLOT_WIDTH_PX, MARGIN_LEFT, MARGIN_RIGHT
+from dashboard.charts.style import LABEL_PLOT_WIDTH_PX, MARGIN_RIGHT
 
 # Pixels from the figure's top edge: the title line, then the synthetic badge line (when there
 # is one), then the legend's rows.

@@ -17,7 +17,6 @@ from dashboard.charts.style import (
     CANDLE_INTERVALS,
     LABEL_PLOT_WIDTH_PX,
     MAX_CANDLES,
-    PRICE_LINE_WIDTH,
     VOLUME_CAP_PERCENTILE,
     Theme,
     _axis,

@@ -57,7 +57,6 @@ def _filters(args):
 
 def _run_filtered(args, table: str) -> int:
     """`reactions` or `claims`: the filtered table from dashboard.analysis.load."""
-    from dashboard import store
     from dashboard.analysis import load
 
     compute, columns = {"reactions": (load.reactions, REACTION_TABLE),
@@ -78,7 +77,6 @@ def run_claims(args) -> int:
 
 
 def run_parity(args) -> int:
-    from dashboard import store
     from dashboard.analysis import load
     from dashboard.store.companies import company_ids_matching
 

@@ -105,7 +105,6 @@ def _filters(args) -> dict:
 
 def _list(args, query, table_columns, what: str, time_column: str) -> int:
     """Run `query(con)` on a read-only connection and print the frame in the chosen format."""
-    from dashboard import store
 
     with database(args).read() as con:
         frame = query(con)

@@ -107,7 +107,6 @@ def run_sample(args) -> int:
 
 
 def run_list(args) -> int:
-    from dashboard import store
     from dashboard.store import bars as bar_store
 
     db = database(args)
