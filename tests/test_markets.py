@@ -65,6 +65,36 @@ def test_price_at_uses_only_finished_bars():
     assert missing_ts is None and np.isnan(missing)
 
 
+def test_first_trades_for_thousands_of_times_match_the_rule_bar_by_bar():
+    """A window of thousands of publications is answered in one vectorised pass; every row must
+    be what the rule says for that time alone: the last bar finished by it (its close is the
+    price at the event) and the first bar of its tradable session at or after it."""
+    bars = markets.prepare_bars(one_minute_bars("XHKG", "2025-11-13", "2025-11-18"))
+    sessions = markets.sessions("XHKG", utc("2025-11-12"), utc("2025-11-24"))
+    rng = np.random.default_rng(7)
+    seconds = np.r_[rng.integers(0, 6 * 86_400, 1_500), rng.integers(0, 6 * 1_440, 1_500) * 60]  # half on bar edges
+    times = utc("2025-11-12 20:00") + pd.to_timedelta(seconds, unit="s")
+    found = markets.first_trades(bars, sessions, times)
+    ends, starts = list(bars["end"]), list(bars["ts"])
+    for row in found.sample(300, random_state=1).itertuples():
+        finished = [i for i, end in enumerate(ends) if end <= row.time]
+        if finished:
+            assert row.ref_ts == starts[finished[-1]]
+        else:
+            assert pd.isna(row.ref_ts)
+        close = sessions.loc[sessions["open"] <= row.tradable_from, "close"].iloc[-1]
+        after = [i for i, end in enumerate(ends) if end > row.tradable_from and starts[i] < close]
+        if after:
+            assert row.first_bar_ts == starts[after[0]]
+            assert row.first_close == bars["close"].iloc[after[0]]
+        else:
+            assert pd.isna(row.first_bar_ts)
+    lunch = found[found["time"].dt.strftime("%H:%M").between("04:01", "04:59")
+                  & (found["time"].dt.day_of_week < 5) & (found["time"] > utc("2025-11-13"))
+                  & (found["time"] < utc("2025-11-18"))]
+    assert len(lunch) and (lunch["first_bar_ts"].dt.strftime("%H:%M") == "05:00").all()  # after the lunch break
+
+
 def test_event_in_hong_kong_lunch_break():
     lunch = utc("2025-11-17 04:20")
     assert not markets.is_open("XHKG", lunch)
