@@ -256,8 +256,10 @@ def reaction_table(
     """One row per event × listing of the event's company (every listing if it names none);
     ``extended=False`` leaves pre-market and after-hours bars out (``reactions --regular-only``)."""
     rows = []
-    bars_by_symbol = {s: markets.prepare_bars(b) for s, b in bars_by_symbol.items()}
     sessions_by_symbol = {s: markets.prepare_sessions(f) for s, f in sessions_by_symbol.items() if f is not None}
+    # Session parts once per listing, not once per event (they cover all of its bars).
+    bars_by_symbol = {s: markets.with_session_parts(b, sessions_by_symbol[s]) if s in sessions_by_symbol
+                      else markets.prepare_bars(b) for s, b in bars_by_symbol.items()}
     own = listings[listings.get("role", pd.Series("listing", index=listings.index)).fillna("listing") == "listing"]
     for event in events.itertuples(index=False):
         company = getattr(event, "company_id", None)
