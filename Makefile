@@ -47,7 +47,7 @@ serve: run
 test: $(STAMP)
 	# Layers import only downward, no cycles (pyproject.toml [tool.importlinter]).
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadscope
 
 # Not part of `make test`: the browser tests (pytest -m browser) N times in a row under CI=true,
 # stopping at the first failure, with a tally. A flaky browser test shows up here, not in CI.

@@ -14,6 +14,8 @@ import pytest
 
 from dashboard.config import DEFAULT_DB, PROJECT_ROOT
 
+pytestmark = pytest.mark.slow  # a fresh process per measurement
+
 EXPECTED_ROWS = {
     "ingest_jsonl", "ingest_text", "filter", "chart_1d", "chart_1mo", "chart_1y",
     "app_cold", "app_warm", "payload_1d", "payload_1mo", "payload_1y",

@@ -1,7 +1,10 @@
-"""`python -m dashboard export …` end to end, through a subprocess, on a temporary database built
-by `python -m dashboard ingest data/` and `python -m dashboard prices sample`."""
+"""`python -m dashboard export …` end to end on a temporary database built by
+`python -m dashboard ingest data/` and `python -m dashboard prices sample` (real processes). The
+export commands run through the same entry point (`cli.main`) in this process, so the kaleido
+browser starts once for the module; one case runs `python -m dashboard export` as a process."""
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -16,22 +19,31 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard import config, store
+from dashboard import cli, config, store
 from dashboard.store import bars as store_bars
 
-# Each case starts a Python process (~3 s with the data libraries).
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow  # static images drive Chromium
 
 PROJECT_ROOT = config.PROJECT_ROOT
 WINDOW = ["--company", "alibaba", "--start", "2025-11-13", "--end", "2025-11-18"]
 STEM = "alibaba_BABA-9988.HK_2025-11-13_2025-11-18_utc"
 
 
+def run_process(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
+    """`python -m dashboard ARGS` in a fresh process."""
+    return subprocess.run([sys.executable, "-m", "dashboard", *args], cwd=cwd, capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), **env))
+
+
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT))
-    return subprocess.run(
-        [sys.executable, "-m", "dashboard", *args], cwd=cwd, env=env, capture_output=True, text=True,
-    )
+    """The command line's entry point in this process, run from ``cwd``: exit code, stdout, stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = cli.main(list(args))
+        except SystemExit as exc:  # argparse's usage errors
+            code = exc.code if isinstance(exc.code, int) else 1
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +52,7 @@ def case_db(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("export_cli")
     db = folder / "case.duckdb"
     for args in (("ingest", str(config.DATA_DIR)), ("prices", "sample")):
-        done = run_cli(*args, "--db", str(db), cwd=folder)
+        done = run_process(*args, "--db", str(db), cwd=folder)
         assert done.returncode == 0, f"{args}: {done.stderr}"
     return db
 
@@ -156,15 +168,14 @@ def test_report_with_images(chromium, case_db, tmp_path):
 
 
 def test_no_browser_fails_png_clearly_but_html_works(case_db, tmp_path):
-    env_args = ("export", "chart", "--db", str(case_db), *WINDOW)
-    env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), BROWSER_PATH=str(tmp_path / "no-chromium"))
-    png = subprocess.run([sys.executable, "-m", "dashboard", *env_args, "--format", "png"],
-                         cwd=tmp_path, env=env, capture_output=True, text=True)
+    args = ("export", "chart", "--db", str(case_db), *WINDOW)
+    no_browser = str(tmp_path / "no-chromium")
+    png = run_process(*args, "--format", "png", cwd=tmp_path, BROWSER_PATH=no_browser)
     assert png.returncode == 1
     assert "apt-get install chromium" in png.stderr
-    html = subprocess.run([sys.executable, "-m", "dashboard", *env_args, "--format", "html"],
-                          cwd=tmp_path, env=env, capture_output=True, text=True)
+    html = run_process(*args, "--format", "html", cwd=tmp_path, BROWSER_PATH=no_browser)
     assert html.returncode == 0, html.stderr
+    assert (tmp_path / f"{STEM}.html").stat().st_size > 0
 
 
 @pytest.mark.parametrize("args, message", [

@@ -134,8 +134,8 @@ def test_read_only_connection_in_the_same_process_is_reported_as_busy(tmp_path):
     db = tmp_path / "db.duckdb"
     _ingest(db, FIXTURES / "seed.txt")
     with store.reader(db):
-        with pytest.raises(store.DatabaseBusy, match="database busy"):
-            _ingest(db, FIXTURES / "reports.jsonl")
+        with pytest.raises(store.DatabaseBusy, match="database busy"):  # after the (shortened) wait
+            _ingest(store.Database(db, wait_seconds=0.3), FIXTURES / "reports.jsonl")
     assert _ingest(db, FIXTURES / "reports.jsonl").articles.added == 4
 
 

@@ -16,8 +16,9 @@ from dashboard.lake.read import open_lake
 from lake_services import S3_ENV, postgres_cluster, postgres_missing_reason, s3_bucket
 
 # Without PostgreSQL these skip with the reason; under CI=true they run, and fail, like the browser tests.
-pytestmark = pytest.mark.skipif(postgres_missing_reason() is not None and os.environ.get("CI", "").lower() != "true",
-                                reason=postgres_missing_reason() or "")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(postgres_missing_reason() is not None and os.environ.get("CI", "").lower() != "true",
+                                 reason=postgres_missing_reason() or "")]
 
 APP = str(config.PROJECT_ROOT / "dashboard" / "app.py")
 
