@@ -44,18 +44,23 @@ run: $(DB)
 
 serve: run
 
+# Two workers (pytest-xdist), one test module per worker at a time: module fixtures (a Streamlit
+# server, the PostgreSQL cluster) are shared by their module's tests; see docs/testing.md.
+PYTEST_WORKERS := -n 2 --dist loadscope
+
 test: $(STAMP)
 	# Layers import only downward, no cycles (pyproject.toml [tool.importlinter]).
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -n 2 --dist loadscope
+	$(BIN)/python -m pytest $(PYTEST_WORKERS)
 
 # Not part of `make test`: the browser tests (pytest -m browser) N times in a row under CI=true,
-# stopping at the first failure, with a tally. A flaky browser test shows up here, not in CI.
+# with the same two workers as `make test`, stopping at the first failure, with a tally. A flaky
+# browser test shows up here, not in CI.
 N ?= 10
 test-browser-repeat: $(STAMP)
 	@pass=0; for i in $$(seq 1 $(N)); do \
 	  echo "== browser run $$i/$(N)"; \
-	  if CI=true $(BIN)/python -m pytest -q -m browser -p no:cacheprovider; then pass=$$((pass + 1)); \
+	  if CI=true $(BIN)/python -m pytest $(PYTEST_WORKERS) -q -m browser -p no:cacheprovider; then pass=$$((pass + 1)); \
 	  else echo "== $$pass/$(N) green; run $$i failed"; exit 1; fi; \
 	done; echo "== $$pass/$(N) green"
 
