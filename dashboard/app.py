@@ -405,8 +405,11 @@ def main() -> None:
     for notice in screen.other_notices(view):
         st.info(md(notice))
     badge, status, is_warning = screen.header_status(view)
-    line = (f":orange-badge[**{md(badge)}**] " if badge else "") + md(status)
-    (st.warning if is_warning else st.caption)(" · ".join(md(part) for part in summary) + "  \n" + line)
+    # A failed refresh is a red badge on the same caption, not a warning box: a box's padding and
+    # larger text pushed the chart below the first screen at 1280x800 (issue 17).
+    line = ((f":orange-badge[**{md(badge)}**] " if badge else "")
+            + (f":red-badge[**{screen.REFRESH_WARNING}**] " if is_warning else "") + md(status))
+    st.caption(" · ".join(md(part) for part in summary) + "  \n" + line)
 
     if view.events.empty:
         st.info("No events match these filters in this window. Widen the dates or clear a filter.")

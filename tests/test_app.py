@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import config, store
+from dashboard import config, screen, store
 from dashboard.store import events as store_events
 
 APP = str(config.PROJECT_ROOT / "dashboard" / "app.py")
@@ -260,11 +260,13 @@ def test_the_screen_says_when_yahoo_was_unreachable_and_the_cache_is_served(open
     at = open_app(db=db)
     shown = re.sub(r"\\(.)", r"\1", all_text(at))  # undo the screen's markdown escaping
     assert "Yahoo was unreachable at the last refresh (2026-11-28 08:20 UTC) — serving cached bars" in shown
+    # a red badge on the header's caption line, not a warning box that pushes the chart down
+    header = [c.value for c in at.caption if "Yahoo was unreachable" in c.value]
+    assert header and f":red-badge[**{screen.REFRESH_WARNING}**]" in header[0]
+    assert not any("Yahoo" in w.value for w in at.warning)
 
 
 def test_a_crowded_window_lists_the_newest_rows_and_measures_curated_events(open_app, monkeypatch):
-    from dashboard import screen
-
     at = open_app()
     all_events, all_articles = len(event_rows(at)), len(article_rows(at))
     monkeypatch.setattr(screen, "MAX_TABLE_ROWS", 5)

@@ -1,8 +1,10 @@
 """The main screen at the window sizes analysts use (issue 17), in a real Chromium.
 
 At each supported size, on the default view and on the parity view: the chart starts high on the
-first screen (desktop sizes), no two chart labels (annotations and the title) overlap, none is
-cut by the figure's edge, and the page never scrolls sideways. One server for the module, one
+first screen (desktop sizes), no two chart labels (annotations, the title and the legend) overlap,
+the legend fits the room planned for it (Plotly does not push the plot down), none is
+cut by the figure's edge, and the page never scrolls sideways — with the header in its tallest
+state (the "Yahoo unreachable" warning of an offline `make run`). One server for the module, one
 browser context per size; screenshots land in test-output/screen-<size>-<view>.png.
 """
 from __future__ import annotations
@@ -30,10 +32,15 @@ MEASURE_JS = """() => {
     if (r.width && r.height) labels.push({text: a.textContent, ...box(r)});
   }
   for (const t of g.querySelectorAll('.g-gtitle text.gtitle')) labels.push({text: 'title: ' + t.textContent, ...box(t.getBoundingClientRect())});
+  const legend = g.querySelector('g.legend');
+  if (legend) labels.push({text: 'legend', ...box(legend.getBoundingClientRect())});
   const main = document.querySelector('[data-testid=stMain]');
   return {
     chartTop: chart.getBoundingClientRect().top,
     figure: box(g.querySelector('svg.main-svg').getBoundingClientRect()),
+    // the top margin Plotly drew against the one the figure asked for: more means the legend
+    // did not fit its planned room and everything plot-relative moved down
+    marginTop: {asked: g._fullLayout.margin.t, drawn: g._fullLayout._size.t},
     labels,
     innerWidth: window.innerWidth, innerHeight: window.innerHeight,
     scrollWidths: {document: document.documentElement.scrollWidth, body: document.body.scrollWidth,
@@ -46,8 +53,24 @@ TOLERANCE_PX = 0.5
 
 
 @pytest.fixture(scope="module")
-def server(rich_db):
-    with run_streamlit(rich_db) as url:
+def server(rich_db, tmp_path_factory):
+    """The screen as `make run` leaves it offline: the last price refresh could not reach Yahoo,
+    so the header carries that warning too (its tallest state)."""
+    import shutil
+
+    import pandas as pd
+
+    from dashboard.prices import refresh
+
+    db = tmp_path_factory.mktemp("sizes") / "offline.duckdb"
+    shutil.copy(rich_db, db)
+
+    def unreachable(symbol, start, end, interval, prepost=False):
+        raise ConnectionError("Could not resolve host: query1.finance.yahoo.com")
+
+    refresh.refresh(db, download=unreachable, now=pd.Timestamp("2026-11-28 08:20", tz="UTC"),
+                    echo=lambda line: None, sleep=lambda seconds: None)
+    with run_streamlit(db) as url:
         yield url
 
 
@@ -73,6 +96,9 @@ def layout_problems(m: dict, *, check_top: bool) -> list[str]:
     for name, width in m["scrollWidths"].items():
         if width > m["innerWidth"]:
             problems.append(f"{name} scrolls sideways: {width} > {m['innerWidth']}")
+    if "marginTop" in m and m["marginTop"]["drawn"] > m["marginTop"]["asked"] + TOLERANCE_PX:
+        problems.append(f"the legend pushed the plot down: top margin {m['marginTop']['drawn']:.0f} px, "
+                        f"planned {m['marginTop']['asked']} px")
     fig, labels = m["figure"], m["labels"]
     for label in labels:
         if (label["left"] < fig["left"] - TOLERANCE_PX or label["right"] > fig["right"] + TOLERANCE_PX
@@ -100,6 +126,9 @@ def test_layout_problems_sees_overlap_clipping_scroll_and_a_low_chart():
     assert any("scrolls sideways" in p for p in problems)
     assert "clipped by the figure's edge: 'c'" in problems
     assert "overlap: 'b' and 'c'" in problems
+    pushed = dict(good, marginTop={"asked": 140, "drawn": 149})
+    assert layout_problems(pushed, check_top=True) == [
+        "the legend pushed the plot down: top margin 149 px, planned 140 px"]
     assert layout_problems(bad, check_top=False) != [] and not any(
         p.startswith("chart starts") for p in layout_problems(bad, check_top=False))
 
@@ -117,6 +146,7 @@ def test_screen_fits_each_supported_window_size(server, sized_context):
             m = app.page.evaluate(MEASURE_JS)
             assert m["sidebarOpen"] is not collapsed, f"{size}: the sidebar should be {'collapsed' if collapsed else 'open'}"
             assert any(l["text"].startswith("title: ") for l in m["labels"]) and len(m["labels"]) > 4
+            assert "Yahoo was unreachable" in page.inner_text("[data-testid=stMain]")
             page.screenshot(path=str(TEST_OUTPUT / f"screen-{size}-{view}.png"))
             found[view] = layout_problems(m, check_top=not collapsed)
         finally:

@@ -379,3 +379,8 @@ def test_header_status_merges_the_synthetic_badge_with_the_price_status():
     assert badge is None and warning
     assert "Yahoo was unreachable at the last refresh (2026-11-28 08:20 UTC)" in text
     assert "Prices from the local store (yahoo)" in text
+    fetched_synthetic = build_view()
+    fetched_synthetic.last_refresh = fetched.last_refresh
+    badge, text, warning = header_status(fetched_synthetic)  # the warning first, after the badges
+    assert badge and warning and text.startswith("Prices: Yahoo was unreachable")
+    assert "The synthetic sample stands in until real bars" in text

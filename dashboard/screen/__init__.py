@@ -24,8 +24,8 @@ from dashboard.screen.reader import (NOTHING_PICKED, ReaderBlock, ReaderPick, ar
                                      source_link)
 from dashboard.screen.scope import (MAX_CLAIM_TEXTS, MAX_REACTION_EVENTS, AnalysisScope, analysis_scope,
                                     claims_scope, load_claims, load_reactions, reaction_scope)
-from dashboard.screen.tables import (CLAIMS_HELP, MAX_TABLE_ROWS, REACTIONS_HELP, RETURN_COLUMNS, article_table,
-                                     claim_rows, event_table, header_status, listed_events, news_status_line,
+from dashboard.screen.tables import (CLAIMS_HELP, MAX_TABLE_ROWS, REACTIONS_HELP, REFRESH_WARNING, RETURN_COLUMNS,
+                                     article_table, claim_rows, event_table, header_status, listed_events, news_status_line,
                                      other_notices, price_status_line, reaction_rows, shown_note, style_reactions,
                                      verdict_summary)
 from dashboard.timeutil import window_bounds
@@ -42,6 +42,6 @@ __all__ = [
     "MAX_CLAIM_TEXTS", "MAX_REACTION_EVENTS", "AnalysisScope", "analysis_scope", "claims_scope", "load_claims",
     "load_reactions", "reaction_scope",
     "CLAIMS_HELP", "MAX_TABLE_ROWS", "REACTIONS_HELP", "RETURN_COLUMNS", "article_table", "claim_rows", "event_table",
-    "header_status", "listed_events", "news_status_line", "other_notices", "price_status_line", "reaction_rows",
+    "header_status", "REFRESH_WARNING", "listed_events", "news_status_line", "other_notices", "price_status_line", "reaction_rows",
     "shown_note", "style_reactions", "verdict_summary", "window_bounds",
 ]

@@ -215,6 +215,9 @@ def news_status_line(last_fetch: dict | None) -> str:
             f"{', '.join(last_fetch['symbols'])}).")
 
 
+REFRESH_WARNING = "⚠ price refresh incomplete"  # the header's badge when header_status warns
+
+
 def header_status(view: ViewData) -> tuple[str | None, str, bool]:
     """(synthetic badge or None, the rest of the line, is it a warning?) for the screen's one
     status line under the title: the synthetic-sample notice, price and news status merged, so
@@ -223,8 +226,11 @@ def header_status(view: ViewData) -> tuple[str | None, str, bool]:
     parts, badge = [], None
     if view.synthetic:
         badge = f"⚠ {config.SYNTHETIC_LABEL}"
-        parts.append("stands in until real bars are fetched or imported.")
-    parts += [status, news_status_line(view.last_news_fetch)]
+        # After both badges (the app adds REFRESH_WARNING's), the failed refresh is said first.
+        parts.append("The synthetic sample stands in until real bars are fetched or imported." if is_warning
+                     else "stands in until real bars are fetched or imported.")
+    parts.insert(0 if is_warning else len(parts), status)
+    parts.append(news_status_line(view.last_news_fetch))
     if view.has_bars and not view.synthetic:
         sources = sorted({s for lv in view.listings for s in lv.sources})
         parts.append(f"Prices from the local store ({', '.join(sources)}); the app itself never calls Yahoo.")
