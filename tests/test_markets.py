@@ -89,6 +89,16 @@ def test_first_trades_for_thousands_of_times_match_the_rule_bar_by_bar():
             assert row.first_close == bars["close"].iloc[after[0]]
         else:
             assert pd.isna(row.first_bar_ts)
+    # the one-event form on bars in microseconds (as DuckDB returns them) agrees, times before
+    # every bar included
+    micro = bars.assign(ts=bars["ts"].dt.as_unit("us"), end=bars["end"].dt.as_unit("us"))
+    for row in found.sample(40, random_state=2).itertuples():
+        ts, price = markets.price_at(micro, row.time)
+        assert (ts, price) == (row.ref_ts, row.ref_price) or (ts is None and pd.isna(row.ref_ts) and np.isnan(price))
+        close = sessions.loc[sessions["open"] <= row.tradable_from, "close"].iloc[-1]
+        first = markets.first_bar_index(micro, row.tradable_from, close)
+        assert (pd.isna(row.first_bar_ts) if first is None else micro["ts"].iloc[first] == row.first_bar_ts)
+    assert markets.price_at(micro, utc("2025-05-02 12:00"))[0] is None
     lunch = found[found["time"].dt.strftime("%H:%M").between("04:01", "04:59")
                   & (found["time"].dt.day_of_week < 5) & (found["time"] > utc("2025-11-13"))
                   & (found["time"] < utc("2025-11-18"))]

@@ -65,33 +65,48 @@ def prepare_bars(bars: pd.DataFrame | None) -> pd.DataFrame:
     return frame.sort_values("ts", kind="stable").reset_index(drop=True)
 
 
-def _utc_ns(values) -> tuple[np.ndarray, np.ndarray]:
-    """Nanoseconds since the epoch (UTC) of timestamps, and where they are missing."""
+def _epoch(values, unit: str) -> tuple[np.ndarray, np.ndarray]:
+    """Times as integers since the epoch (UTC; naive times are UTC) in ``unit``, and where they
+    are missing. In the bars' own unit, so the bars' columns are searched without a copy."""
     if isinstance(values, (pd.Series, pd.Index)) and isinstance(values.dtype, pd.DatetimeTZDtype):
-        index = pd.DatetimeIndex(values).tz_convert("UTC")
-    else:
-        index = pd.DatetimeIndex(pd.to_datetime(pd.Series(list(values), dtype="object"), utc=True))
-    index = index.as_unit("ns")
-    return index.asi8, np.asarray(index.isna())
+        index = pd.DatetimeIndex(values).as_unit(unit)
+        return index.asi8, np.asarray(index.isna())
+    if len(values) > 16:
+        index = pd.DatetimeIndex(pd.to_datetime(pd.Series(list(values), dtype="object"), utc=True)).as_unit(unit)
+        return index.asi8, np.asarray(index.isna())
+    out, missing = np.zeros(len(values), dtype=np.int64), np.zeros(len(values), dtype=bool)
+    for i, value in enumerate(values):  # a few times (the one-event callers): no frame round trip
+        if value is None or pd.isna(value):
+            missing[i] = True
+            continue
+        stamp = pd.Timestamp(value)
+        stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+        out[i] = stamp.as_unit(unit).asm8.view("i8")  # in ``unit`` (Timestamp.value is always ns)
+    return out, missing
 
 
-def _column_ns(bars: pd.DataFrame, column: str) -> np.ndarray:
-    return pd.DatetimeIndex(bars[column]).tz_convert("UTC").as_unit("ns").asi8
+def _column(bars: pd.DataFrame, column: str) -> tuple[np.ndarray, str]:
+    """A timestamp column as epoch integers in its own unit (no copy), and that unit."""
+    values = bars[column].array
+    if not isinstance(values, pd.arrays.DatetimeArray):
+        values = pd.DatetimeIndex(values).array
+    return values.asi8, values.unit
 
 
 def asof_positions(bars: pd.DataFrame, whens, *, not_before=None) -> np.ndarray:
     """For each time in ``whens``: the row position of the last bar finished by then (and
     starting at/after ``not_before``, one bound or one per time), or -1. Vectorised, so a window
     of 30,000 publications costs one search, not 30,000."""
-    whens_ns, missing = _utc_ns(whens)
     if bars.empty:
-        return np.full(len(whens_ns), -1, dtype=np.int64)
-    positions = np.searchsorted(_column_ns(bars, "end"), whens_ns, side="right").astype(np.int64) - 1
+        return np.full(len(whens), -1, dtype=np.int64)
+    ends, unit = _column(bars, "end")
+    whens_at, missing = _epoch(whens, unit)
+    positions = np.searchsorted(ends, whens_at, side="right").astype(np.int64) - 1
     positions[missing] = -1
     if not_before is not None:
-        bounds_ns, no_bound = _utc_ns(np.broadcast_to(np.asarray(not_before, dtype=object), len(whens_ns)))
-        starts = _column_ns(bars, "ts")[np.maximum(positions, 0)]
-        positions[(positions >= 0) & ~no_bound & (starts < bounds_ns)] = -1
+        starts, start_unit = _column(bars, "ts")
+        bounds, no_bound = _epoch(np.broadcast_to(np.asarray(not_before, dtype=object), len(whens_at)), start_unit)
+        positions[(positions >= 0) & ~no_bound & (starts[np.maximum(positions, 0)] < bounds)] = -1
     return positions
 
 
@@ -117,13 +132,15 @@ def price_at(bars: pd.DataFrame, when, *, not_before=None) -> tuple[pd.Timestamp
 def first_bar_positions(bars: pd.DataFrame, moments, session_closes) -> np.ndarray:
     """For each moment: the position of the bar covering it or the first after it, when that bar
     starts before the moment's session close; else -1."""
-    moments_ns, missing = _utc_ns(moments)
     if bars.empty:
-        return np.full(len(moments_ns), -1, dtype=np.int64)
-    closes_ns, no_close = _utc_ns(session_closes)
-    positions = np.searchsorted(_column_ns(bars, "end"), moments_ns, side="right").astype(np.int64)
-    starts = np.append(_column_ns(bars, "ts"), np.iinfo(np.int64).max)[positions]
-    positions[missing | no_close | (positions >= len(bars)) | (starts >= closes_ns)] = -1
+        return np.full(len(moments), -1, dtype=np.int64)
+    ends, unit = _column(bars, "end")
+    moments_at, missing = _epoch(moments, unit)
+    starts, start_unit = _column(bars, "ts")
+    closes, no_close = _epoch(session_closes, start_unit)
+    positions = np.searchsorted(ends, moments_at, side="right").astype(np.int64)
+    first_starts = np.append(starts, np.iinfo(np.int64).max)[positions]
+    positions[missing | no_close | (positions >= len(bars)) | (first_starts >= closes)] = -1
     return positions
 
 
