@@ -404,11 +404,11 @@ def main() -> None:
     st.session_state["_notices"] = []  # URL notices are shown once, on the run that read the URL
     for notice in screen.other_notices(view):
         st.info(md(notice))
-    badge, status, is_warning = screen.header_status(view)
+    badge, status, warning = screen.header_status(view)
     # A failed refresh is a red badge on the same caption, not a warning box: a box's padding and
     # larger text pushed the chart below the first screen at 1280x800 (issue 17).
     line = ((f":orange-badge[**{md(badge)}**] " if badge else "")
-            + (f":red-badge[**{screen.REFRESH_WARNING}**] " if is_warning else "") + md(status))
+            + (f":red-badge[**{md(warning)}**] " if warning else "") + md(status))
     st.caption(" · ".join(md(part) for part in summary) + "  \n" + line)
 
     if view.events.empty:

@@ -364,11 +364,11 @@ def test_the_date_widget_gives_a_window_only_when_it_differs_from_the_default():
 def test_header_status_merges_the_synthetic_badge_with_the_price_status():
     from conftest import build_view
 
-    from dashboard.screen import header_status, other_notices
+    from dashboard.screen import REFRESH_WARNING, header_status, other_notices
 
     synthetic = build_view()
     badge, text, warning = header_status(synthetic)
-    assert badge == f"⚠ {config.SYNTHETIC_LABEL}" and not warning
+    assert badge == f"⚠ {config.SYNTHETIC_LABEL}" and warning is None
     assert text.startswith("stands in until real bars") and "never refreshed from Yahoo" in text
     synthetic.notices[:] = [f"Prices on this screen are a {config.SYNTHETIC_LABEL}.", "No HKD=X bars for 3 bars."]
     assert other_notices(synthetic) == ["No HKD=X bars for 3 bars."]  # the header line says the first
@@ -376,11 +376,11 @@ def test_header_status_merges_the_synthetic_badge_with_the_price_status():
     fetched = build_view(source="yahoo")
     fetched.last_refresh = {"checked_at": pd.Timestamp("2026-11-28 08:20", tz="UTC"), "status": "offline"}
     badge, text, warning = header_status(fetched)
-    assert badge is None and warning
+    assert badge is None and warning == REFRESH_WARNING
     assert "Yahoo was unreachable at the last refresh (2026-11-28 08:20 UTC)" in text
     assert "Prices from the local store (yahoo)" in text
     fetched_synthetic = build_view()
     fetched_synthetic.last_refresh = fetched.last_refresh
     badge, text, warning = header_status(fetched_synthetic)  # the warning first, after the badges
-    assert badge and warning and text.startswith("Prices: Yahoo was unreachable")
+    assert badge and warning == REFRESH_WARNING and text.startswith("Prices: Yahoo was unreachable")
     assert "The synthetic sample stands in until real bars" in text

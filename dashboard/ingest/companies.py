@@ -56,12 +56,17 @@ def _optional_str(table: dict, key: str, where: str) -> str | None:
     return value
 
 
-def parse_registry(text: str, origin: str = "companies.toml") -> Registry:
-    """Parse companies.toml; raises a ParseError naming the offending table and key."""
+def load_toml(text: str, origin: str) -> dict:
+    """A TOML document (companies.toml, tags.toml); a syntax error is a ParseError naming ``origin``."""
     try:
-        document = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ParseError("toml", str(exc), origin=origin) from None
+
+
+def parse_registry(text: str, origin: str = "companies.toml") -> Registry:
+    """Parse companies.toml; raises a ParseError naming the offending table and key."""
+    document = load_toml(text, origin)
     registry = Registry()
     try:
         for n, entry in enumerate(document.get("company", [])):

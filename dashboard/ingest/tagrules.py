@@ -13,12 +13,11 @@ anywhere. ``rule_tags`` is pure: text in, (tag, origin) pairs out, origin ``"rul
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from dashboard.ingest import ParseError
-from dashboard.ingest.companies import WHOLE_WORD, alternation, is_cjk
+from dashboard.ingest.companies import WHOLE_WORD, alternation, is_cjk, load_toml
 
 ORIGIN_PREFIX = "rule: "
 
@@ -73,10 +72,7 @@ class RuleSet:
 
 def parse_rules(text: str, origin: str = "tags.toml") -> RuleSet:
     """Parse tags.toml; raises a ParseError naming the rule and key."""
-    try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ParseError("toml", str(exc), origin=origin) from None
+    document = load_toml(text, origin)
     rules = []
     entries = document.get("rule", [])
     if not isinstance(entries, list):

@@ -215,26 +215,26 @@ def news_status_line(last_fetch: dict | None) -> str:
             f"{', '.join(last_fetch['symbols'])}).")
 
 
-REFRESH_WARNING = "⚠ price refresh incomplete"  # the header's badge when header_status warns
+REFRESH_WARNING = "⚠ price refresh incomplete"  # the header's badge when the last refresh failed
 
 
-def header_status(view: ViewData) -> tuple[str | None, str, bool]:
-    """(synthetic badge or None, the rest of the line, is it a warning?) for the screen's one
-    status line under the title: the synthetic-sample notice, price and news status merged, so
-    the chart starts high on the first screen. Other notices of the view are shown on their own."""
+def header_status(view: ViewData) -> tuple[str | None, str, str | None]:
+    """(synthetic badge or None, the rest of the line, refresh-warning badge or None) for the
+    screen's one status line under the title: the synthetic-sample notice, price and news status
+    merged, so the chart starts high on the first screen. Other notices of the view are shown on
+    their own."""
     status, is_warning = price_status_line(view.last_refresh)
-    parts, badge = [], None
-    if view.synthetic:
-        badge = f"⚠ {config.SYNTHETIC_LABEL}"
-        # After both badges (the app adds REFRESH_WARNING's), the failed refresh is said first.
-        parts.append("The synthetic sample stands in until real bars are fetched or imported." if is_warning
-                     else "stands in until real bars are fetched or imported.")
-    parts.insert(0 if is_warning else len(parts), status)
+    badge = f"⚠ {config.SYNTHETIC_LABEL}" if view.synthetic else None
+    if is_warning:  # after both badges, the failed refresh is said first
+        parts = [status] + (["The synthetic sample stands in until real bars are fetched or imported."]
+                            if view.synthetic else [])
+    else:
+        parts = (["stands in until real bars are fetched or imported."] if view.synthetic else []) + [status]
     parts.append(news_status_line(view.last_news_fetch))
     if view.has_bars and not view.synthetic:
         sources = sorted({s for lv in view.listings for s in lv.sources})
         parts.append(f"Prices from the local store ({', '.join(sources)}); the app itself never calls Yahoo.")
-    return badge, " ".join(parts), is_warning
+    return badge, " ".join(parts), REFRESH_WARNING if is_warning else None
 
 
 def other_notices(view: ViewData) -> list[str]:
