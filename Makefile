@@ -45,8 +45,10 @@ run: $(DB)
 serve: run
 
 # Two workers (pytest-xdist), one test module per worker at a time: module fixtures (a Streamlit
-# server, the PostgreSQL cluster) are shared by their module's tests; see docs/testing.md.
-PYTEST_WORKERS := -n 2 --dist loadscope
+# server, the PostgreSQL cluster) are shared by their module's tests. --no-loadscope-reorder keeps
+# the order tests/conftest.py sets (long modules first; xdist would otherwise put modules with
+# many short tests first and leave the long ones for the end); see docs/testing.md.
+PYTEST_WORKERS := -n 2 --dist loadscope --no-loadscope-reorder
 
 test: $(STAMP)
 	# Layers import only downward, no cycles (pyproject.toml [tool.importlinter]).

@@ -31,12 +31,13 @@ CASE_START, CASE_END = dt.date(2025, 11, 13), dt.date(2025, 11, 18)
 
 
 def pytest_collection_modifyitems(config, items):
-    """Modules with slow or browser tests first, each module's own order kept: under `make test`'s
-    two workers (pytest-xdist, one module per worker at a time) the long modules start at once and
-    the short ones fill in behind them, so neither worker is left with a long tail."""
-    heavy = {item.module.__name__ for item in items
-             if item.get_closest_marker("slow") or item.get_closest_marker("browser")}
-    items.sort(key=lambda item: item.module.__name__ not in heavy)
+    """Long modules first, each module's own order kept: under `make test`'s two workers
+    (pytest-xdist, one module per worker at a time) they start at once and the short ones fill in
+    behind them, so neither worker is left with a long tail. Longest are the modules with both
+    slow and browser tests (the team-mode module, ~80 s), then slow ones, then browser ones."""
+    slow = {item.module.__name__ for item in items if item.get_closest_marker("slow")}
+    browser = {item.module.__name__ for item in items if item.get_closest_marker("browser")}
+    items.sort(key=lambda item: (item.module.__name__ not in slow, item.module.__name__ not in browser))
 
 
 # ---------------------------------------------------------------------------------------------
