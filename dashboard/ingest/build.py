@@ -3,10 +3,8 @@ tags, stance, content hash; and each article's publication event. Pure."""
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import unicodedata
-from dataclasses import fields
 
 from dashboard.ingest import ParseError, RawArticle
 from dashboard.ingest.companies import Registry, link_companies
@@ -14,6 +12,7 @@ from dashboard.ingest.stance import article_stance
 from dashboard.ingest.tagrules import RuleSet
 from dashboard.ingest.zones import resolve_time
 from dashboard.records import Article, Event
+from dashboard.store import hashes
 
 
 def _normalise(text: str) -> str:
@@ -27,31 +26,17 @@ def article_identity(source: str, title: str, published_utc) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
-def _content_hash(payload: dict) -> str:
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode("utf-8")).hexdigest()
-
-
 def article_content_hash(article: Article) -> str:
-    """What counts as the article's content; the raw timestamp text, zone and file are left out,
-    so the same article in another format is ``unchanged``."""
-    return _content_hash({
-        "title": article.title, "source": article.source, "region": article.region,
-        "published_at": article.published_at.isoformat(), "precision": article.published_precision,
-        "subtitle": article.subtitle, "summary": article.summary, "background": article.background,
-        "insights": article.insights, "body": article.body, "url": article.url,
-        "stance": article.stance, "tags": article.tags, "companies": sorted(article.company_links),
-    })
-
-
-# Where a copy came from and whether it is withdrawn are not what it says.
-_NOT_EVENT_CONTENT = ("origin", "content_hash", "tag_origins", "retracted")
+    """What counts as the article's content (``store.hashes``); the raw timestamp text, zone and
+    file are left out, so the same article in another format is ``unchanged``."""
+    values = {name: getattr(article, name) for name, _ in hashes.ARTICLE_FIELDS if name != "company_ids"}
+    values["company_ids"] = sorted({company_id for company_id, _ in article.company_links})
+    return hashes.content_hash(values, hashes.ARTICLE_FIELDS)
 
 
 def event_content_hash(event: Event) -> str:
-    payload = {f.name: getattr(event, f.name) for f in fields(Event)
-               if f.name not in _NOT_EVENT_CONTENT}
-    payload["ts"] = event.ts.isoformat()
-    return _content_hash(payload)
+    return hashes.content_hash({name: getattr(event, name) for name, _ in hashes.EVENT_FIELDS},
+                               hashes.EVENT_FIELDS)
 
 
 def safe_url(url: str | None, field_name: str) -> tuple[str | None, list[str]]:
