@@ -35,18 +35,23 @@ def _python(code: str, **kwargs) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stdin=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
 
 
-def _kill_while_writing(db: Path, batch: Path, companies_file: str | None) -> None:
-    """Ingest ``batch`` in a child process and kill -9 it once the articles are written, inside
-    the open transaction (it announces that, then blocks on stdin until it is killed)."""
+def _kill_while_writing(db: Path, batch: Path, companies_file: str | None, *, chunk: int = 1,
+                        chunk_articles: int | None = 10_000) -> None:
+    """Ingest ``batch`` in a child process and kill -9 it once the articles of its ``chunk``-th
+    transaction are written, inside that open transaction (it announces that, then blocks on
+    stdin until it is killed)."""
     child = _python(f"""
         import sys
         from dashboard.ingest.pipeline import ingest_paths
+        chunks = 0
         def progress(stage, written):
-            if stage == "articles":
+            global chunks
+            chunks += stage == "articles"
+            if stage == "articles" and chunks == {chunk}:
                 print("writing", flush=True)
                 sys.stdin.read()
         ingest_paths({str(db)!r}, [{str(batch)!r}], companies_file={companies_file!r},
-                     sources_file=None, progress=progress)
+                     sources_file=None, progress=progress, chunk_articles={chunk_articles!r})
         print("finished", flush=True)
     """)
     try:
@@ -81,9 +86,17 @@ _RECORD_TABLES = ("articles", "article_tags", "article_companies", "article_revi
                   "events", "event_tags", "event_revisions", "event_origins")
 
 
-def _every_row(db) -> dict[str, list]:
+# Columns holding the time of the ingest itself.
+_CLOCK = {"articles": "ingested_at, updated_at", "article_revisions": "ingested_at", "events": "ingested_at",
+          "event_revisions": "ingested_at", "article_origins": "first_seen, last_seen",
+          "event_origins": "first_seen, last_seen"}
+
+
+def _every_row(db, *, without_clock: bool = False) -> dict[str, list]:
     with store.reader(db) as con:
-        return {table: con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall() for table in _RECORD_TABLES}
+        return {table: con.execute(
+            f"SELECT *{f' EXCLUDE ({_CLOCK[table]})' if without_clock and table in _CLOCK else ''} "
+            f"FROM {table} ORDER BY ALL").fetchall() for table in _RECORD_TABLES}
 
 
 def test_killed_merge_leaves_every_table_as_it_was_including_revisions(tmp_path):
@@ -110,6 +123,37 @@ def test_killed_merge_leaves_every_table_as_it_was_including_revisions(tmp_path)
     report = _ingest(db, third)
     assert report.articles.updated == 2000
     assert len(_every_row(db)["article_revisions"]) == 6000
+
+
+def test_killed_chunked_ingest_keeps_whole_chunks_and_a_rerun_completes_it(tmp_path):
+    """An ingest is written in chunks of whole files: killed in its second chunk, the first stays,
+    every stored article is whole, and running it again adds exactly the rest."""
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    for part in range(6):
+        with (folder / f"part-{part}.jsonl").open("w", encoding="utf-8") as handle:
+            for n in range(part * 300, part * 300 + 300):
+                handle.write(json.dumps({
+                    "title": f"Generated story {n}", "source": "Generator",
+                    "published": f"2025-11-{1 + n % 28:02d}T{n % 24:02d}:{n % 60:02d}:00Z",
+                    "tags": ["Generated", f"tag{n % 7}"], "summary": "Alibaba shares moved.",
+                }) + "\n")
+    db, clean = tmp_path / "db.duckdb", tmp_path / "clean.duckdb"
+    _kill_while_writing(db, folder, companies_file=str(FIXTURES / "companies.toml"), chunk=2,
+                        chunk_articles=600)
+    kept = _every_row(db)
+    assert len(kept["articles"]) == 600  # the first chunk: two whole files
+    ids = {row[0] for row in kept["articles"]}
+    for table in ("article_revisions", "article_origins"):
+        assert {row[0] for row in kept[table]} == ids, table
+    assert {row[0] for row in kept["events"]} == {f"pub-{key}" for key in ids}
+    assert len(kept["article_tags"]) == 2 * 600
+
+    report = _ingest(db, folder, chunk_articles=600)
+    assert (report.articles.added, report.articles.unchanged, report.articles.updated) == (1200, 600, 0)
+    _ingest(clean, folder, chunk_articles=None)
+
+    assert _every_row(db, without_clock=True) == _every_row(clean, without_clock=True)
 
 
 def test_ingest_while_a_cursor_reads_in_the_same_process(tmp_path):

@@ -8,22 +8,24 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+from collections import deque
 import os
 import threading
 import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from dashboard import config, store
 from dashboard.ingest import ParseError
 from dashboard.ingest.companies import Registry, parse_registry
 from dashboard.ingest.csvfmt import parse_article_csv
 from dashboard.records import Article, Event
-from dashboard.store.articles import save_articles, stored_articles
+from dashboard.store.articles import save_articles
+from dashboard.store.bulk import insert_new_articles
 from dashboard.store.companies import upsert_registry
-from dashboard.store.events import save_events, stored_events
+from dashboard.store.events import save_events
 from dashboard.ingest.events import parse_events_csv
 from dashboard.ingest.feeds import parse_feed
 from dashboard.ingest.files import LINE_KINDS, Found, discover, read_bytes, read_text
@@ -31,9 +33,9 @@ from dashboard.ingest.jsonfmt import unknown_fields
 from dashboard.ingest.mapping import Format, parse_formats
 from dashboard.ingest.newsfields import Skipped
 from dashboard.ingest.shapes import is_own, parse_json_document, parse_json_lines
-from dashboard.ingest.build import build_article, event_content_hash, publication_event
-from dashboard.ingest.merge import Step, merge_article_copies, merge_event_copies
-from dashboard.ingest.report import Change, Counts, IngestReport
+from dashboard.ingest.build import build_article, event_content_hash
+from dashboard.ingest.plan import plan_batch
+from dashboard.ingest.report import IngestReport
 from dashboard.ingest.tagrules import RuleSet, load_rules
 from dashboard.ingest.text import parse_text
 from dashboard.ingest.zones import zone_info
@@ -42,6 +44,9 @@ DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 # Article files are parsed in worker processes when a batch has at least this many of them (a
 # small batch is faster in one process than the cost of starting workers).
 PARALLEL_MIN_FILES = 4
+# An ingest is written in transactions of about this many article copies (whole files; see
+# ``ingest_paths``): memory stays bounded, and readers wait at most one chunk's write.
+CHUNK_ARTICLES = 10_000
 
 Progress = Callable[[str, int], None]
 
@@ -89,10 +94,12 @@ class ParsedBatch:
     registry: Registry = field(default_factory=Registry)
     articles: dict[str, list[Article]] = field(default_factory=dict)  # id → copies, in file order
     events: dict[str, list[Event]] = field(default_factory=dict)  # id → copies, in file order
+    copies: int = 0  # article copies collected
 
     def add_article(self, article: Article) -> None:
         """Every copy is kept, in order: the merge rule decides what each one changes."""
         self.articles.setdefault(article.article_id, []).append(article)
+        self.copies += 1
 
     def collect(self, outcomes, report: IngestReport) -> None:
         """Take one file's outcomes (see ``build_outcomes``) into the batch and the report."""
@@ -145,6 +152,16 @@ def _read_document(item: Found, max_bytes: int):
 
 def parse_batch(found: list[Found], report: IngestReport, *, companies_file, context: Context,
                 max_bytes: int) -> ParsedBatch:
+    """The whole batch as one ParsedBatch."""
+    return next(parse_chunks(found, report, companies_file=companies_file, context=context,
+                             max_bytes=max_bytes, chunk_articles=None))
+
+
+def parse_chunks(found: list[Found], report: IngestReport, *, companies_file, context: Context,
+                 max_bytes: int, chunk_articles: int | None) -> Iterator[ParsedBatch]:
+    """The batch in chunks, in file order: the first holds the registry and the timeline files,
+    each holds whole article files, at least ``chunk_articles`` copies but the last (None: one
+    chunk). Files are parsed ahead of the chunk being stored, a few at a time."""
     parsed = ParsedBatch()
     if companies_file and Path(companies_file).exists():
         try:
@@ -191,7 +208,10 @@ def parse_batch(found: list[Found], report: IngestReport, *, companies_file, con
     # order and the report reads the same as a run in one process.
     for outcomes in _articles_of_files(article_files, context):
         parsed.collect(outcomes, report)
-    return parsed
+        if chunk_articles and parsed.copies >= chunk_articles:
+            yield parsed
+            parsed = ParsedBatch()
+    yield parsed
 
 
 @dataclass
@@ -254,21 +274,30 @@ def _articles_of_file_in_worker(item_and_document) -> list:
     return _articles_of_file(*item_and_document, _WORKER_CONTEXT)
 
 
-def _articles_of_files(article_files, context: Context):
-    """Per-file outcomes, in file order: in worker processes for a batch of many files (parsing
-    is pure Python and CPU-bound; one core per worker), else here."""
+def _articles_of_files(article_files, context: Context) -> Iterator[list]:
+    """Per-file outcomes, in file order, as they are needed: in worker processes for a batch of
+    many files (parsing is pure Python and CPU-bound; one core per worker), else here."""
     workers = min(len(article_files), os.cpu_count() or 1)
     # fork is only safe in a process with no other threads (a lock held by one would stay held
     # in the child), e.g. the CLI; an embedding app with threads parses here, in one process.
     can_fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
     if len(article_files) < PARALLEL_MIN_FILES or workers < 2 or not can_fork:
-        return [_articles_of_file(item, document, context) for item, document in article_files]
+        for item, document in article_files:
+            yield _articles_of_file(item, document, context)
+        return
     from concurrent.futures import ProcessPoolExecutor
 
-    # fork: the workers start with this process's imports, nothing to re-import.
+    # fork: the workers start with this process's imports, nothing to re-import. At most a few
+    # files per worker are parsed ahead of the caller, so memory does not grow with the batch.
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
                              initializer=_init_worker, initargs=(context,)) as pool:
-        return list(pool.map(_articles_of_file_in_worker, article_files, chunksize=1))
+        pending = deque()
+        for work in article_files:
+            pending.append(pool.submit(_articles_of_file_in_worker, work))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def _unknown_field_warnings(item: Found, document) -> list[str]:
@@ -307,90 +336,58 @@ def ingest_paths(db: store.Database | str | Path, paths: Iterable[str | Path], *
                  sources_file: str | Path | None = config.SOURCES_FILE,
                  tags_file: str | Path | None = config.TAGS_FILE,
                  max_bytes: int = DEFAULT_MAX_BYTES,
-                 progress: Progress | None = None, dry_run: bool = False) -> IngestReport:
-    """Ingest files and folders into ``db`` (a Database or a path) as one transaction.
+                 progress: Progress | None = None, dry_run: bool = False,
+                 columnar: bool = True, chunk_articles: int | None = CHUNK_ARTICLES) -> IngestReport:
+    """Ingest files and folders into ``db`` (a Database or a path).
+
+    Written in transactions of whole files, ``chunk_articles`` article copies or more each (None:
+    one transaction): every article lands whole with its tags, links, history and publication
+    event, or not at all; an ingest stopped part-way keeps the chunks it wrote, and running it
+    again adds the rest (what was stored is ``unchanged``). The registry and timeline files go
+    in the first chunk.
 
     Bad records are reported (``report.rejections``) and the rest is stored. ``dry_run``: the same
     parse and merge, reported the same way, with nothing written (the file stays byte-identical).
+    ``columnar`` False writes every article record by record (the tests compare both paths).
     Raises store.DatabaseBusy when another process holds the database.
     """
     report = IngestReport(dry_run=dry_run)
     context = load_context(report, sources_file=sources_file, tags_file=tags_file)
     found = discover(paths, report, context.formats)
+    if not dry_run:
+        for parsed in parse_chunks(found, report, companies_file=companies_file, context=context,
+                                   max_bytes=max_bytes, chunk_articles=chunk_articles):
+            store_parsed(db, parsed, report, progress=progress, columnar=columnar)
+        return report
+    # A dry run writes nothing, so later chunks could not see what earlier ones would store: it
+    # plans the batch as one.
     parsed = parse_batch(found, report, companies_file=companies_file, context=context,
                          max_bytes=max_bytes)
-    if dry_run:
-        db = store.as_database(db)
-        if not db.exists():
-            _merge(None, parsed, report)
-            return report
-        with db.read(upgrade=False) as con:
-            _merge(con, parsed, report)
+    db = store.as_database(db)
+    if not db.exists():
+        plan_batch(None, parsed, report, columnar=columnar)
         return report
-    store_parsed(db, parsed, report, progress=progress)
+    with db.read(upgrade=False) as con:
+        plan_batch(con, parsed, report, columnar=columnar)
     return report
 
 
 def store_parsed(db: store.Database | str | Path, parsed: ParsedBatch, report: IngestReport, *,
-                 progress: Progress | None = None, also: Callable | None = None) -> None:
+                 progress: Progress | None = None, also: Callable | None = None,
+                 columnar: bool = True) -> None:
     """Merge a parsed batch into what is stored and write it in one transaction; ``also(con)``
     runs inside it (e.g. a fetch log). Every writer (ingest, ``news fetch``, ``tags apply``)
     comes through here, so the merge rule holds for all of them."""
     now = datetime.now(timezone.utc)
     with store.as_database(db).write() as con:
         upsert_registry(con, parsed.registry)
-        plan = _merge(con, parsed, report)
+        plan = plan_batch(con, parsed, report, columnar=columnar)
+        insert_new_articles(con, plan.new_articles, now)
         save_articles(con, plan.article_steps, plan.stored_articles, now)
         if progress:
-            progress("articles", len(plan.article_steps))
+            progress("articles", len(plan.new_articles) + len(plan.article_steps))
         save_events(con, plan.event_steps, plan.stored_events, now)
         if progress:
-            progress("events", len(plan.event_steps))
+            progress("events", len(plan.new_articles) + len(plan.event_steps))
         if also:
             also(con)
-
-
-# --- merging into what is stored ---------------------------------------------------------------------
-
-@dataclass
-class _Plan:
-    """What the merge rule decided for a batch: id → steps, beside what was stored before."""
-
-    article_steps: dict[str, list[Step]]
-    stored_articles: dict
-    event_steps: dict[str, list[Step]]
-    stored_events: dict
-
-
-def _merge(con, parsed: ParsedBatch, report: IngestReport) -> _Plan:
-    """Every copy merged into the stored version (``con`` None: nothing stored yet), counted and
-    reported; the publication events follow each article's final version."""
-    before_articles = stored_articles(con, parsed.articles) if con is not None else {}
-    article_steps = _steps(parsed.articles, before_articles, merge_article_copies, report,
-                           report.articles, "article", lambda a: a.title)
-    copies: dict[str, list[Event]] = {}
-    for steps in article_steps.values():
-        event = publication_event(steps[-1].record)
-        copies[event.event_id] = [event]
-    for event_id, events in parsed.events.items():
-        copies.setdefault(event_id, []).extend(events)
-    before_events = stored_events(con, copies) if con is not None else {}
-    event_steps = _steps(copies, before_events, merge_event_copies, report, report.events,
-                         "event", lambda e: e.headline)
-    return _Plan(article_steps, before_articles, event_steps, before_events)
-
-
-def _steps(copies_by_id, stored, merge_copies, report: IngestReport, counts: Counts, what: str,
-           title_of) -> dict[str, list[Step]]:
-    result = {}
-    for key, copies in copies_by_id.items():
-        before = stored.get(key)
-        steps = merge_copies(before.record if before else None,
-                             before.copy_hashes if before else (), copies)
-        for step in steps:
-            counts.count(step.status)
-            if step.status != "unchanged":
-                report.changes.append(Change(what, key, step.status, step.changed, step.copy_origin,
-                                             title_of(step.record)))
-        result[key] = steps
-    return result

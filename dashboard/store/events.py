@@ -29,6 +29,19 @@ def stored_events(con: duckdb.DuckDBPyConnection, ids) -> dict[str, history.Stor
     return found
 
 
+def stored_event_ids(con: duckdb.DuckDBPyConnection, ids) -> set[str]:
+    """Which of ``ids`` are stored events (one join, however many ids)."""
+    wanted = pd.DataFrame({"id": list(ids)}, dtype=object)
+    if wanted.empty:
+        return set()
+    con.register("wanted_event_ids", wanted)
+    try:
+        return {key for (key,) in con.execute(
+            "SELECT e.event_id FROM events e JOIN wanted_event_ids w ON w.id = e.event_id").fetchall()}
+    finally:
+        con.unregister("wanted_event_ids")
+
+
 def save_events(con: duckdb.DuckDBPyConnection, steps_by_id: dict[str, list],
                 stored: dict[str, history.Stored], now: datetime) -> None:
     """Store what merging each event's copies gave (as store.articles.save_articles)."""

@@ -42,22 +42,28 @@ EVENT_FIELDS: tuple[tuple[str, str], ...] = (
 def _text(value) -> str:
     if value is None:
         return "~"
-    text = str(value)
-    return f"{len(text.encode('utf-8'))}:{text}"
+    text = value if isinstance(value, str) else str(value)
+    return f"{len(text.encode('utf-8')) if not text.isascii() else len(text)}:{text}"
 
 
-def _encode(value, kind: str) -> str:
-    if kind == "list":
-        items = list(value or ())
-        return f"[{len(items)}" + "".join(_text(item) for item in items)
-    if kind == "time":
-        return _text(None if value is None else pd.Timestamp(value).value // 1000)
-    return _text(value)
+def _time(value) -> str:
+    if value is None:
+        return "~"
+    stamp = value if isinstance(value, pd.Timestamp) else pd.Timestamp(value)
+    return _text(str(stamp.value // 1000))
+
+
+def _list(value) -> str:
+    items = list(value or ())
+    return f"[{len(items)}" + "".join([_text(item) for item in items])
+
+
+_ENCODERS = {"text": _text, "time": _time, "list": _list}
 
 
 def content_hash(values: Mapping[str, Any], fields: tuple[tuple[str, str], ...]) -> str:
     """The hash of one record given as field → value (lists for list fields)."""
-    payload = VERSION + "".join(_encode(values.get(name), kind) for name, kind in fields)
+    payload = VERSION + "".join([_ENCODERS[kind](values.get(name)) for name, kind in fields])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
