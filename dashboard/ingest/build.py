@@ -16,6 +16,8 @@ from dashboard.store import hashes
 
 
 def _normalise(text: str) -> str:
+    if text.isascii():  # NFKC leaves ASCII as it is, and casefold() is lower() there
+        return " ".join(text.lower().split())
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
@@ -92,9 +94,9 @@ def build_article(raw: RawArticle, registry: Registry, source_zones: dict[str, s
         url=url, stance=stance.stance, origin=where, tags=tags, company_links=links,
         retracted=raw.retracted,
     )
-    # Rule tags name their rule; the record's own tags take the copy's origin when merged.
+    # Rule tags name their rule; the record's own tags take the copy's origin when merged. The
+    # content hash is left to the write path (the merge rule, or SQL on the columnar path).
     article.tag_origins = tag_origins
-    article.content_hash = article_content_hash(article)
     warnings = [f"{where}: {raw.time_field}: {w}" for w in resolved.warnings]
     warnings += [f"{where}: {w}" for w in url_warnings + link_warnings]
     return article, warnings
@@ -110,7 +112,6 @@ def publication_event(article: Article) -> Event:
         company_id=article.companies[0] if article.companies else None, origin=article.origin,
         tags=list(article.tags), tag_origins=dict(article.tag_origins), retracted=article.retracted,
     )
-    event.content_hash = event_content_hash(event)
     return event
 
 

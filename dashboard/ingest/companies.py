@@ -16,6 +16,7 @@ from pathlib import Path
 
 from dashboard import records
 from dashboard.ingest import ParseError
+from dashboard.ingest.matching import WHOLE_WORD, is_cjk, names_alternation
 from dashboard.records import Company, Listing
 
 
@@ -111,20 +112,6 @@ def load_registry(path: str | Path) -> Registry:
     return parse_registry(path.read_text(encoding="utf-8-sig"), origin=str(path))
 
 
-def is_cjk(term: str) -> bool:
-    return any(ord(ch) > 0x2E80 for ch in term)  # scripts written without spaces between words
-
-
-def alternation(names) -> str:
-    # Longest first, so "Alibaba Group" is preferred to "Alibaba" at the same position.
-    return "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
-
-
-# The one matching rule for names in text (company aliases and tagging-rule terms): a spaced
-# script matches whole words only; CJK, written without spaces, matches anywhere.
-WHOLE_WORD = r"(?<![\w])(?:{})(?![\w])"
-
-
 class AliasMatcher:
     """All aliases of a registry compiled once (an ingest of 1M articles cannot afford a regex
     per alias per article): whole-word and case-insensitive, exact case for all-capital aliases
@@ -152,9 +139,10 @@ class AliasMatcher:
         for name, ids in {**exact, **cjk}.items():
             self.tag_names.setdefault(name.casefold(), set()).update(ids)
         self._folded, self._exact, self._cjk = folded, exact, cjk
-        self._folded_re = re.compile(WHOLE_WORD.format(alternation(folded)), re.IGNORECASE) if folded else None
-        self._exact_re = re.compile(WHOLE_WORD.format(alternation(exact))) if exact else None
-        self._cjk_re = re.compile(alternation(cjk)) if cjk else None
+        # One alternation per kind, run cut down to the aliases that occur (ingest.matching).
+        self._folded_re = names_alternation(folded, WHOLE_WORD, re.IGNORECASE)
+        self._exact_re = names_alternation(exact, WHOLE_WORD)
+        self._cjk_re = names_alternation(cjk)
 
     def in_tags(self, tags: list[str]) -> set[str]:
         found: set[str] = set()

@@ -135,14 +135,19 @@ class Step:
 
 
 def apply_copies(current: Record | None, known_hashes: Iterable[str], copies: Iterable[Record],
-                 merge: Callable[[Record, Record], tuple[Record, list[str]]]) -> list[Step]:
+                 merge: Callable[[Record, Record], tuple[Record, list[str]]],
+                 content_hash: Callable[[Record], str]) -> list[Step]:
     """Each copy of one record, in order, merged into what is current (``None``: not stored yet).
 
     ``known_hashes``: content hashes of copies delivered before; such a copy changes nothing.
+    A copy's hash is computed here when it has none yet (the columnar path, which never makes
+    steps, hashes in SQL instead).
     """
     known = set(known_hashes)
     steps = []
     for copy in copies:
+        if not copy.content_hash:
+            copy.content_hash = content_hash(copy)
         origin, copy_hash = copy.origin or "", copy.content_hash
         if current is None:
             current = with_tag_origins(copy)
@@ -159,9 +164,9 @@ def apply_copies(current: Record | None, known_hashes: Iterable[str], copies: It
 
 def merge_article_copies(current: Article | None, known_hashes: Iterable[str],
                          copies: Iterable[Article]) -> list[Step]:
-    return apply_copies(current, known_hashes, copies, merge_article)
+    return apply_copies(current, known_hashes, copies, merge_article, article_content_hash)
 
 
 def merge_event_copies(current: Event | None, known_hashes: Iterable[str],
                        copies: Iterable[Event]) -> list[Step]:
-    return apply_copies(current, known_hashes, copies, merge_event)
+    return apply_copies(current, known_hashes, copies, merge_event, event_content_hash)

@@ -33,7 +33,7 @@ from dashboard.ingest.jsonfmt import unknown_fields
 from dashboard.ingest.mapping import Format, parse_formats
 from dashboard.ingest.newsfields import Skipped
 from dashboard.ingest.shapes import is_own, parse_json_document, parse_json_lines
-from dashboard.ingest.build import build_article, event_content_hash
+from dashboard.ingest.build import build_article
 from dashboard.ingest.plan import plan_batch
 from dashboard.ingest.report import IngestReport
 from dashboard.ingest.tagrules import RuleSet, load_rules
@@ -196,7 +196,6 @@ def parse_chunks(found: list[Found], report: IngestReport, *, companies_file, co
         if item.kind == "events":
             events_file = parse_events_csv(documents[index], str(item.path), parsed.registry)
             for event in events_file.events:
-                event.content_hash = event_content_hash(event)
                 parsed.events.setdefault(event.event_id, []).append(event)
             report.warnings.extend(events_file.warnings)
             for error in events_file.rejected:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from dashboard.ingest.matching import Alternation, phrase_anchor
+
 ALLEGATION_PHRASES = (
     r"alleg(?:e|es|ed|ing|ation|ations|edly)",
     r"accus(?:e|es|ed|ing|ation|ations)",
@@ -36,9 +38,10 @@ DENIAL_PHRASES = (
     r"malicious PR",
 )
 
-# One pattern per side: a single scan of the text each (ingest runs this on every article).
-_ALLEGATION = re.compile(rf"\b(?:{'|'.join(ALLEGATION_PHRASES)})\b", re.IGNORECASE)
-_DENIAL = re.compile(rf"\b(?:{'|'.join(DENIAL_PHRASES)})\b", re.IGNORECASE)
+# One alternation per side: a single scan of the text each (ingest runs this on every article),
+# cut down to the phrases whose anchor occurs in it (ingest.matching: same matches, found faster).
+_ALLEGATION = Alternation([(p, phrase_anchor(p)) for p in ALLEGATION_PHRASES], r"\b(?:{})\b", re.IGNORECASE)
+_DENIAL = Alternation([(p, phrase_anchor(p)) for p in DENIAL_PHRASES], r"\b(?:{})\b", re.IGNORECASE)
 
 
 @dataclass
@@ -48,7 +51,7 @@ class StanceResult:
     denial_phrases: list[str]
 
 
-def _found(pattern: re.Pattern, text: str) -> list[str]:
+def _found(pattern: Alternation, text: str) -> list[str]:
     found: list[str] = []
     for match in pattern.finditer(text):
         phrase = match.group(0).lower()

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dashboard.ingest import ParseError
-from dashboard.ingest.companies import WHOLE_WORD, alternation, is_cjk, load_toml
+from dashboard.ingest.companies import load_toml
+from dashboard.ingest.matching import WHOLE_WORD, Alternation, is_cjk, longest_first
 
 ORIGIN_PREFIX = "rule: "
 
@@ -40,14 +41,11 @@ class RuleSet:
         self.rules = list(rules)
         self._patterns = []
         for rule in self.rules:
-            words = [t for t in rule.terms if not is_cjk(t)]
-            cjk = [t for t in rule.terms if is_cjk(t)]
-            parts = []
-            if words:
-                parts.append(WHOLE_WORD.format(alternation(words)))
-            if cjk:
-                parts.append(alternation(cjk))
-            self._patterns.append(re.compile("|".join(parts), re.IGNORECASE))
+            # Whole words for spaced scripts, anywhere for CJK; each term is its own anchor
+            # (ingest.matching), so a rule none of whose terms occur is not run at all.
+            words = [(WHOLE_WORD.format(re.escape(t)), t) for t in longest_first(t for t in rule.terms if not is_cjk(t))]
+            cjk = [(re.escape(t), t) for t in longest_first(t for t in rule.terms if is_cjk(t))]
+            self._patterns.append(Alternation(words + cjk, "{}", re.IGNORECASE))
 
     def __bool__(self) -> bool:
         return bool(self.rules)
