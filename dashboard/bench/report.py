@@ -113,6 +113,8 @@ def _value(record: dict) -> str:
         return _number(record["value"], "bytes")
     if unit == "articles/s":
         return _number(record["value"], unit)
+    if unit in ("s", "MB"):
+        return f"{_number(record['value'])} {unit}"
     return f"{_number(record['value'])} ms"
 
 

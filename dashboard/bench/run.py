@@ -85,14 +85,21 @@ def child_ingest(params: dict) -> dict:
         if leftover.exists():
             leftover.unlink()
     paths = [Path(p) for p in params["paths"]]
+    # A reader beside the ingest (as the app would be), which also samples the memory of this
+    # process and its parse workers together (dashboard/bench/busy.py).
+    probe = subprocess.Popen([sys.executable, "-m", "dashboard.bench.busy", str(db)], cwd=PROJECT_ROOT,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) if params.get("probe") else None
     started = time.perf_counter()
-    report = ingest_paths(db, paths)
-    elapsed = time.perf_counter() - started
+    try:
+        report = ingest_paths(db, paths)
+        elapsed = time.perf_counter() - started
+    finally:
+        reader = json.loads(probe.communicate("")[0]) if probe else None
     from dashboard import store
 
     with store.as_database(db).read() as con:
         stored = con.execute("SELECT count(*) FROM articles").fetchone()[0]
-    return {"seconds": elapsed, "articles": int(stored), "report": _plain(report)}
+    return {"seconds": elapsed, "articles": int(stored), "report": _plain(report), "reader": reader}
 
 
 def child_read_json(params: dict) -> dict:
@@ -312,7 +319,7 @@ def _plain(value):
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value][:20]
+        return [_plain(v) for v in list(value)[:20]]
     if hasattr(value, "__dict__"):
         return {k: _plain(v) for k, v in vars(value).items() if not k.startswith("_")}
     return str(value)

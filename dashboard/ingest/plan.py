@@ -73,7 +73,7 @@ def _steps(copies_by_id, stored, merge_copies, report: IngestReport, counts: Cou
         if key in added:
             counts.count("added")
             origin, title = added[key]
-            report.changes.append(Change(what, key, "added", [], origin, title))
+            report.note(Change(what, key, "added", [], origin, title))
             continue
         before = stored.get(key)
         steps = merge_copies(before.record if before else None,
@@ -81,7 +81,7 @@ def _steps(copies_by_id, stored, merge_copies, report: IngestReport, counts: Cou
         for step in steps:
             counts.count(step.status)
             if step.status != "unchanged":
-                report.changes.append(Change(what, key, step.status, step.changed, step.copy_origin,
+                report.note(Change(what, key, step.status, step.changed, step.copy_origin,
                                              title_of(step.record)))
         result[key] = steps
     return result

@@ -42,6 +42,8 @@ class IngestReport:
     skipped: list[str] = field(default_factory=list)  # "file: reason"
     files: list[str] = field(default_factory=list)  # files read
     items_skipped: int = 0  # records left out on purpose (not a story, removed placeholders)
+    # Updates, and in a dry run also what would be added: what `ingest` prints. (A real run does
+    # not keep each "added": a million-article ingest would hold two million of them.)
     changes: list[Change] = field(default_factory=list)
     dry_run: bool = False
 
@@ -52,6 +54,10 @@ class IngestReport:
     @property
     def changed(self) -> bool:
         return any((c.added, c.updated) != (0, 0) for c in (self.articles, self.events))
+
+    def note(self, change: Change) -> None:
+        if change.status != "added" or self.dry_run:
+            self.changes.append(change)
 
     def reject(self, error: ParseError | str, counts: Counts | None = None) -> None:
         self.rejections.append(error.message if isinstance(error, ParseError) else error)

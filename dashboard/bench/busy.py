@@ -1,0 +1,81 @@
+"""What an app reader sees while an ingest writes: how long, at a stretch, the database could not be
+opened for reading; and how much memory the ingest's processes held together.
+
+``python -m dashboard.bench.busy DB``, started by the ingest being measured, opens ``DB``
+read-only and closes it again every 50 ms (as the app's short-lived reads do) until its stdin is
+closed, then prints one JSON line: attempts, how many found the file locked by the writer, the
+longest stretch of locked attempts (from the first refused open to the next successful one), and
+the peak proportional set size of its parent with all the parent's children (the ingest and its
+parse workers; sampled from here, since a thread in the ingest would stop it forking workers).
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+PROBE_EVERY_S = 0.05
+
+
+def probe(path: Path, stop: threading.Event, watched_pid: int) -> dict:
+    from dashboard import store
+
+    attempts = refused = 0
+    longest = peak_mb = 0.0
+    refused_since = None
+    own = os.getpid()
+    while not stop.is_set():
+        started = time.perf_counter()
+        peak_mb = max(peak_mb, process_tree_pss_mb(watched_pid, skip=own))
+        if path.exists():
+            attempts += 1
+            try:
+                con = store.connect(path, read_only=True, wait_seconds=0)
+                con.execute("SELECT count(*) FROM articles").fetchone()
+                con.close()
+                if refused_since is not None:
+                    longest = max(longest, started - refused_since)
+                    refused_since = None
+            except store.DatabaseBusy:
+                refused += 1
+                refused_since = started if refused_since is None else refused_since
+            except Exception:  # noqa: BLE001 - a file being created has no tables yet: not "busy"
+                pass
+        stop.wait(max(0.0, PROBE_EVERY_S - (time.perf_counter() - started)))
+    if refused_since is not None:
+        longest = max(longest, time.perf_counter() - refused_since)
+    return {"attempts": attempts, "refused": refused, "longest_refused_s": longest, "tree_peak_mb": peak_mb}
+
+
+def process_tree_pss_mb(pid: int, skip: int | None = None) -> float:
+    """Proportional set size of a process and all its descendants but ``skip`` (shared pages
+    split between the processes that share them, so forked workers are not counted twice)."""
+    total_kb, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        if current == skip:
+            continue
+        try:
+            for line in Path(f"/proc/{current}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total_kb += int(line.split()[1])
+                    break
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return total_kb / 1024
+
+
+def main(argv: list[str]) -> int:
+    stop = threading.Event()
+    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+    print(json.dumps(probe(Path(argv[0]), stop, os.getppid())), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
