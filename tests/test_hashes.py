@@ -87,7 +87,7 @@ def test_migration_rewrites_stored_hashes_so_reingest_is_unchanged(tmp_path):
                               ("article_revisions", "content_hash"), ("event_revisions", "content_hash"),
                               ("article_origins", "copy_hash"), ("event_origins", "copy_hash")):
             con.execute(f"UPDATE {table} SET {column} = 'json-' || {column}")
-        con.execute("DELETE FROM schema_version WHERE version = 21")
+        con.execute("DELETE FROM schema_version WHERE version >= 21")  # and what came after
     with store.writer(db) as con:  # opening it migrates
         assert _tables(con) == expected
     again = ingest_paths(db, sources)

@@ -36,6 +36,20 @@ def _snapshot(path) -> dict:
     return tables
 
 
+KEYS = {  # the key of each record table (kept unique by the writers, not by an index: 022)
+    "articles": "article_id", "article_tags": "article_id, tag", "article_companies": "article_id, company_id, how",
+    "article_revisions": "article_id, revision", "article_origins": "article_id, origin, copy_hash",
+    "events": "event_id", "event_tags": "event_id, tag", "event_revisions": "event_id, revision",
+    "event_origins": "event_id, origin, copy_hash",
+}
+
+
+def duplicate_keys(path) -> dict[str, int]:
+    with store.writer(path) as con:
+        return {table: con.execute(f"SELECT count(*) - count(DISTINCT ({key})) FROM {table}").fetchone()[0]
+                for table, key in KEYS.items()}
+
+
 def _report(report) -> tuple:
     return (str(report.articles), str(report.events), report.rejections, report.warnings,
             [(c.what, c.key, c.status, c.changed, c.origin, c.title) for c in report.changes])
@@ -73,6 +87,7 @@ def _ingest_both_ways(tmp_path, batches):
             # A dry run first: it reports every article it would add, not only the updates.
             reports.append(_report(ingest_paths(db, batch, columnar=columnar, dry_run=True)))
             reports.append(_report(ingest_paths(db, batch, columnar=columnar)))
+        assert set(duplicate_keys(db).values()) == {0}, duplicate_keys(db)
         results[columnar] = (_snapshot(db), reports)
     return results
 

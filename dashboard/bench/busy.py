@@ -2,7 +2,7 @@
 opened for reading; and how much memory the ingest's processes held together.
 
 ``python -m dashboard.bench.busy DB``, started by the ingest being measured, opens ``DB``
-read-only and closes it again every 50 ms (as the app's short-lived reads do) until its stdin is
+read-only and closes it again every 250 ms (as the app's short-lived reads do) until its stdin is
 closed, then prints one JSON line: attempts, how many found the file locked by the writer, the
 longest stretch of locked attempts (from the first refused open to the next successful one), and
 the peak proportional set size of its parent with all the parent's children (the ingest and its
@@ -17,7 +17,7 @@ import threading
 import time
 from pathlib import Path
 
-PROBE_EVERY_S = 0.05
+PROBE_EVERY_S = 0.25
 
 
 def probe(path: Path, stop: threading.Event, watched_pid: int) -> dict:

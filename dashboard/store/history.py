@@ -67,6 +67,8 @@ def load_stored(con: duckdb.DuckDBPyConnection, kind: Kind, ids: Iterable[str]) 
         join = f"JOIN wanted_ids w ON w.id = t.{kind.key}"
         found = {row[kind.key]: Stored(row=row)
                  for row in _rows(con, f"SELECT t.* FROM {kind.table} t {join}")}
+        if not found:  # tags, revisions and origins exist only for stored records
+            return found
         for row in (stored.row for stored in found.values()):
             for name in ("published_at", "ts", "retracted_at"):
                 if name in row:
