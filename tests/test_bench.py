@@ -74,7 +74,7 @@ def test_every_measurement_has_sane_numbers(quick_run):
     # bundled case's window, ratio = ours ÷ floor (no timing is judged here).
     for name in ("page_load", "page_rerun"):
         r, details = records[name], records[name]["details"]
-        assert len(details["ours_ms"]) == len(details["floor_ms"]) == details["rounds"] >= 2, details
+        assert len(details["ours_ms"]) == len(details["floor_ms"]) == details["rounds"] >= 1, details
         assert all(sane(v) for v in details["ours_ms"] + details["floor_ms"]), details
         assert r["ratio"] == pytest.approx(r["value"] / r["baseline"])
         assert isinstance(r["met"], bool) and r["target"].startswith("<= 1.3x")

@@ -4,7 +4,7 @@ Two real Streamlit servers on free 127.0.0.1 ports — the app (``dashboard/app.
 runs it) and the floor (``floor_page.py``: the same two listings' bars from the same DuckDB file
 drawn with Plotly, a "Prices as" radio) — both on the bundled data (``data/`` ingested plus the
 synthetic price sample, as ``make data`` builds it). Headless Chromium (Debian's, through
-Playwright) loads and reruns each page once to warm up, then measures, interleaving ours and the floor every round and alternating which goes
+Playwright) loads and reruns each page once to warm up (not in ``--quick``), then measures, interleaving ours and the floor every round and alternating which goes
 first, so machine noise hits both alike:
 
 - ``page_load``: navigation start → the chart's traces are in its SVG and the app is idle;
@@ -243,10 +243,10 @@ def visit(context, url: str) -> dict:
         page.close()
 
 
-def measure(db_path: Path, *, rounds: int, build=None, log=print, log_dir: Path | None = None,
-            screenshot: Path | None = None) -> dict:
-    """Both pages: one visit each to warm up, then ``rounds`` interleaved visits each (samples in
-    ms per side).
+def measure(db_path: Path, *, rounds: int, warm_up: bool = True, build=None, log=print,
+            log_dir: Path | None = None, screenshot: Path | None = None) -> dict:
+    """Both pages: one visit each to warm up (unless ``warm_up`` is false), then ``rounds``
+    interleaved visits each (samples in ms per side).
     With ``build``, ``build(db_path)`` makes the database while the servers start."""
     problem = browser_problem()
     if problem:
@@ -276,7 +276,7 @@ def measure(db_path: Path, *, rounds: int, build=None, log=print, log_dir: Path 
                 # One context: pages share the HTTP cache (a returning user); each page is its own session.
                 context = browser.new_context(viewport=VIEWPORT)
                 context.add_init_script(COUNT_RUNS_JS)
-                for side, url in urls.items():  # server caches, imports, the browser's caches
+                for side, url in urls.items() if warm_up else ():  # server caches, imports, browser caches
                     warmed = visit(context, url)
                     log(f"  page warm-up ({side}): load {warmed['load_ms']:.0f} ms, rerun {warmed['rerun_ms']:.0f} ms")
                 for i in range(rounds):
@@ -329,17 +329,20 @@ def summarize(result: dict) -> dict:
 # The suite's step: two rows
 
 
-QUICK_ROUNDS, FULL_ROUNDS = 2, 7
+# A full run: one warm-up visit per page, then 7 counted rounds. --quick (in the test suite, where
+# its numbers mean nothing and every second counts): one cold round, no warm-up.
+QUICK_ROUNDS, FULL_ROUNDS = 1, 7
 
 
 def rows(data, sizes, plan, log, *, record) -> list[dict]:
     """``page_load`` and ``page_rerun``: a step of ``suite.measure_all`` (``record`` makes a row).
 
     Plan has no "quick" flag; the two presets differ in the app's AppTest reruns (2 quick, 5 full),
-    so that picks 2 or 7 counted rounds here (each after one warm-up round).
+    so that picks the quick or the full measurement here.
     """
     log("page (headless Chromium: ours against the Streamlit floor)")
-    rounds = QUICK_ROUNDS if plan.app_reruns <= QUICK_ROUNDS else FULL_ROUNDS
+    quick = plan.app_reruns <= 2
+    rounds = QUICK_ROUNDS if quick else FULL_ROUNDS
     what = {"load": "browser: navigation start → chart drawn, app idle",
             "rerun": 'browser: "Prices as" changed → rerun done, chart redrawn'}
     out = {kind: record(f"page_{kind}", what[kind], "bundled data (data/ + synthetic sample)", "ms (p50)",
@@ -350,8 +353,8 @@ def rows(data, sizes, plan, log, *, record) -> list[dict]:
     try:
         if browser_problem():
             raise PageBenchError(browser_problem())
-        result = measure(scratch / "page.duckdb", rounds=rounds, build=build_bundled_db, log=log,
-                         log_dir=scratch)
+        result = measure(scratch / "page.duckdb", rounds=rounds, warm_up=not quick, build=build_bundled_db,
+                         log=log, log_dir=scratch)
     except Exception as exc:  # no browser, a server that died: the rows say why, the run goes on
         message = f"{type(exc).__name__}: {exc}"
         log(f"  page: FAILED ({message.splitlines()[0]})")
@@ -366,7 +369,8 @@ def rows(data, sizes, plan, log, *, record) -> list[dict]:
                    met=s["ratio"] is not None and s["ratio"] <= TARGET_RATIO,
                    peak_mb=result["peak_mb"]["ours"], baseline_peak_mb=result["peak_mb"]["floor"],
                    details={**{k: v for k, v in s.items() if k not in ("p50", "p95")},
-                            "rounds": rounds, "window": result["window"], "load_average": load_avg})
+                            "rounds": rounds, "warm_up": not quick, "window": result["window"],
+                            "load_average": load_avg})
         log(f"  page_{kind}: ours {s['p50']:.0f} ms, floor {s['floor_p50']:.0f} ms, {s['ratio']:.2f}x")
     return list(out.values())
 
