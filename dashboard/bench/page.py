@@ -24,7 +24,6 @@ import os
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from dashboard.bench.run import percentiles
 from dashboard.config import PROJECT_ROOT
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
@@ -303,20 +303,15 @@ def measure(db_path: Path, *, rounds: int, warm_up: bool = True, build=None, log
     return {"window": [start, end], "visits": visits, "peak_mb": peaks, "rounds": rounds}
 
 
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-
-
 def summarize(result: dict) -> dict:
     """Medians, p95s and ratios (ours ÷ floor) of the load and the rerun."""
     out = {}
     for kind in ("load", "rerun"):
         ours = [v[f"{kind}_ms"] for v in result["visits"]["ours"]]
         floor = [v[f"{kind}_ms"] for v in result["visits"]["floor"]]
-        p50, base = statistics.median(ours), statistics.median(floor)
-        out[kind] = {"p50": p50, "p95": _p95(ours), "floor_p50": base, "floor_p95": _p95(floor),
-                     "ratio": p50 / base if base else None, "ours_ms": ours, "floor_ms": floor}
+        a, b = percentiles(ours), percentiles(floor)  # as every other row of the suite
+        out[kind] = {"p50": a["p50"], "p95": a["p95"], "floor_p50": b["p50"], "floor_p95": b["p95"],
+                     "ratio": a["p50"] / b["p50"] if b["p50"] else None, "ours_ms": ours, "floor_ms": floor}
         for side in ("ours", "floor"):
             last = result["visits"][side][-1]
             out[kind][f"{side}_ws_frames"] = last[f"{kind}_ws_frames"]
