@@ -61,6 +61,23 @@ def cached_claims(db_name: str, stamp: float, scope: screen.AnalysisScope) -> pd
     return screen.load_claims(DB, scope)
 
 
+# The tables as shown, per filter: formatting 140 reaction rows or the claims costs tens of ms a
+# rerun, and a rerun that changes only the chart (a price mode, a zone) must not pay it again.
+@st.cache_data(show_spinner="Computing reactions…", max_entries=64)
+def cached_reaction_rows(db_name: str, stamp: float, scope: screen.AnalysisScope, zone: str,
+                         event_ids: tuple[str, ...]) -> pd.DataFrame:
+    return screen.reaction_rows(cached_reactions(db_name, stamp, scope), zone, event_ids)
+
+
+@st.cache_data(show_spinner="Checking reported moves…", max_entries=64)
+def cached_claim_table(db_name: str, stamp: float, scope: screen.AnalysisScope | None,
+                       zone: str) -> tuple[pd.DataFrame, str]:
+    """The claims as shown and their verdict summary ("" when there are none)."""
+    claims = cached_claims(db_name, stamp, scope) if scope is not None else None
+    table = screen.claim_rows(claims, zone)
+    return table, "" if table.empty else screen.verdict_summary(claims)
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
 def cached_article(db_name: str, stamp: float, article_id: str) -> dict | None:
     return screen.load_article(DB, article_id)
@@ -77,7 +94,7 @@ def reaction_frame(view: screen.ViewData, stamp: tuple) -> tuple[pd.DataFrame, s
     scope, note = screen.reaction_scope(view, screen.MAX_REACTION_EVENTS) if measured else (None, "")
     if scope is None:
         return screen.reaction_rows(None, view.zone), note
-    return screen.reaction_rows(cached_reactions(DB.name, stamp, scope), view.zone, view.events["event_id"]), note
+    return cached_reaction_rows(DB.name, stamp, scope, view.zone, tuple(view.events["event_id"])), note
 
 
 def render_reactions(view: screen.ViewData, stamp: tuple, rows: pd.DataFrame, note: str = "") -> None:
@@ -104,12 +121,11 @@ def render_reactions(view: screen.ViewData, stamp: tuple, rows: pd.DataFrame, no
     scope, claims_note = screen.claims_scope(view, screen.MAX_CLAIM_TEXTS)
     if claims_note:
         st.info(md(claims_note))
-    claims = cached_claims(DB.name, stamp, scope) if scope is not None else None
-    claim_table = screen.claim_rows(claims, view.zone)
+    claim_table, summary = cached_claim_table(DB.name, stamp, scope, view.zone)
     if claim_table.empty:
         st.caption("No price-move claims in the filtered articles and events.")
         return
-    st.caption(md(screen.verdict_summary(claims)) + screen.CLAIMS_HELP)
+    st.caption(md(summary) + screen.CLAIMS_HELP)
     st.dataframe(
         claim_table, key="claims_table", hide_index=True, width="stretch", height=320,
         column_config={"quote": st.column_config.TextColumn(width="large"),
@@ -318,9 +334,10 @@ def _take_new_selection(name: str, ids: list[str], target: str) -> None:
             st.session_state[target] = ids[0]
 
 
-def apply_pending_selections(view: screen.ViewData, reactions: pd.DataFrame) -> None:
+def apply_pending_selections(view: screen.ViewData, reactions) -> None:
     """A click in a table below the chart reruns the page before that table is drawn again;
-    take it now so the chart drawn above it already highlights the picked event."""
+    take it now so the chart drawn above it already highlights the picked event.
+    ``reactions()`` gives the reaction rows; it is called only when that table has a pick."""
     state = st.session_state
     _take_new_selection("chart", screen.picked_point_ids(state.get("overlay_chart")), "selected_event")
     tables = [("reaction_table", reactions, "event_id", "selected_event")]
@@ -387,7 +404,15 @@ def main() -> None:
         st.button("Try again")
         return
 
-    reactions, reactions_note = reaction_frame(view, stamp)
+    # The reaction table is computed after the chart is sent (the browser draws it meanwhile),
+    # unless a pick in that table must be taken before the chart highlights it.
+    analysis: dict = {}
+
+    def reactions() -> pd.DataFrame:
+        if not analysis:
+            analysis["rows"], analysis["note"] = reaction_frame(view, stamp)
+        return analysis["rows"]
+
     apply_pending_selections(view, reactions)
     mirror_to_url(filters)
     zone_label = screen.ZONE_LABELS[view.zone]
@@ -426,7 +451,7 @@ def main() -> None:
         _take_new_selection("chart", screen.picked_point_ids(chart_state), "selected_event")
         render_export_buttons(st, fig, view, view.filters, db=DB)  # downloads under the figure
 
-    render_reactions(view, stamp, reactions, reactions_note)
+    render_reactions(view, stamp, reactions(), analysis["note"])
 
     events_tab, articles_tab = st.tabs([f"Events ({len(view.events):,})", f"Articles ({view.total_articles:,})"])
     with events_tab:

@@ -22,9 +22,11 @@ EXPECTED_ROWS = INGEST_SIDE_ROWS | {
     "ingest_jsonl", "ingest_text", "filter", "chart_1d", "chart_1mo", "chart_1y",
     "app_cold", "app_warm", "payload_1d", "payload_1mo", "payload_1y",
     "lake_publish_full", "lake_publish_1pct", "lake_filter", "lake_chart_1d", "lake_chart_1mo", "lake_chart_1y",
+    "page_load", "page_rerun",
 }
 ROWS_WITH_BASELINE = {"ingest_jsonl", "ingest_text", "filter", "chart_1d", "chart_1mo", "chart_1y",
-                      "lake_publish_1pct", "lake_filter", "lake_chart_1d", "lake_chart_1mo", "lake_chart_1y"}
+                      "lake_publish_1pct", "lake_filter", "lake_chart_1d", "lake_chart_1mo", "lake_chart_1y",
+                      "page_load", "page_rerun"}
 
 
 def sane(number) -> bool:
@@ -73,6 +75,16 @@ def test_every_measurement_has_sane_numbers(quick_run):
     # The 1% increment rewrote only some partitions of articles and bars.
     written = records["lake_publish_1pct"]["details"]["written [partitions, of, rows, s]"]
     assert written["articles"][0] < written["articles"][1] and written["bars"][0] < written["bars"][1], written
+    # The browser page against the Streamlit floor: both sides measured every round, on the
+    # bundled case's window, ratio = ours ÷ floor (no timing is judged here).
+    for name in ("page_load", "page_rerun"):
+        r, details = records[name], records[name]["details"]
+        assert len(details["ours_ms"]) == len(details["floor_ms"]) == details["rounds"] >= 1, details
+        assert all(sane(v) for v in details["ours_ms"] + details["floor_ms"]), details
+        assert r["ratio"] == pytest.approx(r["value"] / r["baseline"])
+        assert isinstance(r["met"], bool) and r["target"].startswith("<= 1.3x")
+        assert details["window"] == ["2025-11-13T00:00:00+00:00", "2025-11-19T00:00:00+00:00"]
+        assert details["ours_ws_bytes"] > 0 and details["floor_ws_bytes"] > 0
     # Downsampling kept the chart within its budget when the window was larger.
     for window in ("1mo", "1y"):
         details = records[f"chart_{window}"]["details"]
@@ -124,3 +136,28 @@ def test_a_second_run_reuses_the_generated_data(quick_run, tmp_path):
     messages = []
     ensure_dataset(root / "data", QUICK, log=messages.append)
     assert any("reusing" in m for m in messages)
+
+
+def test_page_bench_waits_like_the_browser_tests():
+    """The page benchmark counts runs and waits for idleness exactly as the browser tests do."""
+    import browser_helpers
+
+    from dashboard.bench import page
+
+    assert page.IDLE_JS == browser_helpers.IDLE_JS
+    assert browser_helpers.COUNT_RUNS_JS.strip()[:-len("})();")] in page.COUNT_RUNS_JS
+
+
+def test_page_rows_report_a_missing_browser(tmp_path, monkeypatch):
+    """Without Chromium the two page rows carry a clear error and the run goes on."""
+    from types import SimpleNamespace
+
+    from dashboard.bench import page, suite
+
+    monkeypatch.setattr(page, "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.setattr(page.shutil, "which", lambda name: None)
+    data = SimpleNamespace(root=tmp_path)
+    plan = SimpleNamespace(app_reruns=2)
+    rows = page.rows(data, None, plan, lambda message: None, record=suite._record)
+    assert [r["name"] for r in rows] == ["page_load", "page_rerun"]
+    assert all("no Chromium at" in r["error"] and r["value"] is None for r in rows)

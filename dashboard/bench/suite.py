@@ -6,8 +6,9 @@ throughput): 1.0 is parity, below 1 is faster than the baseline, above 1 slower.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
-from dashboard.bench import lake, run
+from dashboard.bench import lake, page, run
 from dashboard.bench.generate import Dataset, Sizes, text_paths
 
 CHART_WINDOWS = ("1d", "1mo", "1y")
@@ -46,7 +47,8 @@ class Plan:
 
 def measure_all(data: Dataset, sizes: Sizes, plan: Plan, *, log=print) -> list[dict]:
     records: list[dict] = []
-    for step in (_ingest_rows, _filter_row, _chart_rows, _app_rows, _lake_rows):
+    for step in (_ingest_rows, _filter_row, _chart_rows, _app_rows, _lake_rows,
+                 partial(page.rows, record=_record)):
         records.extend(step(data, sizes, plan, log))
     return records
 

@@ -46,18 +46,35 @@ def _regular_mask(bars: pd.DataFrame, ts: pd.Series) -> pd.Series:
     return ts.map(part).fillna("regular").eq("regular")
 
 
+def _own_points(x: np.ndarray, y: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The points a line draws: its values, with one gap (NaN) left wherever it had one or more.
+
+    The regular and the extended-hours lines share one time axis, each NaN where the other has
+    its bars; sending both in full doubled a listing's points. Keeping only the first NaN of each
+    run draws the same line (connectgaps=False breaks it at any NaN) from about half the data."""
+    missing = y.isna().to_numpy()
+    keep = ~missing
+    keep[1:] |= missing[1:] & ~missing[:-1]  # the first NaN of each run
+    return x[keep], compact_values(y.to_numpy()[keep])
+
+
 def price_lines(bars: pd.DataFrame, lv: "ListingView", colors, zone: str, name: str, hover: str) -> list[go.Scatter]:
     """The close as a line; pre-market and after-hours bars as a thinner dotted line of their own."""
     x_line, y_line = break_at_closures(bars, lv)
     regular = _regular_mask(bars, x_line)
     x = compact_times(wall_time(x_line, zone))
+    if regular.all():
+        x_regular, y_regular = x, compact_values(y_line)
+    else:
+        x_regular, y_regular = _own_points(x, y_line.where(regular))
     traces = [go.Scatter(
-        x=x, y=compact_values(y_line.where(regular)), mode="lines", connectgaps=False, name=name,
+        x=x_regular, y=y_regular, mode="lines", connectgaps=False, name=name,
         legendgroup=lv.symbol, line=dict(color=colors.price, width=PRICE_LINE_WIDTH), hovertemplate=hover,
     )]
     if not regular.all():
+        x_extended, y_extended = _own_points(x, y_line.where(~regular))
         traces.append(go.Scatter(
-            x=x, y=compact_values(y_line.where(~regular)), mode="lines", connectgaps=False,
+            x=x_extended, y=y_extended, mode="lines", connectgaps=False,
             name=f"{lv.symbol} {EXTENDED_NAME}", legendgroup=lv.symbol,
             line=dict(color=colors.price, width=EXTENDED_LINE_WIDTH, dash="dot"),
             hovertemplate=hover.replace("<extra></extra>", f" · {EXTENDED_NAME}<extra></extra>"),

@@ -15,9 +15,14 @@ def _selection(state, name: str) -> list:
         return []
 
 
-def picked_row_ids(state, rows: pd.DataFrame, id_column: str) -> list[str]:
-    """The ``id_column`` values of the table rows selected (positions out of range are ignored)."""
+def picked_row_ids(state, rows, id_column: str) -> list[str]:
+    """The ``id_column`` values of the table rows selected (positions out of range are ignored).
+    ``rows`` is the table, or a callable returning it, called only when some row is selected."""
     picked = _selection(state, "rows")
+    if not picked:
+        return []
+    if callable(rows):
+        rows = rows()
     return [str(rows.iloc[i][id_column]) for i in picked if isinstance(i, int) and 0 <= i < len(rows)]
 
 
