@@ -29,33 +29,9 @@ from contextlib import contextmanager
 IDLE_TIMEOUT_MS = 90_000
 ACTION_TIMEOUT_MS = 30_000
 
-COUNT_RUNS_JS = """
-(() => {
-  window.__stRunsFinished = 0;
-  const watch = (app) => new MutationObserver((records) => {
-    for (const r of records) if (r.oldValue === 'running') window.__stRunsFinished += 1;
-  }).observe(app, {attributes: true, attributeOldValue: true, attributeFilter: ['data-test-script-state']});
-  const find = new MutationObserver(() => {
-    const app = document.querySelector('[data-testid=stApp]');
-    if (app) { find.disconnect(); watch(app); }
-  });
-  find.observe(document, {childList: true, subtree: true});
-})();
-"""
+# The run counter and the idle test have one definition, shared with the page benchmark.
+from dashboard.bench.page import COUNT_RUNS_JS, IDLE_JS  # noqa: E402
 
-IDLE_JS = """(minRuns) => {
-  const app = document.querySelector('[data-testid=stApp]');
-  if (!app || app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
-  if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-  if ((window.__stRunsFinished || 0) < minRuns) return false;
-  if (document.querySelector('[data-stale=true], [data-testid=stSkeleton], [data-testid=stAppSkeleton],'
-                             + ' [data-testid=stSkeletonElement], [data-testid=stSpinner]')) return false;
-  for (const chart of document.querySelectorAll('[data-testid=stPlotlyChart]')) {
-    const g = chart.querySelector('.js-plotly-plot');
-    if (!g || !g._fullLayout || !g.data) return false;
-  }
-  return true;
-}"""
 
 
 def install(context) -> None:

@@ -138,16 +138,6 @@ def test_a_second_run_reuses_the_generated_data(quick_run, tmp_path):
     assert any("reusing" in m for m in messages)
 
 
-def test_page_bench_waits_like_the_browser_tests():
-    """The page benchmark counts runs and waits for idleness exactly as the browser tests do."""
-    import browser_helpers
-
-    from dashboard.bench import page
-
-    assert page.IDLE_JS == browser_helpers.IDLE_JS
-    assert browser_helpers.COUNT_RUNS_JS.strip()[:-len("})();")] in page.COUNT_RUNS_JS
-
-
 def test_page_rows_report_a_missing_browser(tmp_path, monkeypatch):
     """Without Chromium the two page rows carry a clear error and the run goes on."""
     from types import SimpleNamespace
