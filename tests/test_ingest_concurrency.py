@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -227,3 +229,49 @@ def test_ingest_waits_for_a_reader_to_close(tmp_path):
     assert ingest.returncode == 0, err
     assert "articles: 4 added" in out
     assert _counts(db)["articles"] == 5
+
+
+def test_a_waiting_reader_gets_in_between_a_writers_transactions(tmp_path):
+    """A chunked ingest reconnects the instant it commits, so a reader retrying beside it would
+    lose every race for the lock. A refused reader flags itself; the writer's next transaction
+    lets it in first (store.let_waiting_readers_in)."""
+    db = tmp_path / "db.duckdb"
+    with store.writer(db) as con:
+        con.execute("CREATE TABLE ticks (n INTEGER)")
+    writer = _python(f"""
+        import sys
+        from dashboard import store
+        store.READER_HANDOFF_S = 120  # the reader getting in ends the wait, not a clock
+        db = store.Database({str(db)!r}, wait_seconds=120)
+        for n in (1, 2):
+            with db.write() as con:
+                con.execute("INSERT INTO ticks VALUES (?)", [n])
+                print(f"in {{n}}", flush=True)
+                sys.stdin.readline()
+    """)
+    seen = {}
+
+    def read():
+        with store.reader(db, wait_seconds=120) as con:
+            seen["ticks"] = con.execute("SELECT count(*) FROM ticks").fetchone()[0]
+
+    reader = threading.Thread(target=read)
+    try:
+        assert writer.stdout.readline().strip() == "in 1"
+        reader.start()
+        flag = db.with_name(db.name + ".readers-waiting")
+        deadline = time.monotonic() + 60
+        while not flag.exists():  # the reader was refused and said so
+            assert time.monotonic() < deadline, "the refused reader never flagged itself"
+            time.sleep(0.01)
+        writer.stdin.write("\n")
+        writer.stdin.flush()  # transaction 1 commits; the writer goes straight for the next
+        assert writer.stdout.readline().strip() == "in 2", writer.stderr.read()
+        # The reader was in and out before the writer took the lock again.
+        reader.join(timeout=60)
+        assert seen == {"ticks": 1}
+        assert not flag.exists()
+    finally:
+        writer.communicate("\n", timeout=60)
+        reader.join(timeout=60)
+    assert writer.returncode == 0

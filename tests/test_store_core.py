@@ -1,6 +1,7 @@
 """The store's core promises: migrations, one-transaction batches, a clear 'busy' on lock conflicts."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -95,12 +96,24 @@ def test_lock_held_by_another_process_is_reported_as_busy_then_clears(tmp_path):
         assert holder.stdout.readline().strip() == "holding"
         with pytest.raises(store.DatabaseBusy, match="database busy: another ingest/refresh is writing"):
             store.connect(path, read_only=True, wait_seconds=0.3)
+        # It flagged itself to the writer while it waited, and took the flag back when it gave up.
+        assert not path.with_name(path.name + ".readers-waiting").exists()
     finally:
         holder.stdin.write("\n")
         holder.stdin.flush()
         holder.wait(timeout=30)
     with store.reader(path) as con:  # the lock is gone once the writer closes
         assert "bars" in tables(con)
+
+
+def test_a_stale_reader_flag_is_cleared_and_does_not_hold_up_a_write(tmp_path):
+    path = tmp_path / "db.duckdb"
+    flag = path.with_name(path.name + ".readers-waiting")
+    flag.touch()
+    os.utime(flag, (0, 0))  # left behind by a reader that died
+    with store.Database(path).write() as con:
+        con.execute("SELECT 1")
+    assert not flag.exists()
 
 
 def test_writer_in_a_process_that_holds_a_reader_gets_busy_not_a_traceback(tmp_path):

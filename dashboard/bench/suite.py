@@ -137,7 +137,8 @@ def _ingest_side_rows(result: dict | None, error: str | None, count: int, sizes:
     memory = _record("ingest_jsonl_memory", "the same ingest: peak memory — the larger of its process's peak RSS "
                      "and the peak PSS of it with its parse workers",
                      size, "MB", target=f"<= {TARGET_INGEST_PEAK_MB / 1024:g} GB", error=error)
-    reader = _record("ingest_reader_wait", "a reader opening the database every 250 ms during it: longest refused stretch",
+    reader = _record("ingest_reader_wait", "a reader opening the database as the app does, every 250 ms during it: "
+                     "longest wait to open (5 s of waiting is \"database busy\")",
                      size, "s", target=f"<= {TARGET_READER_WAIT_S:g} s", error=error)
     if result:
         wall.update(value=result["seconds"], peak_mb=result["peak_mb"], met=result["seconds"] < TARGET_INGEST_1M_S if whole else None)
@@ -146,8 +147,9 @@ def _ingest_side_rows(result: dict | None, error: str | None, count: int, sizes:
             peak = max(probe["tree_peak_mb"], result["peak_mb"])
             memory.update(value=peak, peak_mb=result["peak_mb"], met=peak <= TARGET_INGEST_PEAK_MB,
                           details={"tree_peak_pss_mb": probe["tree_peak_mb"]})
-            reader.update(value=probe["longest_refused_s"], peak_mb=result["peak_mb"], met=probe["longest_refused_s"] <= TARGET_READER_WAIT_S,
-                          details={k: probe[k] for k in ("attempts", "refused")})
+            reader.update(value=probe["longest_wait_s"], peak_mb=result["peak_mb"],
+                          met=probe["longest_wait_s"] <= TARGET_READER_WAIT_S and not probe["busy"],
+                          details={k: probe[k] for k in ("attempts", "waited", "busy")})
     return [wall, memory, reader]
 
 

@@ -10,6 +10,10 @@ DuckDB locks a database file against every other process while it is open read-w
 read-only open elsewhere fails), so nothing here keeps a connection longer than one unit of work:
 ``reader()`` / ``writer()`` open, yield and close. A lock held by someone else is retried
 briefly, then reported as :class:`DatabaseBusy` with a sentence a user can act on.
+
+A writer that writes in many short transactions (a chunked ingest) would win every race for the
+lock, since it reconnects the instant it closes. So a refused reader leaves a flag beside the file
+(``<db>.readers-waiting``) and every write first lets a flagged reader in (``READER_HANDOFF_S``).
 """
 from __future__ import annotations
 
@@ -27,6 +31,11 @@ import duckdb
 from dashboard import config
 
 BUSY_MESSAGE = "database busy: another ingest/refresh is writing"
+# A refused open retries at most this far apart: a failed open costs about a millisecond, and a
+# reader waiting for a writer's gap between transactions must notice the gap.
+RETRY_MAX_DELAY_S = 0.1
+# The longest a write waits for a flagged reader to get in before taking the lock itself.
+READER_HANDOFF_S = 1.0
 
 
 class DatabaseBusy(RuntimeError):
@@ -68,7 +77,8 @@ def connect(
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait_seconds
-    delay = 0.05
+    delay = 0.02
+    flagged = False
     while True:
         try:
             con = duckdb.connect(str(path), read_only=read_only)
@@ -78,10 +88,16 @@ def connect(
             # already has it open with another configuration (read-only vs read-write).
             if not _is_lock_error(exc):
                 raise
+            if read_only:
+                flagged = _flag_waiting_reader(path) or flagged
             if time.monotonic() >= deadline:
+                if flagged:
+                    _waiting_flag(path).unlink(missing_ok=True)
                 raise DatabaseBusy(f"{BUSY_MESSAGE} ({path}); try again in a moment") from None
             time.sleep(delay)
-            delay = min(delay * 2, 0.5)
+            delay = min(delay * 2, RETRY_MAX_DELAY_S)
+    if flagged:  # in: the writer may go on (another waiting reader flags again when refused)
+        _waiting_flag(path).unlink(missing_ok=True)
     con.execute("SET TimeZone = 'UTC'")
     if not read_only:
         migrate(con)
@@ -94,6 +110,35 @@ def connect(
         connect(path, read_only=False, wait_seconds=wait_seconds).close()
         return connect(path, read_only=True, wait_seconds=wait_seconds)
     return con
+
+
+def _waiting_flag(path: Path) -> Path:
+    return path.with_name(path.name + ".readers-waiting")
+
+
+def _flag_waiting_reader(path: Path) -> bool:
+    """Tell the writer a reader is waiting (False where the folder is not writable)."""
+    try:
+        _waiting_flag(path).touch()
+        return True
+    except OSError:
+        return False
+
+
+def let_waiting_readers_in(path: str | Path) -> None:
+    """Before taking the write lock: if a reader was refused (its flag is there and fresh), wait
+    until it is in (it removes the flag) or ``READER_HANDOFF_S`` pass. A stale flag is removed."""
+    flag = _waiting_flag(Path(path))
+    try:
+        age = time.time() - flag.stat().st_mtime
+    except OSError:
+        return
+    if age > 10 * RETRY_MAX_DELAY_S:  # a waiting reader touches it on every refused try
+        flag.unlink(missing_ok=True)
+        return
+    deadline = time.monotonic() + READER_HANDOFF_S
+    while flag.exists() and time.monotonic() < deadline:
+        time.sleep(0.005)
 
 
 @contextlib.contextmanager
@@ -170,6 +215,7 @@ class Database:
         """The one writer, as one transaction."""
         if self.read_only:
             raise PermissionError(f"{self.name}: opened read-only")
+        let_waiting_readers_in(self._path)
         try:
             with writer(self._path, wait_seconds=self.wait_seconds) as con, transaction(con):
                 yield con

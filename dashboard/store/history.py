@@ -65,10 +65,15 @@ def load_stored(con: duckdb.DuckDBPyConnection, kind: Kind, ids: Iterable[str]) 
     con.register("wanted_ids", wanted)
     try:
         join = f"JOIN wanted_ids w ON w.id = t.{kind.key}"
+        # Keys first: a join that projects t.* reads every column of every stored row (bodies
+        # included); the key column alone is cheap, and a batch of new records stops here.
+        present = con.execute(f"SELECT t.{kind.key} FROM {kind.table} t {join}").fetchall()
+        if not present:  # tags, revisions and origins exist only for stored records
+            return {}
+        con.unregister("wanted_ids")
+        con.register("wanted_ids", pd.DataFrame({"id": [key for (key,) in present]}, dtype=object))
         found = {row[kind.key]: Stored(row=row)
                  for row in _rows(con, f"SELECT t.* FROM {kind.table} t {join}")}
-        if not found:  # tags, revisions and origins exist only for stored records
-            return found
         for row in (stored.row for stored in found.values()):
             for name in ("published_at", "ts", "retracted_at"):
                 if name in row:
