@@ -143,7 +143,7 @@ def _build_db(path: Path, extra_paths: list[Path] = ()) -> Path:
     # One short connection per symbol (what `prices sample` stores, symbol by symbol).
     for symbol, frame in sample.read().items():
         with store.writer(path) as con:
-            upsert_bars(con.cursor(), frame, symbol=symbol, interval=sample.INTERVAL, source=sample.SOURCE)
+            upsert_bars(con, frame, symbol=symbol, interval=sample.INTERVAL, source=sample.SOURCE)
     return path
 
 

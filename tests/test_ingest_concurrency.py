@@ -158,22 +158,20 @@ def test_killed_chunked_ingest_keeps_whole_chunks_and_a_rerun_completes_it(tmp_p
     assert _every_row(db, without_clock=True) == _every_row(clean, without_clock=True)
 
 
-def test_ingest_while_a_cursor_reads_in_the_same_process(tmp_path):
+def test_a_writer_held_in_the_same_process_makes_ingest_busy_not_a_second_writer(tmp_path):
+    """Writers attach the file with this store's row group size, so DuckDB refuses a second
+    writer of the same file in one process; that is reported as busy, never a shared write."""
     db = tmp_path / "db.duckdb"
     _ingest(db, FIXTURES / "seed.txt")
     con = store.connect(db)
     try:
-        cursor = con.cursor()
-        cursor.execute("BEGIN TRANSACTION")
-        assert cursor.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
-        report = _ingest(db, FIXTURES / "reports.jsonl")
-        assert report.ok and report.articles.added == 4
-        # the open read transaction keeps its snapshot; a new one sees the batch
-        assert cursor.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
-        cursor.execute("COMMIT")
-        assert cursor.execute("SELECT count(*) FROM articles").fetchone()[0] == 5
+        assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+        with pytest.raises(store.DatabaseBusy, match="database busy"):
+            _ingest(store.Database(db, wait_seconds=0.3), FIXTURES / "reports.jsonl")
     finally:
         con.close()
+    assert _ingest(db, FIXTURES / "reports.jsonl").articles.added == 4
+    assert _counts(db)["articles"] == 5
 
 
 def test_read_only_connection_in_the_same_process_is_reported_as_busy(tmp_path):

@@ -522,3 +522,24 @@ def test_default_window_equals_the_pandas_one(any_db, zone, company, symbols):
 def query_events_exist(db: Path, company: str) -> bool:
     with store.reader(db) as con:
         return len(query_events(con, companies=[company])) > 0
+
+
+def test_every_write_keeps_row_groups_small_enough_for_cheap_checkpoints(tmp_path):
+    """A chunked ingest commits every ~10,000 articles; each checkpoint rewrites the table's last,
+    partly filled row group, so every writer must open with the store's row group size (DuckDB
+    does not keep it in the file; a writer with the default would merge them again)."""
+    db = tmp_path / "rows.duckdb"
+    records = [{"title": f"Row group article {i}", "source": "Wire", "tags": ["A", "B"],
+                "published": f"2025-11-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:00Z"}
+               for i in range(3 * store.ROW_GROUP_SIZE)]
+    files = [write_jsonl(tmp_path / f"part-{n}.jsonl", records[n::3]) for n in range(3)]
+    report = ingest_paths(db, files, companies_file=None, sources_file=None, tags_file=None,
+                          chunk_articles=store.ROW_GROUP_SIZE // 2)
+    assert report.articles.added == len(records)
+    with store.reader(db) as con:
+        for table in ("articles", "article_tags", "events", "article_revisions"):
+            groups = con.execute(
+                f"SELECT row_group_id, max(count) FROM pragma_storage_info('{table}') "
+                "WHERE column_id = 0 GROUP BY 1").fetchall()
+            assert len(groups) > 1, table  # several groups, none above the store's size
+            assert max(rows for _, rows in groups) <= store.ROW_GROUP_SIZE, (table, groups)

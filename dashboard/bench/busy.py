@@ -30,8 +30,8 @@ def probe(path: Path, stop: threading.Event, watched_pid: int) -> dict:
     longest = peak_mb = 0.0
     own = os.getpid()
     while not stop.is_set():
-        started = time.perf_counter()
         peak_mb = max(peak_mb, process_tree_pss_mb(watched_pid, skip=own))
+        started = time.perf_counter()  # after the memory sample: the wait is the open's alone
         if path.exists():
             attempts += 1
             try:

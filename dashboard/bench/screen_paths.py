@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         ingest_paths(db, [config.ARTICLES_DIR, config.EVENTS_FILE])
         for symbol, frame in sample.read().items():
             with store.writer(db) as con:
-                upsert_bars(con.cursor(), frame, symbol=symbol, interval=sample.INTERVAL, source=sample.SOURCE)
+                upsert_bars(con, frame, symbol=symbol, interval=sample.INTERVAL, source=sample.SOURCE)
 
         database = store.Database(db, read_only=True)
 

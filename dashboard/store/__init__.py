@@ -36,6 +36,12 @@ BUSY_MESSAGE = "database busy: another ingest/refresh is writing"
 RETRY_MAX_DELAY_S = 0.1
 # The longest a write waits for a flagged reader to get in before taking the lock itself.
 READER_HANDOFF_S = 1.0
+# Rows per row group written by this store (DuckDB's default is 122,880). A checkpoint rewrites the
+# table's last, partly filled row group: with the default, each 10,000-article transaction of a
+# large ingest rewrote up to 120k rows of every table; at this size it rewrites at most 10k
+# (docs/ingest.md has the measurement). DuckDB does not keep the size in the file, so every
+# writer opens with it: a writer with another size would merge the small row groups again.
+ROW_GROUP_SIZE = 10_240
 
 
 class DatabaseBusy(RuntimeError):
@@ -56,6 +62,7 @@ def _is_lock_error(exc: Exception) -> bool:
         "Could not set lock" in text
         or "Conflicting lock" in text
         or "different configuration" in text
+        or "Unique file handle conflict" in text
     )
 
 
@@ -81,11 +88,11 @@ def connect(
     flagged = False
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
+            con = duckdb.connect(str(path), read_only=True) if read_only else _open_writer(path)
             break
-        except (duckdb.IOException, duckdb.ConnectionException) as exc:
-            # IOException: another process holds the file. ConnectionException: this process
-            # already has it open with another configuration (read-only vs read-write).
+        except (duckdb.IOException, duckdb.ConnectionException, duckdb.ResourceInUseException) as exc:
+            # IOException: another process holds the file. ConnectionException or
+            # ResourceInUseException: this process already has it open in another way.
             if not _is_lock_error(exc):
                 raise
             if read_only:
@@ -109,6 +116,19 @@ def connect(
                                    "--dry-run upgrades it (e.g. `python -m dashboard articles`)")
         connect(path, read_only=False, wait_seconds=wait_seconds).close()
         return connect(path, read_only=True, wait_seconds=wait_seconds)
+    return con
+
+
+def _open_writer(path: Path) -> duckdb.DuckDBPyConnection:
+    """The file attached read-write with this store's row group size, as the default catalog."""
+    con = duckdb.connect()
+    try:
+        quoted = str(path).replace("'", "''")  # ATTACH takes no bound parameter for the path
+        con.execute(f"ATTACH '{quoted}' AS store (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
+        con.execute("USE store")
+    except BaseException:
+        con.close()
+        raise
     return con
 
 
