@@ -1,17 +1,18 @@
 """One ingest batch: find files, parse them, resolve times and links, merge each copy into what
-is stored (``dashboard.ingest.merge``), store it all in one transaction.
+is stored (``dashboard.ingest.merge``), store it in transactions of whole files.
 
 Parsing happens before the database is opened, so the write lock is held only while storing.
 ``dry_run`` runs the same parse and merge against a read-only connection and writes nothing.
 """
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import multiprocessing
 from collections import deque
 import os
 import threading
-import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Callable, Iterable, Iterator
 from dashboard import config, store
 from dashboard.ingest import ParseError
 from dashboard.ingest.companies import Registry, parse_registry
+from dashboard.ingest.context import Context, load_context
 from dashboard.ingest.csvfmt import parse_article_csv
 from dashboard.records import Article, Event
 from dashboard.store.articles import save_articles
@@ -30,15 +32,13 @@ from dashboard.ingest.events import parse_events_csv
 from dashboard.ingest.feeds import parse_feed
 from dashboard.ingest.files import LINE_KINDS, Found, discover, read_bytes, read_text
 from dashboard.ingest.jsonfmt import unknown_fields
-from dashboard.ingest.mapping import Format, parse_formats
+from dashboard.ingest.mapping import Format
 from dashboard.ingest.newsfields import Skipped
 from dashboard.ingest.shapes import is_own, parse_json_document, parse_json_lines
 from dashboard.ingest.build import build_article
 from dashboard.ingest.plan import plan_batch
 from dashboard.ingest.report import IngestReport
-from dashboard.ingest.tagrules import RuleSet, load_rules
 from dashboard.ingest.text import parse_text
-from dashboard.ingest.zones import zone_info
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 # Article files are parsed in worker processes when a batch has at least this many of them (a
@@ -48,43 +48,23 @@ PARALLEL_MIN_FILES = 4
 # ``ingest_paths``): memory stays bounded, and readers wait at most one chunk's write.
 CHUNK_ARTICLES = 10_000
 
+# During a batch the cyclic garbage collector runs once per this many allocations (Python's default
+# is 700). A batch makes millions of short-lived objects that reference counting frees anyway,
+# while the default pace kept scanning the chunk's live records: 15% of a 300k-article ingest
+# (docs/ingest.md). Parse workers fork from inside the batch and inherit it.
+GC_THRESHOLDS = (200_000, 20, 100)
+
 Progress = Callable[[str, int], None]
 
 
-@dataclass
-class Context:
-    """What resolving a record needs besides the record: shipped to parsing workers once."""
-
-    registry: Registry = field(default_factory=Registry)
-    source_zones: dict[str, str] = field(default_factory=dict)
-    formats: list[Format] = field(default_factory=list)
-    rules: RuleSet = field(default_factory=lambda: RuleSet([]))
-
-
-def load_source_settings(path: str | Path | None, report: IngestReport) -> tuple[dict[str, str], list[Format]]:
-    """(source name (case-folded) → default IANA zone, user formats) from sources.toml."""
-    if not path or not Path(path).exists():
-        return {}, []
+@contextlib.contextmanager
+def _fewer_collections():
+    before = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLDS)
     try:
-        document = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        report.reject(f"{path}: toml: {exc}")
-        return {}, []
-    formats, problems = parse_formats(document, str(path))
-    for problem in problems:
-        report.reject(problem)
-    zones: dict[str, str] = {}
-    for name, settings in (document.get("source") or {}).items():
-        zone = settings.get("zone") if isinstance(settings, dict) else None
-        if not zone:
-            continue
-        try:
-            zone_info(zone)
-        except ParseError as exc:
-            report.reject(f"{path}: source.{name}.zone: {exc.reason}")
-            continue
-        zones[name.casefold()] = zone
-    return zones, formats
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 # --- the batch -------------------------------------------------------------------------------------
@@ -319,17 +299,6 @@ def _unknown_field_warnings(item: Found, document) -> list[str]:
     return [f"{item.path}: fields ignored: {', '.join(sorted(names))}"] if names else []
 
 
-def load_context(report: IngestReport, *, sources_file, tags_file) -> Context:
-    """Source zones, user formats and tagging rules for one batch (problems go to ``report``)."""
-    zones, formats = load_source_settings(sources_file, report)
-    try:
-        rules = load_rules(tags_file)
-    except (ParseError, UnicodeDecodeError, OSError) as exc:
-        report.reject(exc.message if isinstance(exc, ParseError) else f"{tags_file}: file: {exc}")
-        rules = RuleSet([])
-    return Context(source_zones=zones, formats=formats, rules=rules)
-
-
 def ingest_paths(db: store.Database | str | Path, paths: Iterable[str | Path], *,
                  companies_file: str | Path | None = config.COMPANIES_FILE,
                  sources_file: str | Path | None = config.SOURCES_FILE,
@@ -350,6 +319,14 @@ def ingest_paths(db: store.Database | str | Path, paths: Iterable[str | Path], *
     ``columnar`` False writes every article record by record (the tests compare both paths).
     Raises store.DatabaseBusy when another process holds the database.
     """
+    with _fewer_collections():
+        return _ingest(db, paths, companies_file=companies_file, sources_file=sources_file,
+                       tags_file=tags_file, max_bytes=max_bytes, progress=progress,
+                       dry_run=dry_run, columnar=columnar, chunk_articles=chunk_articles)
+
+
+def _ingest(db, paths, *, companies_file, sources_file, tags_file, max_bytes, progress, dry_run,
+            columnar, chunk_articles) -> IngestReport:
     report = IngestReport(dry_run=dry_run)
     context = load_context(report, sources_file=sources_file, tags_file=tags_file)
     found = discover(paths, report, context.formats)
