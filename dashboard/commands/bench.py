@@ -36,7 +36,8 @@ def register(subparsers, common) -> None:
     p.add_argument("--articles", type=_positive, metavar="N", help="articles to generate")
     p.add_argument("--bars", type=_positive, metavar="N", help="1-minute bars to generate (over 25 symbols)")
     p.add_argument("--ingest-articles", type=_positive, metavar="N",
-                   help="articles per format fed to ingest (default: 200 for --quick, 20k for a full run)")
+                   help="articles fed to the JSONL ingest (default: 200 for --quick, all for a full run); "
+                        "the aggregator-text ingest takes at most 20k of them")
     p.add_argument("--json", type=Path, metavar="OUT", help="results JSON (default DIR/results.json)")
     p.add_argument("--markdown", type=Path, metavar="OUT",
                    help="markdown report (default docs/benchmarks.md for full runs, DIR/benchmarks.md for --quick)")
