@@ -52,7 +52,8 @@ def matching(jsonl: Path) -> None:
 
 def checkpoint(db: Path, jsonl: Path) -> None:
     from dashboard import store
-    from dashboard.ingest.pipeline import Context, build_outcomes
+    from dashboard.ingest.context import Context
+    from dashboard.ingest.outcomes import build_outcomes
     from dashboard.ingest.companies import load_registry
     from dashboard.ingest.shapes import parse_json_lines
     from dashboard.records import Article

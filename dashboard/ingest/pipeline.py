@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import json
 import multiprocessing
 from collections import deque
 import os
@@ -18,27 +17,22 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+import pyarrow as pa
+
 from dashboard import config, store
 from dashboard.ingest import ParseError
 from dashboard.ingest.companies import Registry, parse_registry
 from dashboard.ingest.context import Context, load_context
-from dashboard.ingest.csvfmt import parse_article_csv
+from dashboard.ingest.outcomes import FileNote, file_result
 from dashboard.records import Article, Event
 from dashboard.store.articles import save_articles
 from dashboard.store.bulk import insert_new_articles
 from dashboard.store.companies import upsert_registry
 from dashboard.store.events import save_events
 from dashboard.ingest.events import parse_events_csv
-from dashboard.ingest.feeds import parse_feed
 from dashboard.ingest.files import LINE_KINDS, Found, discover, read_bytes, read_text
-from dashboard.ingest.jsonfmt import unknown_fields
-from dashboard.ingest.mapping import Format
-from dashboard.ingest.newsfields import Skipped
-from dashboard.ingest.shapes import is_own, parse_json_document, parse_json_lines
-from dashboard.ingest.build import build_article
 from dashboard.ingest.plan import plan_batch
 from dashboard.ingest.report import IngestReport
-from dashboard.ingest.text import parse_text
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 # Article files are parsed in worker processes when a batch has at least this many of them (a
@@ -75,18 +69,24 @@ class ParsedBatch:
     articles: dict[str, list[Article]] = field(default_factory=dict)  # id → copies, in file order
     events: dict[str, list[Event]] = field(default_factory=dict)  # id → copies, in file order
     copies: int = 0  # article copies collected
+    # The columnar path's rows, built where each file was parsed (a worker, off the writer's
+    # critical path): one table per file, and the (table, row) of each article's first copy.
+    columns: list[pa.Table] = field(default_factory=list)
+    rows: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def add_article(self, article: Article) -> None:
         """Every copy is kept, in order: the merge rule decides what each one changes."""
         self.articles.setdefault(article.article_id, []).append(article)
         self.copies += 1
 
-    def collect(self, outcomes, report: IngestReport) -> None:
-        """Take one file's outcomes (see ``build_outcomes``) into the batch and the report."""
+    def collect(self, outcomes, report: IngestReport, columns: pa.Table | None = None) -> None:
+        """Take one file's outcomes (see ``build_outcomes``) into the batch and the report;
+        ``columns``: its articles' rows for the columnar path (``store.bulk``), in order."""
+        table, row = len(self.columns), 0
         for outcome in outcomes:
             if isinstance(outcome, ParseError):
                 report.reject(outcome, report.articles)
-            elif isinstance(outcome, _FileNote):
+            elif isinstance(outcome, FileNote):
                 report.items_skipped += outcome.skipped
                 report.warnings.append(outcome.text)
             elif isinstance(outcome, str):  # a file-level warning
@@ -95,27 +95,26 @@ class ParsedBatch:
                 article, warnings = outcome
                 report.warnings.extend(warnings)
                 self.add_article(article)
+                if columns is not None:
+                    self.rows.setdefault(article.article_id, (table, row))
+                row += 1
+        if columns is not None:
+            self.columns.append(columns)
 
-
-def _parse_articles(found: Found, document, formats: list[Format]) -> Iterable:
-    """RawArticle, ParseError or Skipped for every record of one file. Line-oriented files are
-    opened here and read lazily (``document`` is None for them)."""
-    origin = str(found.path)
-    if found.kind == "text":
+    def columns_of(self, articles: list[Article]) -> pa.Table | None:
+        """The rows of ``articles`` (first copies) as built with their files, in this order; None
+        when one was not built so (a batch from ``news fetch`` or ``tags apply``)."""
+        if not articles:
+            return None
         try:
-            yield parse_text(document, origin)
-        except ParseError as exc:
-            yield exc
-    elif found.kind == "json":
-        yield from parse_json_document(document, origin, formats)
-    elif found.kind == "feed":
-        yield from parse_feed(document, origin)
-    elif found.kind == "jsonl":
-        with found.path.open("rb") as handle:
-            yield from parse_json_lines(handle, origin, formats)
-    elif found.kind == "articles-csv":
-        with found.path.open(encoding="utf-8-sig", newline="") as handle:
-            yield from parse_article_csv(handle, origin, formats)
+            places = [self.rows[article.article_id] for article in articles]
+        except KeyError:
+            return None
+        offsets, total = [], 0
+        for table in self.columns:
+            offsets.append(total)
+            total += table.num_rows
+        return pa.concat_tables(self.columns).take([offsets[t] + r for t, r in places])
 
 
 def _read_document(item: Found, max_bytes: int):
@@ -185,60 +184,12 @@ def parse_chunks(found: list[Found], report: IngestReport, *, companies_file, co
 
     # Results come back in file order whichever way they were made, so copies merge in the same
     # order and the report reads the same as a run in one process.
-    for outcomes in _articles_of_files(article_files, context):
-        parsed.collect(outcomes, report)
+    for outcomes, columns in _articles_of_files(article_files, context):
+        parsed.collect(outcomes, report, columns)
         if chunk_articles and parsed.copies >= chunk_articles:
             yield parsed
             parsed = ParsedBatch()
     yield parsed
-
-
-@dataclass
-class _FileNote:
-    """A file-level warning that also counts items skipped on purpose."""
-
-    text: str
-    skipped: int
-
-
-def _skip_note(origin: str, reasons: dict[str, int]) -> _FileNote:
-    total = sum(reasons.values())
-    return _FileNote(f"{origin}: {total} item{'s' if total != 1 else ''} skipped: "
-                     + ", ".join(f"{reason} ×{n}" for reason, n in sorted(reasons.items())), total)
-
-
-def build_outcomes(records: Iterable, context: Context, origin: str) -> list:
-    """(Article, warnings), ParseError, or a note of skipped items, for parsed records."""
-    outcomes: list = []
-    skipped: dict[str, int] = {}
-    for record in records:
-        if isinstance(record, ParseError):
-            outcomes.append(record)
-        elif isinstance(record, Skipped):
-            skipped[str(record)] = skipped.get(str(record), 0) + 1
-        else:
-            try:
-                outcomes.append(build_article(record, context.registry, context.source_zones,
-                                              context.rules))
-            except ParseError as exc:
-                outcomes.append(exc)
-    if skipped:
-        outcomes.append(_skip_note(origin, skipped))
-    return outcomes
-
-
-def _articles_of_file(item: Found, document, context: Context) -> list:
-    """Everything one article file yields, in order: (Article, warnings), ParseError, or a
-    file-level warning (str). Pure, so it can run in a worker process."""
-    outcomes: list = []
-    if item.kind in ("json", "jsonl"):
-        outcomes.extend(_unknown_field_warnings(item, document))
-    outcomes.extend(build_outcomes(_parse_articles(item, document, context.formats), context,
-                                   str(item.path)))
-    if item.kind in LINE_KINDS and not outcomes:
-        outcomes.append(ParseError("content", "no records (the file holds only blank lines)",
-                                   origin=str(item.path)))
-    return outcomes
 
 
 _WORKER_CONTEXT: Context | None = None
@@ -249,20 +200,20 @@ def _init_worker(context: Context) -> None:
     _WORKER_CONTEXT = context
 
 
-def _articles_of_file_in_worker(item_and_document) -> list:
-    return _articles_of_file(*item_and_document, _WORKER_CONTEXT)
+def _file_result_in_worker(item_and_document) -> tuple[list, pa.Table]:
+    return file_result(*item_and_document, _WORKER_CONTEXT)
 
 
-def _articles_of_files(article_files, context: Context) -> Iterator[list]:
-    """Per-file outcomes, in file order, as they are needed: in worker processes for a batch of
-    many files (parsing is pure Python and CPU-bound; one core per worker), else here."""
+def _articles_of_files(article_files, context: Context) -> Iterator[tuple[list, pa.Table]]:
+    """Per-file (outcomes, rows), in file order, as they are needed: in worker processes for a
+    batch of many files (parsing is pure Python and CPU-bound; one core per worker), else here."""
     workers = min(len(article_files), os.cpu_count() or 1)
     # fork is only safe in a process with no other threads (a lock held by one would stay held
     # in the child), e.g. the CLI; an embedding app with threads parses here, in one process.
     can_fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
     if len(article_files) < PARALLEL_MIN_FILES or workers < 2 or not can_fork:
         for item, document in article_files:
-            yield _articles_of_file(item, document, context)
+            yield file_result(item, document, context)
         return
     from concurrent.futures import ProcessPoolExecutor
 
@@ -272,31 +223,11 @@ def _articles_of_files(article_files, context: Context) -> Iterator[list]:
                              initializer=_init_worker, initargs=(context,)) as pool:
         pending = deque()
         for work in article_files:
-            pending.append(pool.submit(_articles_of_file_in_worker, work))
+            pending.append(pool.submit(_file_result_in_worker, work))
             if len(pending) >= 2 * workers:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
-
-
-def _unknown_field_warnings(item: Found, document) -> list[str]:
-    """Fields of our own record shape that we do not read (other shapes map what they know)."""
-    names: set[str] = set()
-    try:
-        if item.kind == "jsonl":
-            with item.path.open("rb") as handle:
-                for _, line in zip(range(1000), handle):
-                    obj = json.loads(line) if line.strip() else None
-                    if is_own(obj):
-                        names |= unknown_fields(obj)
-        else:
-            parsed = json.loads(document)
-            for obj in parsed if isinstance(parsed, list) else [parsed]:
-                if is_own(obj):
-                    names |= unknown_fields(obj)
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
-        return []  # the parser reports syntax errors
-    return [f"{item.path}: fields ignored: {', '.join(sorted(names))}"] if names else []
 
 
 def ingest_paths(db: store.Database | str | Path, paths: Iterable[str | Path], *,
@@ -358,7 +289,7 @@ def store_parsed(db: store.Database | str | Path, parsed: ParsedBatch, report: I
     with store.as_database(db).write() as con:
         upsert_registry(con, parsed.registry)
         plan = plan_batch(con, parsed, report, columnar=columnar)
-        insert_new_articles(con, plan.new_articles, now)
+        insert_new_articles(con, plan.new_articles, now, parsed.columns_of(plan.new_articles))
         save_articles(con, plan.article_steps, plan.stored_articles, now)
         if progress:
             progress("articles", len(plan.new_articles) + len(plan.article_steps))

@@ -20,7 +20,8 @@ from dashboard.ingest import ParseError
 from dashboard.ingest import yfnews
 from dashboard.ingest.companies import Registry, load_registry
 from dashboard.ingest.newsfields import Skipped
-from dashboard.ingest.pipeline import IngestReport, ParsedBatch, build_outcomes, load_context, store_parsed
+from dashboard.ingest.outcomes import build_outcomes
+from dashboard.ingest.pipeline import IngestReport, ParsedBatch, load_context, store_parsed
 from dashboard.prices.yahoo import RateLimited, Unreachable, _with_retries
 
 DEFAULT_COUNT = 20
