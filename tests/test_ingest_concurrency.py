@@ -58,10 +58,32 @@ def _kill_while_writing(db: Path, batch: Path, companies_file: str | None, *, ch
     """)
     try:
         assert child.stdout.readline().strip() == "writing"
+        workers = _children(child.pid)
         os.kill(child.pid, signal.SIGKILL)
     finally:
         child.wait()
     assert child.returncode == -signal.SIGKILL
+    # Its parse workers die with it (they would otherwise wait forever on a pipe nobody reads).
+    deadline = time.monotonic() + 60
+    while any(_alive(pid) for pid in workers):
+        assert time.monotonic() < deadline, f"parse workers {workers} outlived the killed ingest"
+        time.sleep(0.05)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Running, and not a zombie waiting for its parent to collect it."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 def test_killed_batch_leaves_database_as_it_was(tmp_path):

@@ -6,7 +6,6 @@ import json
 from dataclasses import dataclass
 from typing import Iterable
 
-import pyarrow as pa
 
 from dashboard.ingest import ParseError
 from dashboard.ingest.build import build_article
@@ -19,7 +18,6 @@ from dashboard.ingest.mapping import Format
 from dashboard.ingest.newsfields import Skipped
 from dashboard.ingest.shapes import is_own, parse_json_document, parse_json_lines
 from dashboard.ingest.text import parse_text
-from dashboard.store.bulk import new_articles_table
 
 
 def _parse_articles(found: Found, document, formats: list[Format]) -> Iterable:
@@ -89,12 +87,6 @@ def articles_of_file(item: Found, document, context: Context) -> list:
         outcomes.append(ParseError("content", "no records (the file holds only blank lines)",
                                    origin=str(item.path)))
     return outcomes
-
-
-def file_result(item: Found, document, context: Context) -> tuple[list, pa.Table]:
-    """A file's outcomes, and its articles' rows for the columnar path (``store.bulk``)."""
-    outcomes = articles_of_file(item, document, context)
-    return outcomes, new_articles_table([o[0] for o in outcomes if isinstance(o, tuple)])
 
 
 def _unknown_field_warnings(item: Found, document) -> list[str]:

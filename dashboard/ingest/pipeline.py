@@ -11,19 +11,19 @@ import gc
 import multiprocessing
 from collections import deque
 import os
+import signal
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-import pyarrow as pa
 
 from dashboard import config, store
 from dashboard.ingest import ParseError
 from dashboard.ingest.companies import Registry, parse_registry
 from dashboard.ingest.context import Context, load_context
-from dashboard.ingest.outcomes import FileNote, file_result
+from dashboard.ingest.outcomes import FileNote, articles_of_file
 from dashboard.records import Article, Event
 from dashboard.store.articles import save_articles
 from dashboard.store.bulk import insert_new_articles
@@ -69,20 +69,14 @@ class ParsedBatch:
     articles: dict[str, list[Article]] = field(default_factory=dict)  # id → copies, in file order
     events: dict[str, list[Event]] = field(default_factory=dict)  # id → copies, in file order
     copies: int = 0  # article copies collected
-    # The columnar path's rows, built where each file was parsed (a worker, off the writer's
-    # critical path): one table per file, and the (table, row) of each article's first copy.
-    columns: list[pa.Table] = field(default_factory=list)
-    rows: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def add_article(self, article: Article) -> None:
         """Every copy is kept, in order: the merge rule decides what each one changes."""
         self.articles.setdefault(article.article_id, []).append(article)
         self.copies += 1
 
-    def collect(self, outcomes, report: IngestReport, columns: pa.Table | None = None) -> None:
-        """Take one file's outcomes (see ``build_outcomes``) into the batch and the report;
-        ``columns``: its articles' rows for the columnar path (``store.bulk``), in order."""
-        table, row = len(self.columns), 0
+    def collect(self, outcomes, report: IngestReport) -> None:
+        """Take one file's outcomes (see ``build_outcomes``) into the batch and the report."""
         for outcome in outcomes:
             if isinstance(outcome, ParseError):
                 report.reject(outcome, report.articles)
@@ -95,26 +89,6 @@ class ParsedBatch:
                 article, warnings = outcome
                 report.warnings.extend(warnings)
                 self.add_article(article)
-                if columns is not None:
-                    self.rows.setdefault(article.article_id, (table, row))
-                row += 1
-        if columns is not None:
-            self.columns.append(columns)
-
-    def columns_of(self, articles: list[Article]) -> pa.Table | None:
-        """The rows of ``articles`` (first copies) as built with their files, in this order; None
-        when one was not built so (a batch from ``news fetch`` or ``tags apply``)."""
-        if not articles:
-            return None
-        try:
-            places = [self.rows[article.article_id] for article in articles]
-        except KeyError:
-            return None
-        offsets, total = [], 0
-        for table in self.columns:
-            offsets.append(total)
-            total += table.num_rows
-        return pa.concat_tables(self.columns).take([offsets[t] + r for t, r in places])
 
 
 def _read_document(item: Found, max_bytes: int):
@@ -184,8 +158,8 @@ def parse_chunks(found: list[Found], report: IngestReport, *, companies_file, co
 
     # Results come back in file order whichever way they were made, so copies merge in the same
     # order and the report reads the same as a run in one process.
-    for outcomes, columns in _articles_of_files(article_files, context):
-        parsed.collect(outcomes, report, columns)
+    for outcomes in _articles_of_files(article_files, context):
+        parsed.collect(outcomes, report)
         if chunk_articles and parsed.copies >= chunk_articles:
             yield parsed
             parsed = ParsedBatch()
@@ -195,35 +169,50 @@ def parse_chunks(found: list[Found], report: IngestReport, *, companies_file, co
 _WORKER_CONTEXT: Context | None = None
 
 
-def _init_worker(context: Context) -> None:
+def _init_worker(context: Context, parent: int) -> None:
     global _WORKER_CONTEXT
     _WORKER_CONTEXT = context
+    _die_with(parent)
 
 
-def _file_result_in_worker(item_and_document) -> tuple[list, pa.Table]:
-    return file_result(*item_and_document, _WORKER_CONTEXT)
+def _die_with(parent: int) -> None:
+    """A parse worker must not outlive its ingest: an ingest killed with -9 cannot stop its pool,
+    and a worker blocked writing a result nobody reads would wait forever. Linux kills it with
+    its parent (PR_SET_PDEATHSIG); elsewhere the pool's own shutdown is all there is."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
 
 
-def _articles_of_files(article_files, context: Context) -> Iterator[tuple[list, pa.Table]]:
-    """Per-file (outcomes, rows), in file order, as they are needed: in worker processes for a
-    batch of many files (parsing is pure Python and CPU-bound; one core per worker), else here."""
+def _articles_of_file_in_worker(item_and_document) -> list:
+    return articles_of_file(*item_and_document, _WORKER_CONTEXT)
+
+
+def _articles_of_files(article_files, context: Context) -> Iterator[list]:
+    """Per-file outcomes, in file order, as they are needed: in worker processes for a batch of
+    many files (parsing is pure Python and CPU-bound; one core per worker), else here."""
     workers = min(len(article_files), os.cpu_count() or 1)
     # fork is only safe in a process with no other threads (a lock held by one would stay held
     # in the child), e.g. the CLI; an embedding app with threads parses here, in one process.
     can_fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
     if len(article_files) < PARALLEL_MIN_FILES or workers < 2 or not can_fork:
         for item, document in article_files:
-            yield file_result(item, document, context)
+            yield articles_of_file(item, document, context)
         return
     from concurrent.futures import ProcessPoolExecutor
 
     # fork: the workers start with this process's imports, nothing to re-import. At most a few
     # files per worker are parsed ahead of the caller, so memory does not grow with the batch.
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-                             initializer=_init_worker, initargs=(context,)) as pool:
+                             initializer=_init_worker, initargs=(context, os.getpid())) as pool:
         pending = deque()
         for work in article_files:
-            pending.append(pool.submit(_file_result_in_worker, work))
+            pending.append(pool.submit(_articles_of_file_in_worker, work))
             if len(pending) >= 2 * workers:
                 yield pending.popleft().result()
         while pending:
@@ -289,7 +278,7 @@ def store_parsed(db: store.Database | str | Path, parsed: ParsedBatch, report: I
     with store.as_database(db).write() as con:
         upsert_registry(con, parsed.registry)
         plan = plan_batch(con, parsed, report, columnar=columnar)
-        insert_new_articles(con, plan.new_articles, now, parsed.columns_of(plan.new_articles))
+        insert_new_articles(con, plan.new_articles, now)
         save_articles(con, plan.article_steps, plan.stored_articles, now)
         if progress:
             progress("articles", len(plan.new_articles) + len(plan.article_steps))

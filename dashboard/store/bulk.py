@@ -50,19 +50,16 @@ def new_articles_table(articles: list[Article]) -> pa.Table:
     columns["link_hows"] = pa.array([[h for _, h in a.company_links] for a in articles], pa.list_(pa.string()))
     columns["company_ids"] = pa.array([sorted({c for c, _ in a.company_links}) for a in articles],
                                       pa.list_(pa.string()))
+    columns["arrival"] = pa.array(range(len(articles)), pa.int64())
     return pa.table(columns)
 
 
-def insert_new_articles(con: duckdb.DuckDBPyConnection, articles: list[Article], now: datetime,
-                        table: pa.Table | None = None) -> None:
+def insert_new_articles(con: duckdb.DuckDBPyConnection, articles: list[Article], now: datetime) -> None:
     """Store ``articles`` (none of them stored yet, one copy each, not retracted) and their
-    publication events, as the merge rule would have added them. ``table``: their rows as
-    ``new_articles_table`` gives them, when already built (by the parse workers)."""
+    publication events, as the merge rule would have added them."""
     if not articles:
         return
-    table = new_articles_table(articles) if table is None else table
-    # Their order in the batch breaks ties of published_at, as on the per-record path.
-    con.register("bulk_source", table.append_column("arrival", pa.array(range(len(articles)), pa.int64())))
+    con.register("bulk_source", new_articles_table(articles))
     try:
         con.execute(
             "CREATE OR REPLACE TEMP TABLE bulk_articles AS SELECT *, "
