@@ -334,3 +334,21 @@ def test_a_batch_of_many_files_gives_the_same_result_in_workers_as_in_one_proces
     assert parallel_rows == serial_rows and len(serial_rows) == 30
     assert parallel.rejections == serial.rejections and len(serial.rejections) == 6
     assert (parallel.articles.added, parallel.articles.unchanged) == (30, 6)
+
+
+def test_an_ingest_leaves_the_callers_garbage_collector_as_it_found_it(db, tmp_path):
+    """A batch paces Python's collector for itself; an embedding process (the app, a notebook)
+    keeps its own settings afterwards, also when the batch fails."""
+    import gc
+
+    original = gc.get_threshold()
+    gc.set_threshold(900, 11, 12)
+    try:
+        assert ingest(db, FIXTURES / "reports.jsonl").articles.added
+        assert gc.get_threshold() == (900, 11, 12)
+        with pytest.raises(store.DatabaseBusy):
+            with store.reader(db):  # this process holds the file read-only: the write is refused
+                ingest(store.Database(db, wait_seconds=0.2), FIXTURES / "reports.jsonl")
+        assert gc.get_threshold() == (900, 11, 12)
+    finally:
+        gc.set_threshold(*original)
