@@ -1,4 +1,4 @@
-"""Two measurements behind the ingest notes in docs/ingest.md and docs/benchmarks.md (issue 14).
+"""Measurements behind the ingest notes in docs/ingest.md and docs/benchmarks.md (issue 14).
 
 ``python -m dashboard.bench.ingest_parts matching [JSONL]`` — microseconds per article for
 company aliases and stance phrases: the whole alternation, then cut down to what can occur
@@ -9,6 +9,19 @@ company aliases and stance phrases: the whole alternation, then cut down to what
 indexes on the record tables' keys (what migration 022 removed): one fresh connection adds the
 JSONL file's articles (under new ids) through the columnar path, then commits and checkpoints, as each chunk of an
 ingest does. Prints seconds for each step.
+
+``python -m dashboard.bench.ingest_parts ingest N [--default-gc] [--default-row-groups]
+[--no-handoff] [--profile]`` — the first N generated JSONL files (5,000 articles each; 200 is
+all 1M) into a fresh scratch database, with a reader beside it opening as the app does
+(``bench/busy.py``): wall time, longest reader wait, opens that gave up, peak memory. Each flag
+turns one of issue 14's choices back to what it replaced, to measure what that choice does on
+today's code: Python's default garbage-collector pace, DuckDB's default row group size, no
+reader handoff. ``--profile``: the writer process's cProfile, by cumulative time.
+
+``python -m dashboard.bench.ingest_parts rowgroups DB`` — 300,000 rows of each record table of a
+large store (e.g. ``bench/full/scratch/ingest_jsonl.duckdb``) appended to an empty copy of its
+tables in 30 transactions, each followed by a checkpoint as a chunk's connection does: seconds of
+inserts and of checkpoints with DuckDB's default row group size and with ``store.ROW_GROUP_SIZE``.
 """
 from __future__ import annotations
 
@@ -89,11 +102,102 @@ def checkpoint(db: Path, jsonl: Path) -> None:
                   f"first checkpoint {done - committed:.2f} s")
 
 
+RECORD_TABLES = tuple(KEYS)
+DUCKDB_ROW_GROUP_SIZE = 122_880
+
+
+def ingest(files: int, *, default_gc: bool, default_row_groups: bool, no_handoff: bool,
+           profile: bool) -> None:
+    import cProfile
+    import gc
+    import pstats
+    import resource
+    import subprocess
+
+    from dashboard import store
+    from dashboard.ingest import pipeline
+
+    if default_gc:
+        pipeline.GC_THRESHOLDS = gc.get_threshold()
+    if default_row_groups:
+        store.ROW_GROUP_SIZE = DUCKDB_ROW_GROUP_SIZE
+    if no_handoff:
+        store.READER_HANDOFF_S = 0.0
+    paths = [COMPANIES, *sorted((COMPANIES.parent / "jsonl").glob("*.jsonl"))[:files]]
+    with tempfile.TemporaryDirectory(dir=PROJECT_ROOT / "bench") as scratch:
+        db = Path(scratch) / "ingest.duckdb"
+        reader = subprocess.Popen([sys.executable, "-m", "dashboard.bench.busy", str(db)], cwd=PROJECT_ROOT,
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        profiler = cProfile.Profile() if profile else None
+        started = time.perf_counter()
+        try:
+            if profiler:
+                profiler.enable()
+            report = pipeline.ingest_paths(db, paths)
+            if profiler:
+                profiler.disable()
+            elapsed = time.perf_counter() - started
+        finally:
+            probe = json.loads(reader.communicate("")[0])
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{report.articles.added:,} articles from {files} files in {elapsed:.1f} s "
+          f"({report.articles.added / elapsed:,.0f}/s); writer peak RSS {peak_mb:,.0f} MB, with its "
+          f"workers {probe['tree_peak_mb']:,.0f} MB PSS; reader: longest wait {probe['longest_wait_s']:.2f} s, "
+          f"{probe['waited']} of {probe['attempts']} opens waited, {probe['busy']} gave up")
+    if profiler:
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+
+
+def rowgroups(db: Path) -> None:
+    import duckdb
+
+    from dashboard import store
+
+    with duckdb.connect(str(db), read_only=True) as source:
+        data = {t: source.sql(f"SELECT * FROM {t} LIMIT 300000").to_arrow_table() for t in RECORD_TABLES}
+        ddl = {t: source.execute("SELECT sql FROM duckdb_tables() WHERE table_name = ?", [t]).fetchone()[0]
+               for t in RECORD_TABLES}
+    rounds = 30
+    with tempfile.TemporaryDirectory() as scratch:
+        for size in (DUCKDB_ROW_GROUP_SIZE, store.ROW_GROUP_SIZE):
+            path = Path(scratch) / f"rg{size}.duckdb"
+            inserting = checkpointing = 0.0
+            for round_ in range(rounds):
+                con = duckdb.connect()
+                con.execute(f"ATTACH '{path}' AS target (ROW_GROUP_SIZE {size})")
+                con.execute("USE target")
+                con.execute("SET checkpoint_threshold = '100GB'")  # checkpoint when asked, to time it
+                if round_ == 0:
+                    for table in RECORD_TABLES:
+                        con.execute(ddl[table])
+                started = time.perf_counter()
+                con.execute("BEGIN")
+                for table, rows in data.items():
+                    step = rows.num_rows // rounds
+                    con.register("part", rows.slice(round_ * step, step))
+                    con.execute(f"INSERT INTO {table} SELECT * FROM part")
+                    con.unregister("part")
+                con.execute("COMMIT")
+                committed = time.perf_counter()
+                con.execute("CHECKPOINT")
+                inserting += committed - started
+                checkpointing += time.perf_counter() - committed
+                con.close()
+            print(f"row groups of {size:,}: inserts and commits {inserting:.2f} s, checkpoints "
+                  f"{checkpointing:.2f} s ({rounds} transactions)")
+
+
 def main(argv: list[str]) -> int:
+    flags = {"--default-gc", "--default-row-groups", "--no-handoff", "--profile"}
     if argv[:1] == ["matching"]:
         matching(Path(argv[1]) if len(argv) > 1 else DEFAULT_JSONL)
     elif argv[:1] == ["checkpoint"] and len(argv) == 3:
         checkpoint(Path(argv[1]), Path(argv[2]))
+    elif argv[:1] == ["ingest"] and len(argv) >= 2 and argv[1].isdigit() and set(argv[2:]) <= flags:
+        ingest(int(argv[1]), default_gc="--default-gc" in argv, default_row_groups="--default-row-groups" in argv,
+               no_handoff="--no-handoff" in argv, profile="--profile" in argv)
+    elif argv[:1] == ["rowgroups"] and len(argv) == 2:
+        rowgroups(Path(argv[1]))
     else:
         print(__doc__, file=sys.stderr)
         return 2

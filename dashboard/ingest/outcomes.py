@@ -6,7 +6,6 @@ import json
 from dataclasses import dataclass
 from typing import Iterable
 
-
 from dashboard.ingest import ParseError
 from dashboard.ingest.build import build_article
 from dashboard.ingest.context import Context
@@ -52,7 +51,7 @@ class FileNote:
 def _skip_note(origin: str, reasons: dict[str, int]) -> FileNote:
     total = sum(reasons.values())
     return FileNote(f"{origin}: {total} item{'s' if total != 1 else ''} skipped: "
-                     + ", ".join(f"{reason} ×{n}" for reason, n in sorted(reasons.items())), total)
+                    + ", ".join(f"{reason} ×{n}" for reason, n in sorted(reasons.items())), total)
 
 
 def build_outcomes(records: Iterable, context: Context, origin: str) -> list:

@@ -18,7 +18,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-
 from dashboard import config, store
 from dashboard.ingest import ParseError
 from dashboard.ingest.companies import Registry, parse_registry
@@ -219,6 +218,7 @@ def _articles_of_files(article_files, context: Context) -> Iterator[list]:
             yield pending.popleft().result()
 
 
+@_fewer_collections()
 def ingest_paths(db: store.Database | str | Path, paths: Iterable[str | Path], *,
                  companies_file: str | Path | None = config.COMPANIES_FILE,
                  sources_file: str | Path | None = config.SOURCES_FILE,
@@ -239,14 +239,6 @@ def ingest_paths(db: store.Database | str | Path, paths: Iterable[str | Path], *
     ``columnar`` False writes every article record by record (the tests compare both paths).
     Raises store.DatabaseBusy when another process holds the database.
     """
-    with _fewer_collections():
-        return _ingest(db, paths, companies_file=companies_file, sources_file=sources_file,
-                       tags_file=tags_file, max_bytes=max_bytes, progress=progress,
-                       dry_run=dry_run, columnar=columnar, chunk_articles=chunk_articles)
-
-
-def _ingest(db, paths, *, companies_file, sources_file, tags_file, max_bytes, progress, dry_run,
-            columnar, chunk_articles) -> IngestReport:
     report = IngestReport(dry_run=dry_run)
     context = load_context(report, sources_file=sources_file, tags_file=tags_file)
     found = discover(paths, report, context.formats)
