@@ -18,6 +18,10 @@ turns one of issue 14's choices back to what it replaced, to measure what that c
 today's code: Python's default garbage-collector pace, DuckDB's default row group size, no
 reader handoff. ``--profile``: the writer process's cProfile, by cumulative time.
 
+``python -m dashboard.bench.ingest_parts parse [JSONL]`` — what a parse worker spends per article
+on one generated JSONL file (records, zones, identity, links, stance, rules), and pickling the
+results back to the writer, in this process.
+
 ``python -m dashboard.bench.ingest_parts rowgroups DB`` — 300,000 rows of each record table of a
 large store (e.g. ``bench/full/scratch/ingest_jsonl.duckdb``) appended to an empty copy of its
 tables in 30 transactions, each followed by a checkpoint as a chunk's connection does: seconds of
@@ -187,6 +191,24 @@ def rowgroups(db: Path) -> None:
                   f"{checkpointing:.2f} s ({rounds} transactions)")
 
 
+def parse(jsonl: Path) -> None:
+    import pickle
+
+    from dashboard.ingest.companies import load_registry
+    from dashboard.ingest.context import Context
+    from dashboard.ingest.files import Found
+    from dashboard.ingest.outcomes import articles_of_file
+
+    context = Context(registry=load_registry(COMPANIES))
+    started = time.perf_counter()
+    outcomes = articles_of_file(Found(jsonl, "jsonl"), None, context)
+    parsed = time.perf_counter()
+    pickle.loads(pickle.dumps(outcomes))
+    done = time.perf_counter()
+    print(f"{len(outcomes):,} outcomes: parse {(parsed - started) / len(outcomes) * 1e6:.1f} µs per article, "
+          f"pickle round trip {(done - parsed) / len(outcomes) * 1e6:.1f} µs")
+
+
 def main(argv: list[str]) -> int:
     flags = {"--default-gc", "--default-row-groups", "--no-handoff", "--profile"}
     if argv[:1] == ["matching"]:
@@ -196,6 +218,8 @@ def main(argv: list[str]) -> int:
     elif argv[:1] == ["ingest"] and len(argv) >= 2 and argv[1].isdigit() and set(argv[2:]) <= flags:
         ingest(int(argv[1]), default_gc="--default-gc" in argv, default_row_groups="--default-row-groups" in argv,
                no_handoff="--no-handoff" in argv, profile="--profile" in argv)
+    elif argv[:1] == ["parse"]:
+        parse(Path(argv[1]) if len(argv) > 1 else DEFAULT_JSONL)
     elif argv[:1] == ["rowgroups"] and len(argv) == 2:
         rowgroups(Path(argv[1]))
     else:
