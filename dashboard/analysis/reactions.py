@@ -143,14 +143,11 @@ def listing_reaction(
     if math.isnan(ref_price):
         notes.append("no bar before the event: no reference price")
 
-    shutdown = _sessions.next_shutdown(session, t0)
-    shutdown = end if shutdown == session["close"] else shutdown
+    shutdown, ends = window_ends(session, t0, extended)
     cut = []
-    for minutes in WINDOWS_MINUTES:
-        end = t0 + pd.Timedelta(minutes=minutes)
-        if end > shutdown:
+    for minutes, (end, was_cut) in zip(WINDOWS_MINUTES, ends):
+        if was_cut:
             cut.append(f"{minutes}m")
-            end = shutdown
         _, price = markets.price_at(bars, end, not_before=t0)
         result[f"ret_{minutes}m"] = _bars.ret(price, ref_price)
         result[f"from_close_{minutes}m"] = _bars.ret(price, result["last_close"])
@@ -171,6 +168,21 @@ def listing_reaction(
     result["bars_source"] = _bars.sources(_bars.between(bars, ref_ts or t0, result["next_close_ts"] or session["close"]))
     result["note"] = "; ".join(notes)
     return result
+
+
+def window_ends(session, t0: pd.Timestamp, extended: bool) -> tuple[pd.Timestamp, list[tuple[pd.Timestamp, bool]]]:
+    """The shutdown after the first bar ``t0`` (lunch break or close; with ``extended`` the end
+    of after-hours instead of the close) and, per ``WINDOWS_MINUTES``, (window end, cut at the
+    shutdown?). The one rule for where a minute window stops: the reactions and the event study
+    (``dashboard.analysis.study``) both come here."""
+    end = session[markets.bounds(extended)[1]]
+    shutdown = _sessions.next_shutdown(session, t0)
+    shutdown = end if shutdown == session["close"] else shutdown
+    ends = []
+    for minutes in WINDOWS_MINUTES:
+        stop = t0 + pd.Timedelta(minutes=minutes)
+        ends.append((shutdown, True) if stop > shutdown else (stop, False))
+    return shutdown, ends
 
 
 def _part_bars(bars, sessions, extended: bool) -> pd.DataFrame:
