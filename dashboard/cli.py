@@ -14,6 +14,7 @@ COMMAND_MODULES = [
     "dashboard.commands.ingest",
     "dashboard.commands.prices",
     "dashboard.commands.analysis",
+    "dashboard.commands.study",
     "dashboard.commands.export",
     "dashboard.commands.serve",
     "dashboard.commands.bench",

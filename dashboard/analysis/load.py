@@ -46,11 +46,11 @@ def _all_listings(con) -> pd.DataFrame:
     return store_companies.listings(con, roles=None)
 
 
-def _spans(times: pd.Series) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
-    """Merged [t − BEFORE, t + AFTER) windows around the given times."""
+def _spans(times: pd.Series, before: pd.Timedelta = BEFORE, after: pd.Timedelta = AFTER) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """Merged [t − before, t + after) windows around the given times."""
     spans: list[list[pd.Timestamp]] = []
     for ts in sorted(pd.to_datetime(times, utc=True).dropna()):
-        lo, hi = ts - BEFORE, ts + AFTER
+        lo, hi = ts - before, ts + after
         if spans and lo <= spans[-1][1]:
             spans[-1][1] = max(spans[-1][1], hi)
         else:
@@ -84,6 +84,24 @@ def _frames(con, listings: pd.DataFrame, symbols, spans):
     bars = {s: _bars_for(con, s, spans) for s in symbols}
     sessions = {s: _sessions_for(mic_by_symbol.get(s), spans) for s in symbols}
     return bars, sessions
+
+
+def select_events(con, filters: EventSelection) -> pd.DataFrame:
+    """The events the filters pick (oldest first)."""
+    return store_events.query_events(con, kinds=filters.kinds, companies=filters.companies,
+                                     tags=filters.tags, sources=filters.sources,
+                                     since=filters.since, until=filters.until)
+
+
+def event_frames(con, times: pd.Series, *, before: pd.Timedelta = BEFORE, after: pd.Timedelta = AFTER):
+    """(listings of every role, bars by symbol, sessions by symbol) around these times: what
+    the reactions read, for another analysis of the same events (the event study reads further
+    back, ``before``, for its estimation window)."""
+    listings = _all_listings(con)
+    own = listings[listings["role"] == "listing"]
+    symbols = set(own["symbol"]) | set(own["benchmark_symbol"].dropna())
+    bars, sessions = _frames(con, listings, symbols, _spans(times, before, after))
+    return listings, bars, sessions
 
 
 def reactions(con, filters: EventSelection, *, extended: bool = True) -> pd.DataFrame:

@@ -1,0 +1,98 @@
+"""Step 2 of the event study: abnormal returns over an event window → CAR, se, t, p, plus what
+the rank and sign tests need from the estimation window, and which windows overlap.
+
+CAR is the sum of the window's abnormal returns (MacKinlay 1997). Its variance is the sum of
+the bars' variances (sigma² × time-of-day factor) plus the parameters' estimation error,
+x'·Cov(params)·x with x the summed regressors; t = CAR / se, two-sided p from Student's t with
+the estimation's residual degrees of freedom (scipy.stats). docs/analysis.md ("Event study").
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from dashboard.analysis.study.estimation import Estimate
+
+
+@dataclass
+class WindowStats:
+    car: float
+    se: float
+    t: float
+    p: float
+    n_bars: int
+
+    @classmethod
+    def missing(cls) -> "WindowStats":
+        return cls(float("nan"), float("nan"), float("nan"), float("nan"), 0)
+
+
+def car_variance(est: Estimate, f: np.ndarray, rm: np.ndarray) -> float:
+    """Var(CAR) of a window of bars with time-of-day factors ``f`` and benchmark returns ``rm``."""
+    x = est.design(rm).sum(axis=0)
+    parameters = float(x @ est.cov @ x) if len(x) else 0.0
+    return est.sigma2 * float(np.sum(f)) + parameters
+
+
+def window_stats(est: Estimate, ar: np.ndarray, f: np.ndarray, rm: np.ndarray) -> WindowStats:
+    """CAR, se, t and two-sided p of one window's abnormal returns ``ar``."""
+    if len(ar) == 0 or not np.all(np.isfinite(ar)):
+        return WindowStats.missing()
+    car = float(np.sum(ar))
+    se = float(np.sqrt(car_variance(est, f, rm)))
+    if not se > 0:
+        return WindowStats(car, se, float("nan"), float("nan"), len(ar))
+    t = car / se
+    return WindowStats(car, se, t, float(2 * stats.t.sf(abs(t), est.df)), len(ar))
+
+
+def estimation_blocks(est: Estimate, length: int) -> np.ndarray:
+    """The estimation window cut into consecutive blocks of ``length`` bars (sessions for a
+    daily model), each block's summed abnormal return standardised by its own sd: the
+    "no event" values an event window's standardised CAR is ranked among (and whose share of
+    positives the sign test expects)."""
+    length = max(int(length), 1)
+    count = len(est.ar) // length
+    if count == 0:
+        return np.zeros(0)
+    ar = est.ar[: count * length].reshape(count, length)
+    f = est.f[: count * length].reshape(count, length)
+    return ar.sum(axis=1) / np.sqrt(est.sigma2 * f.sum(axis=1))
+
+
+def rank_u(scar: float, blocks: np.ndarray) -> tuple[float, float]:
+    """(U, Var U) of an event's standardised CAR among its estimation blocks: U = rank/(L+1) − ½
+    with L = blocks + 1 values (ties at the mid rank), Var U = (L−1) / (12(L+1)) under no effect
+    (Corrado 1989, in the standardised-CAR form of Kolari & Pynnönen 2011)."""
+    if not np.isfinite(scar) or len(blocks) == 0:
+        return float("nan"), float("nan")
+    count = len(blocks) + 1
+    rank = 1 + float(np.sum(blocks < scar)) + 0.5 * float(np.sum(blocks == scar))
+    return rank / (count + 1) - 0.5, (count - 1) / (12 * (count + 1))
+
+
+def overlaps(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int, int]]]:
+    """Windows as inclusive bar-position ranges [start, end] (one listing, one window name):
+    (overlaps another?, first of its cluster?, [(i, j, shared bars)] for every overlapping
+    pair). A cluster is a chain of overlapping windows; its first is the earliest."""
+    n = len(starts)
+    overlapping = np.zeros(n, dtype=bool)
+    first = np.ones(n, dtype=bool)
+    pairs: list[tuple[int, int, int]] = []
+    valid = np.flatnonzero((starts >= 0) & (ends >= starts))
+    order = valid[np.argsort(starts[valid], kind="stable")]
+    reach = -1  # the furthest end seen in the current cluster
+    for rank, i in enumerate(order):
+        if starts[i] <= reach:
+            first[i] = False
+            overlapping[i] = True
+        for j in order[rank + 1:]:
+            if starts[j] > ends[i]:
+                break
+            shared = int(min(ends[i], ends[j]) - starts[j] + 1)
+            pairs.append((int(i), int(j), shared))
+            overlapping[i] = overlapping[j] = True
+        reach = max(reach, int(ends[i]))
+    return overlapping, first, pairs
