@@ -21,8 +21,8 @@ DEFAULT_MODEL = "market"
 DEFAULT_ESTIMATION_SESSIONS = 20
 MIN_ESTIMATION_BARS = 100   # intraday bars; fewer → no statistics, and a note
 MIN_ESTIMATION_DAYS = 10    # daily returns for a day-precision event
-# The time-of-day factor of a class is its mean squared residual shrunk towards the overall
-# mean by this many pseudo-observations (a class seen on 3 sessions stays near 1)...
+# The time-of-day factor of a class is its mean squared residual shrunk towards its kind's mean
+# by this many pseudo-observations (a class seen on 3 sessions stays near that mean)...
 SHRINK_OBSERVATIONS = 5
 # ... and pooled over the neighbouring offsets within this many minutes (continuing bars only).
 SMOOTH_MINUTES = 10
@@ -79,8 +79,8 @@ class Estimate:
 
 def time_of_day_factors(e2: np.ndarray, gap: np.ndarray, offset: np.ndarray, step_minutes: float) -> np.ndarray:
     """f[gap, offset]: each class's mean squared residual over the overall mean, the continuing
-    bars' pooled over ±SMOOTH_MINUTES of offsets, every class shrunk towards 1 by
-    SHRINK_OBSERVATIONS pseudo-observations."""
+    bars' pooled over ±SMOOTH_MINUTES of offsets, every class shrunk by SHRINK_OBSERVATIONS
+    pseudo-observations towards the mean of its kind (continuing bars, or bars after a gap)."""
     width = int(offset.max()) + 1 if len(offset) else 1
     sums, counts = np.zeros((2, width)), np.zeros((2, width))
     np.add.at(sums, (gap.astype(int), offset), e2)
@@ -92,7 +92,10 @@ def time_of_day_factors(e2: np.ndarray, gap: np.ndarray, offset: np.ndarray, ste
     overall = float(np.mean(e2)) if len(e2) else 0.0
     if overall <= 0:
         return np.ones((2, width))
-    level = (sums + SHRINK_OBSERVATIONS * overall) / (counts + SHRINK_OBSERVATIONS)
+    # each class is shrunk towards its own kind's mean: the bars after a shut market are
+    # noisier as a kind (they hold the overnight or lunch move), not only one by one
+    kind_mean = np.array([[float(np.mean(e2[gap == kind])) if np.any(gap == kind) else overall] for kind in (0, 1)])
+    level = (sums + SHRINK_OBSERVATIONS * kind_mean) / (counts + SHRINK_OBSERVATIONS)
     return level / overall
 
 
