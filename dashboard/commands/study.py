@@ -64,6 +64,8 @@ def run_study(args) -> int:
     frame, columns, what = ((result.pooled.assign(bars_source=result.bars_source), POOLED_TABLE, "pooled rows")
                             if args.table == "pooled" else (events, EVENT_TABLE, "event rows"))
     emit(frame, args.format, table_columns=columns, what=what, cell_text=_reading_text)
+    if args.format == "table" and args.table == "pooled" and result.pooled.empty and len(events):
+        print(f"({events['event_id'].nunique()} events, none with statistics: `--table events` shows each one's note)")
     if args.format == "table" and result.synthetic:
         print(f"bars: {config.SYNTHETIC_LABEL} — these statistics describe made-up bars, nothing real")
     return 0
