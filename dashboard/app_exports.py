@@ -12,13 +12,14 @@ import pandas as pd
 from dashboard import export
 
 TABLES = {"bars": "Price bars", "events": "Events", "articles": "Articles",
-          "reactions": "Reactions", "claims": "Reported vs computed moves", "parity": "ADR parity"}
+          "reactions": "Reactions", "claims": "Reported vs computed moves", "parity": "ADR parity",
+          "study": "Event study"}
 
 
 def _table(view: Any, name: str, db: Any):
     if name == "bars":
         return export.bars_frame(view)
-    if name in export.ANALYSIS_TABLES:
+    if name in export.ANALYSIS_TABLES or name == "study":
         if db is None:
             raise ValueError(f"the {TABLES[name]} table is computed from the database")
         frame = export.analysis_table_for(db, view, name)

@@ -14,7 +14,7 @@ from dashboard.commands._args import (LazyChoices, add_filters, database, date, 
 
 CHART_FORMATS = ("png", "svg", "html")
 DATA_FORMATS = ("csv", "parquet")
-TABLES = ("bars", "events", "articles", "reactions", "claims", "parity")
+TABLES = ("bars", "events", "articles", "reactions", "claims", "parity", "study")
 # The help names dashboard.export.DEFAULT_WIDTH without importing it (plotly, pandas);
 # tests/test_cli_output.py checks the two agree.
 WIDTH_HELP = "pixels (default 1400)"
@@ -201,7 +201,7 @@ def run_data(args) -> int:
         frame = view.events
     elif args.table == "articles":
         frame = view.articles
-    else:  # reactions, claims, parity: computed from the stored bars by dashboard.analysis
+    else:  # reactions, claims, parity, study: computed from the stored bars by dashboard.analysis
         frame = export.analysis_table_for(db, view, args.table)
         if frame is None:
             print(f"error: no {args.table} table for {view.company_name}: it has no ADR and home-listing pair",

@@ -37,6 +37,8 @@ def register(subparsers, common) -> None:
                    help="of events whose windows overlap on a listing, keep only the first")
     s.add_argument("--table", choices=("pooled", "events"), default="pooled",
                    help="table/csv: the pooled tests (default) or the per-event rows (json has both)")
+    s.add_argument("--out", metavar="FILE",
+                   help="also write the study table (.csv, .parquet) or the CAAR figure (.png, .svg, .html)")
     s.set_defaults(func=run_study)
 
 
@@ -57,6 +59,10 @@ def run_study(args) -> int:
     with database(args).read() as con:
         result = study(con, selection, options_from_args(args))
     events = public_events(result)
+    if args.out:
+        code = _write_out(result, args.out)
+        if code:
+            return code
     if args.format == "json":
         print_json({"events": records(events), "pooled": records(result.pooled),
                     "bars_source": result.bars_source})
@@ -83,3 +89,40 @@ def _reading_text(name: str, value) -> str:
     if isinstance(value, str) and len(value) == 20 and value.endswith("Z") and "T" in value:
         return value[:16].replace("T", " ") + "Z"
     return str(value)
+
+
+OUT_SUFFIXES = (".csv", ".parquet", ".png", ".svg", ".html")
+
+
+def _write_out(result, out: str) -> int:
+    """The study table or the CAAR figure to ``out``, by its suffix; a note on stderr."""
+    import sys
+    from pathlib import Path
+
+    from dashboard import export
+    from dashboard.export.study import study_figure, study_table
+
+    path = Path(out)
+    suffix = path.suffix.lower()
+    if suffix not in OUT_SUFFIXES:
+        print(f"error: --out {out}: use a file ending {', '.join(OUT_SUFFIXES)}", file=sys.stderr)
+        return 2
+    if not path.parent.exists():
+        print(f"error: --out {out}: folder {path.parent} does not exist", file=sys.stderr)
+        return 2
+    if suffix in (".csv", ".parquet"):
+        table = study_table(result)
+        data = export.frame_to_csv(table) if suffix == ".csv" else export.frame_to_parquet(table)
+    else:
+        fig = export.ensure_synthetic_label(study_figure(result), result.synthetic)
+        try:
+            data = (export.figure_to_html(fig, filename_stem=path.stem, title=path.stem).encode("utf-8")
+                    if suffix == ".html" else
+                    export.figure_to_png(fig) if suffix == ".png" else export.figure_to_svg(fig))
+        except export.StaticExportUnavailable as exc:
+            print(f"error: {exc}\n(HTML, CSV and Parquet work without a browser.)", file=sys.stderr)
+            return 1
+    path.write_bytes(data)
+    label = ", synthetic bars labelled" if result.synthetic else ""
+    print(f"wrote {path} ({len(data):,} bytes{label})", file=sys.stderr)
+    return 0

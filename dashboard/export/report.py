@@ -68,6 +68,11 @@ _FILE_DESCRIPTIONS = {
     "claims.parquet": "moves reported in articles and events, checked against the bars (Parquet)",
     "parity.csv": "ADR price vs the home-listing parity and the premium, per ADR bar",
     "parity.parquet": "ADR price vs the home-listing parity and the premium (Parquet)",
+    "study.csv": "the event study: pooled tests per listing and window, then each event's CAR (docs/analysis.md)",
+    "study.parquet": "the event study table (Parquet)",
+    "caar.png": "the event study's CAAR figure (PNG)",
+    "caar.svg": "the event study's CAAR figure (SVG, vector)",
+    "caar.html": "the event study's CAAR figure; opens offline (plotly.js inlined)",
     "README.txt": "this explanation",
     "manifest.json": "filters, zone, sources with coverage, source URLs, file list",
 }
@@ -87,9 +92,11 @@ def report_zip(
     generated_at: dt.datetime | None = None,
     notes: list[str] | None = None,
     data_source: dict | None = None,
+    figures: Mapping[str, go.Figure] | None = None,
 ) -> bytes:
     """The report bundle: figure (PNG, SVG, HTML), events/bars/articles (CSV, Parquet),
-    the analysis tables when given (reactions, claims, parity), manifest.json and README.txt.
+    the analysis tables when given (reactions, claims, parity, study), further figures by name
+    (the study's ``caar``: PNG, SVG, HTML), manifest.json and README.txt.
 
     `view` is what the chart shows; `data_view` (default: `view`) supplies the tables, e.g. the
     same filters loaded at full resolution. Without a browser the PNG/SVG are left out and the
@@ -117,6 +124,12 @@ def report_zip(
     else:
         static_note = "left out on request"
     files["chart.html"] = figure_to_html(fig, filename_stem=stem, title=stem).encode("utf-8")
+    for name, extra in (figures or {}).items():
+        extra = ensure_synthetic_label(extra, synthetic)
+        if "chart.png" in files:
+            files[f"{name}.png"] = figure_to_png(extra, width=width, scale=scale)
+            files[f"{name}.svg"] = figure_to_svg(extra, width=width, scale=scale)
+        files[f"{name}.html"] = figure_to_html(extra, filename_stem=f"{stem}_{name}", title=f"{stem} {name}").encode("utf-8")
     tables = [("events", events), ("bars", bars), ("articles", articles)]
     tables += [(name, frame) for name, frame in (analysis_tables or {}).items() if frame is not None]
     for name, frame in tables:
@@ -217,8 +230,12 @@ def analysis_table_for(db: Any, view: Any, name: str) -> pd.DataFrame | None:
 
     db = store.as_database(db)
 
+    if name == "study":
+        from dashboard.export.study import study_for, study_table
+
+        return study_table(study_for(db, view))
     if name not in ANALYSIS_TABLES:
-        raise ValueError(f"unknown analysis table {name!r} (one of {', '.join(ANALYSIS_TABLES)})")
+        raise ValueError(f"unknown analysis table {name!r} (one of {', '.join(ANALYSIS_TABLES)}, study)")
     from dashboard.screen import analysis_scope
 
     wanted = analysis_scope(view).selection()
@@ -261,4 +278,18 @@ def report_for(db: Any, view: Any, fig: go.Figure, **options: Any) -> bytes:
             except Exception as exc:  # an extra: the bundle goes out without it, and says why
                 notes.append(f"{name} table left out: {type(exc).__name__}: {exc}")
         options["analysis_tables"] = tables
+        _add_study(db, data_view, options, notes)
     return report_zip(view, fig, data_view=data_view, store_coverage=coverage, notes=notes, **options)
+
+
+def _add_study(db: Any, view: Any, options: dict, notes: list[str]) -> None:
+    """The event study's table and CAAR figure, computed once for the bundle."""
+    from dashboard.export.study import study_figure, study_for, study_table
+
+    try:
+        result = study_for(db, view)
+    except Exception as exc:  # an extra, like the other analysis tables
+        notes.append(f"study table and figure left out: {type(exc).__name__}: {exc}")
+        return
+    options["analysis_tables"]["study"] = study_table(result)
+    options.setdefault("figures", {})["caar"] = study_figure(result, view)

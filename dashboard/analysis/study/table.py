@@ -335,6 +335,9 @@ def export_table(result: StudyResult) -> pd.DataFrame:
     tests in the ``z_*``/``p_*`` columns), then the per-event rows; every row says its bars."""
     pooled = result.pooled.assign(row="pooled", bars_source=result.bars_source)
     events = public_events(result).assign(row="event")
-    return pd.concat([pooled, events], ignore_index=True)[
+    table = pd.concat([pooled, events], ignore_index=True)
+    for column in ("n_events", "n_estimation_bars", "n_left_out_bars", "n_window_bars"):
+        table[column] = table[column].astype("Int64")
+    return table[
         ["row"] + [c for c in pooled.columns if c != "row"]
         + [c for c in events.columns if c not in pooled.columns and c != "row"]]
