@@ -13,6 +13,7 @@ import streamlit as st
 
 from dashboard import charts, config, store, versions
 from dashboard.app_exports import render_export_buttons
+from dashboard.app_study import render_study
 from dashboard.formatting import markdown_literal as md
 from dashboard import screen
 from dashboard.lake.catalog import LakeError, LakeLocation
@@ -452,6 +453,7 @@ def main() -> None:
         render_export_buttons(st, fig, view, view.filters, db=DB)  # downloads under the figure
 
     render_reactions(view, stamp, reactions(), analysis["note"])
+    render_study(DB, view, stamp, theme=_theme_type())  # built only when its panel is opened
 
     events_tab, articles_tab = st.tabs([f"Events ({len(view.events):,})", f"Articles ({view.total_articles:,})"])
     with events_tab:
