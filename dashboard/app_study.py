@@ -49,7 +49,7 @@ def render_study(db: Any, view: screen.ViewData, stamp: Any, *, theme: str = "li
         model = left.selectbox("Normal-return model", MODELS, format_func=MODEL_LABELS.get, key="study_model")
         interval = middle.radio("Bars", STUDY_INTERVALS, index=STUDY_INTERVALS.index("5m"), horizontal=True,
                                 key="study_interval")
-        first_only = right.checkbox("First event of each overlapping cluster only", key="study_first_of_cluster",
+        first_only = right.checkbox("First of each overlapping cluster", key="study_first_of_cluster",
                                     help="Events whose windows share bars on a listing are flagged; this keeps the first.")
         options = screen_study.study_options(scope, model=model, interval=interval, first_of_cluster=first_only)
         result = cached_study(db.name, stamp, scope, options, db)
