@@ -282,3 +282,29 @@ def test_public_rows_carry_the_documented_fields(world):
     path = result.caar_paths[result.caar_paths["symbol"] == "TEST"]
     assert list(path["minutes"])[:3] == [0.0, 5.0, 10.0]
     assert (path["low"] <= path["caar"]).all() and (path["caar"] <= path["high"]).all()
+
+
+def test_arrivals_agree_with_the_reaction_table(world):
+    """The study's vectorised arrivals give the reaction table's first bar, reference, session and
+    closes for timed events (both come from the markets' rules)."""
+    from dashboard import markets
+    from dashboard.analysis.reactions import reaction_table
+    from dashboard.analysis.study.arrivals import arrivals
+
+    ts, r, rm, noise_sd, sessions, offset = world
+    times = [sessions.iloc[22]["open"] - pd.Timedelta(hours=3),      # before the open
+             sessions.iloc[22]["open"] + pd.Timedelta(minutes=93),   # mid-bar
+             sessions.iloc[23]["close"] + pd.Timedelta(hours=2)]     # after the close
+    events = events_at(times)
+    events.loc[1, "precision"] = "hour"
+    bars = {"TEST": bars_from(ts, r), "MKT": bars_from(ts, rm, 50.0)}
+    all_sessions = {"TEST": sessions, "MKT": sessions}
+    expected = reaction_table(events, LISTINGS[LISTINGS["role"] == "listing"], bars, all_sessions)
+    listing = next(LISTINGS[LISTINGS["symbol"] == "TEST"].itertuples(index=False))
+    prepared = markets.with_session_parts(bars["TEST"], markets.prepare_sessions(sessions))
+    got = arrivals(events, listing, prepared, markets.prepare_sessions(sessions), extended=False,
+                   raw_bars=bars, all_sessions=all_sessions, own=LISTINGS, requested_extended=True)
+    for column in ("session", "first_bar_ts", "ref_ts", "session_close_ts", "next_close_ts"):
+        assert list(got[column]) == list(expected[column]), column
+    assert "market shut at the event" in got["note"].iloc[0]
+    assert got["note"].iloc[1].startswith("hour precision")

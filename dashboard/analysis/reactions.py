@@ -185,6 +185,12 @@ def window_ends(session, t0: pd.Timestamp, extended: bool) -> tuple[pd.Timestamp
     return shutdown, ends
 
 
+def session_close_after(session, t0: pd.Timestamp) -> pd.Timestamp:
+    """Where the "session close" window ends for a first bar at ``t0``: the regular close, or
+    for a first bar in after-hours the after-hours end (the reactions and the event study)."""
+    return session["close"] if t0 < session["close"] else session["post_close"]
+
+
 def _part_bars(bars, sessions, extended: bool) -> pd.DataFrame:
     """Prepared bars with their session part; only the regular session's without ``extended``."""
     bars = markets.with_session_parts(bars, sessions)
@@ -201,7 +207,7 @@ def _fill_closes(result, bars, bench, sessions, session_pos, ref_time, t0, ref_p
     """Returns to this session's close and to the next session's close (regular closes; after
     one, a first bar in after-hours reads the after-hours end instead)."""
     session = sessions.iloc[session_pos]
-    close = session["close"] if t0 < session["close"] else session["post_close"]
+    close = session_close_after(session, t0)
     result["session_close_ts"] = close
     _, close_price = markets.price_at(bars, close, not_before=t0)
     result["ret_session_close"] = _bars.ret(close_price, ref_price)

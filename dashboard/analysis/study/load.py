@@ -9,6 +9,12 @@ import pandas as pd
 from dashboard.analysis import load
 from dashboard.analysis.study.table import StudyOptions, StudyResult, study_table
 from dashboard.store import events as store_events
+from dashboard.taxonomy import EVENT_KINDS
+
+# Whose windows are left out of the estimation windows besides the studied events: the company's
+# curated events. Not every article's publication: on a news archive that is an event every few
+# minutes, and leaving all of them out would leave no estimation window at all.
+CONTEXT_KINDS = tuple(kind for kind in EVENT_KINDS if kind != "publication")
 
 
 def reach_back(estimation_sessions: int) -> pd.Timedelta:
@@ -19,14 +25,15 @@ def reach_back(estimation_sessions: int) -> pd.Timedelta:
 
 def study(con, filters: load.EventSelection, options: StudyOptions = StudyOptions()) -> StudyResult:
     """The event study of the filtered events (the same ``EventSelection`` as ``reactions``);
-    the windows of the same companies' other events are left out of the estimation windows."""
+    the windows of these events and of the same companies' other curated events (CONTEXT_KINDS)
+    are left out of the estimation windows."""
     events = load.select_events(con, filters)
     before = reach_back(options.estimation_sessions)
     context = None
     companies = [c for c in events["company_id"].dropna().unique()] if len(events) else []
     if companies:
         times = pd.to_datetime(events["ts"], utc=True)
-        context = store_events.query_events(con, companies=companies, since=times.min() - before,
-                                            until=times.max() + load.AFTER)
+        context = store_events.query_events(con, companies=companies, kinds=CONTEXT_KINDS,
+                                            since=times.min() - before, until=times.max() + load.AFTER)
     listings, bars, sessions = load.event_frames(con, events["ts"], before=before)
     return study_table(events, listings, bars, sessions, context_events=context, options=options)

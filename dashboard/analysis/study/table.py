@@ -3,8 +3,9 @@ listing × window the pooled tests, and the CAR paths the figure draws.
 
 It takes the reaction table's event × listing pairs and its rules, called, not copied: the first
 tradable bar, the reference bar and the session close / next close come from
-:func:`dashboard.analysis.reactions.reaction_table` run on the study's bars, and the minute
-windows stop where :func:`dashboard.analysis.reactions.window_ends` says. Then three pure steps:
+:mod:`~.arrivals` (the markets' first-trade rule, and the reaction table itself for dated events)
+run on the study's bars, and the minute windows stop where
+:func:`dashboard.analysis.reactions.window_ends` says. Then three pure steps:
 estimation, event windows, pooling. docs/analysis.md ("Event study").
 """
 from __future__ import annotations
@@ -17,7 +18,8 @@ from scipy import stats
 
 from dashboard import markets
 from dashboard.analysis import _bars
-from dashboard.analysis.reactions import WINDOWS_MINUTES, reaction_table, window_ends
+from dashboard.analysis.reactions import WINDOWS_MINUTES, window_ends
+from dashboard.analysis.study.arrivals import arrivals, targets
 from dashboard.analysis.study import estimation as est_mod
 from dashboard.analysis.study.estimation import Estimate
 from dashboard.analysis.study.pooling import pool
@@ -84,23 +86,24 @@ class _Listing:
 
 def study_table(events: pd.DataFrame, listings: pd.DataFrame, bars_by_symbol: dict, sessions_by_symbol: dict,
                 *, context_events: pd.DataFrame | None = None, options: StudyOptions = StudyOptions()) -> StudyResult:
-    """The study of ``events`` on every listing of each event's company. ``context_events``: the
-    company's other events (any filter), whose windows are left out of the estimation windows."""
+    """The study of ``events`` on every listing of each event's company. The windows of these
+    events and of ``context_events`` (the companies' other curated events) are left out of
+    every estimation window."""
     own = listings[listings.get("role", pd.Series("listing", index=listings.index)).fillna("listing") == "listing"]
     universe = events if context_events is None else pd.concat([events, context_events], ignore_index=True)
     universe = universe.drop_duplicates("event_id").sort_values("ts", kind="stable").reset_index(drop=True)
     sessions_by_symbol = {s: markets.prepare_sessions(f) for s, f in sessions_by_symbol.items() if f is not None}
     bars_at = {s: at_interval(b, options.interval) for s, b in bars_by_symbol.items()}
-    reactions = reaction_table(universe, own, bars_at, sessions_by_symbol, extended=options.extended)
-    wanted = set(events["event_id"])
     rows, paths, used = [], [], []
     for listing in own.itertuples(index=False):
-        group = reactions[reactions["symbol"] == listing.symbol]
-        if group.empty or listing.symbol not in sessions_by_symbol:
+        if listing.symbol not in sessions_by_symbol or targets(events, listing.company_id).empty:
             continue
-        prepared = _prepare(listing, group, bars_at, sessions_by_symbol, options)
+        prepared = _prepare(listing, targets(universe, listing.company_id), bars_at, sessions_by_symbol, options)
         used.append(prepared.bars)
-        for row in group[group["event_id"].isin(wanted)].itertuples(index=False):
+        group = arrivals(events, listing, prepared.bars, prepared.sessions, extended=prepared.extended,
+                         raw_bars=bars_at, all_sessions=sessions_by_symbol, own=own,
+                         requested_extended=options.extended)
+        for row in group.itertuples(index=False):
             event_rows, path = _event(prepared, row, options)
             rows += event_rows
             paths += path
@@ -117,7 +120,7 @@ def study_table(events: pd.DataFrame, listings: pd.DataFrame, bars_by_symbol: di
                        bars_source=_bars.sources(*used), options=options)
 
 
-def _prepare(listing, group, bars_at, sessions_by_symbol, options) -> _Listing:
+def _prepare(listing, others, bars_at, sessions_by_symbol, options) -> _Listing:
     sessions = sessions_by_symbol[listing.symbol]
     bars = markets.with_session_parts(bars_at.get(listing.symbol), sessions)
     extended = markets.trades_extended(bars, options.extended)  # the reactions' own rule
@@ -130,28 +133,37 @@ def _prepare(listing, group, bars_at, sessions_by_symbol, options) -> _Listing:
         benchmark = benchmark if extended else markets.regular_bars(benchmark)
     returns = listing_returns(bars, sessions, benchmark, extended=extended)
     positions = {s: i for i, s in enumerate(sessions["session"])}
-    event_sessions = {positions[s] for s in group["session"].dropna() if s in positions}
-    return _Listing(listing.symbol, bars, sessions, benchmark, extended, returns,
-                    _left_out(returns, group), event_sessions, positions)
+    excluded, event_sessions = _left_out(returns, bars, sessions, extended, others)
+    return _Listing(listing.symbol, bars, sessions, benchmark, extended, returns, excluded, event_sessions, positions)
 
 
-def _left_out(returns, group) -> np.ndarray:
-    """Bars inside some event's window: from its arrival to LEFT_OUT_AFTER past its first bar
-    (a day-precision event: its whole session)."""
+def _left_out(returns, bars, sessions, extended: bool, others: pd.DataFrame) -> tuple[np.ndarray, set]:
+    """Bars inside some event's window — from its arrival to LEFT_OUT_AFTER past its first bar
+    (:func:`markets.first_trades`, the chart's and the reactions' rule, for all events at
+    once); a day-precision event's whole first session — and the sessions holding an event."""
     marks = np.zeros(len(returns) + 1, dtype=np.int64)
-    for row in group.itertuples(index=False):
-        if row.precision == "day":
-            lo, hi = row.tradable_from, row.session_close_ts
-        else:
-            lo, hi = row.event_ts, row.first_bar_ts + LEFT_OUT_AFTER if pd.notna(row.first_bar_ts) else pd.NaT
-        if pd.isna(lo) or pd.isna(hi):
-            continue
-        start = np.searchsorted(returns.end, pd.Timestamp(lo).value, side="right")
-        stop = np.searchsorted(returns.ts, pd.Timestamp(hi).value, side="left")
-        if stop > start:
-            marks[start] += 1
-            marks[stop] -= 1
-    return np.cumsum(marks[:-1]) > 0
+    if others.empty or bars.empty:
+        return np.zeros(len(returns), dtype=bool), set()
+    times = pd.to_datetime(others["ts"], utc=True)
+    first = markets.first_trades(bars, sessions, times, extended=extended)
+    end_column = markets.bounds(extended)[1]
+    closes = pd.DatetimeIndex(sessions[end_column])
+    at = np.searchsorted(closes.asi8, pd.DatetimeIndex(first["tradable_from"]).as_unit("ns").asi8, side="right")
+    day = (others["precision"] == "day").to_numpy()
+    lo = np.where(day, pd.DatetimeIndex(first["tradable_from"]).as_unit("ns").asi8,
+                  pd.DatetimeIndex(times).as_unit("ns").asi8)
+    session_close = closes.asi8[np.minimum(at, len(closes) - 1)] if len(closes) else lo
+    after_first = pd.DatetimeIndex(first["first_bar_ts"] + LEFT_OUT_AFTER).as_unit("ns").asi8
+    hi = np.where(day, session_close, after_first)
+    nat = np.iinfo(np.int64).min
+    valid = (lo != nat) & (hi != nat) & pd.notna(first["tradable_from"]).to_numpy()
+    starts = np.searchsorted(returns.end, lo[valid], side="right")
+    stops = np.searchsorted(returns.ts, hi[valid], side="left")
+    keep = stops > starts
+    np.add.at(marks, starts[keep], 1)
+    np.add.at(marks, stops[keep], -1)
+    sessions_hit = {int(p) for p in at[valid] if p < len(closes)}
+    return np.cumsum(marks[:-1]) > 0, sessions_hit
 
 
 def _base(row, listing: _Listing, options: StudyOptions) -> dict:
