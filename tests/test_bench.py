@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow  # a fresh process per measurement
 INGEST_SIDE_ROWS = {"ingest_jsonl_wall", "ingest_jsonl_memory", "ingest_reader_wait"}
 EXPECTED_ROWS = INGEST_SIDE_ROWS | {
     "ingest_jsonl", "ingest_text", "filter", "chart_1d", "chart_1mo", "chart_1y",
-    "app_cold", "app_warm", "payload_1d", "payload_1mo", "payload_1y",
+    "app_cold", "app_warm", "payload_1d", "payload_1mo", "payload_1y", "study_cold", "study_warm",
     "lake_publish_full", "lake_publish_1pct", "lake_filter", "lake_chart_1d", "lake_chart_1mo", "lake_chart_1y",
     "page_load", "page_rerun",
 }

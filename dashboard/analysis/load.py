@@ -93,12 +93,15 @@ def select_events(con, filters: EventSelection) -> pd.DataFrame:
                                      since=filters.since, until=filters.until)
 
 
-def event_frames(con, times: pd.Series, *, before: pd.Timedelta = BEFORE, after: pd.Timedelta = AFTER):
+def event_frames(con, times: pd.Series, *, before: pd.Timedelta = BEFORE, after: pd.Timedelta = AFTER,
+                 companies=None):
     """(listings of every role, bars by symbol, sessions by symbol) around these times: what
     the reactions read, for another analysis of the same events (the event study reads further
-    back, ``before``, for its estimation window)."""
+    back, ``before``, for its estimation window). ``companies``: only their listings' bars."""
     listings = _all_listings(con)
     own = listings[listings["role"] == "listing"]
+    if companies is not None:
+        own = own[own["company_id"].isin(list(companies))]
     symbols = set(own["symbol"]) | set(own["benchmark_symbol"].dropna())
     bars, sessions = _frames(con, listings, symbols, _spans(times, before, after))
     return listings, bars, sessions

@@ -331,6 +331,12 @@ def child_lake_publish(params: dict) -> dict:
     return child_publish(params)
 
 
+def child_study(params: dict) -> dict:
+    from dashboard.bench.study import child_study as measure
+
+    return measure(params)
+
+
 CHILDREN = {
     "ingest": child_ingest,
     "read_json": child_read_json,
@@ -340,6 +346,7 @@ CHILDREN = {
     "chart_tsdownsample": child_chart_tsdownsample,
     "app": child_app,
     "lake_publish": child_lake_publish,
+    "study": child_study,
 }
 
 

@@ -47,16 +47,27 @@ def arrivals(events: pd.DataFrame, listing, bars: pd.DataFrame, sessions: pd.Dat
     return pd.concat(rows, ignore_index=True)[ARRIVAL_COLUMNS]
 
 
+def _sources(bars: pd.DataFrame):
+    """``(start, end) -> sources of the bars in [start, end)`` (``_bars.sources``), quick when
+    the listing's bars all come from one source."""
+    everything = _bars.sources(bars)
+    if ";" not in everything:
+        return lambda start, end: everything if len(bars) else ""
+    return lambda start, end: _bars.sources(_bars.between(bars, start, end))
+
+
 def _timed(events: pd.DataFrame, bars: pd.DataFrame, sessions: pd.DataFrame, extended: bool, benchmark) -> pd.DataFrame:
     times = pd.to_datetime(events["ts"], utc=True)
     positions, moments = markets.next_tradable_times(sessions, times, extended=extended)
     first = markets.first_trades(bars, sessions, times, extended=extended)
     labels = sessions["session"].to_numpy(dtype=object)
-    closes, post_closes = sessions["close"], sessions["post_close"]
+    closes, post_closes = list(sessions["close"]), list(sessions["post_close"])
+    first_bars, refs, stamps, moments = list(first["first_bar_ts"]), list(first["ref_ts"]), list(times), list(moments)
+    source_of = _sources(bars)
     out = []
     for i, (event, position) in enumerate(zip(events.itertuples(index=False), positions)):
-        ts = times.iloc[i]
-        t0, ref = first["first_bar_ts"].iloc[i], first["ref_ts"].iloc[i]
+        ts = stamps[i]
+        t0, ref = first_bars[i], refs[i]
         notes = ["hour precision: timed from the start of the hour"] if event.precision == "hour" else []
         row = {"event_id": event.event_id, "event_ts": ts, "precision": event.precision,
                "kind": getattr(event, "kind", None), "headline": getattr(event, "headline", None),
@@ -73,16 +84,15 @@ def _timed(events: pd.DataFrame, bars: pd.DataFrame, sessions: pd.DataFrame, ext
         if pd.isna(t0):
             notes.append(f"no bars in the {labels[position]} session")
         else:
-            row["session_close_ts"] = session_close_after({"close": closes.iloc[position],
-                                                           "post_close": post_closes.iloc[position]}, t0)
+            row["session_close_ts"] = session_close_after({"close": closes[position],
+                                                           "post_close": post_closes[position]}, t0)
             if pd.isna(ref):
                 notes.append("no bar before the event: no reference price")
         if position + 1 < len(sessions):
-            row["next_close_ts"] = closes.iloc[position + 1]
+            row["next_close_ts"] = closes[position + 1]
         start = ref if pd.notna(ref) else t0
         if pd.notna(start):
-            stop = row["next_close_ts"] if pd.notna(row["next_close_ts"]) else closes.iloc[position]
-            row["bars_source"] = _bars.sources(_bars.between(bars, start, stop))
+            row["bars_source"] = source_of(start, row["next_close_ts"] if pd.notna(row["next_close_ts"]) else closes[position])
         row["note"] = "; ".join(notes)
         out.append(row)
     frame = pd.DataFrame(out, columns=ARRIVAL_COLUMNS)

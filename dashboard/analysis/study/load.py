@@ -35,5 +35,7 @@ def study(con, filters: load.EventSelection, options: StudyOptions = StudyOption
         times = pd.to_datetime(events["ts"], utc=True)
         context = store_events.query_events(con, companies=companies, kinds=CONTEXT_KINDS,
                                             since=times.min() - before, until=times.max() + load.AFTER)
-    listings, bars, sessions = load.event_frames(con, events["ts"], before=before)
+    # an event naming no company concerns every listing (the reactions' pairing)
+    scope = None if events["company_id"].isna().any() else companies
+    listings, bars, sessions = load.event_frames(con, events["ts"], before=before, companies=scope)
     return study_table(events, listings, bars, sessions, context_events=context, options=options)

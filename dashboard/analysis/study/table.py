@@ -24,7 +24,7 @@ from dashboard.analysis.study import estimation as est_mod
 from dashboard.analysis.study.estimation import Estimate
 from dashboard.analysis.study.pooling import pool
 from dashboard.analysis.study.returns import DEFAULT_INTERVAL, at_interval, daily_returns, listing_returns
-from dashboard.analysis.study.windows import WindowStats, estimation_blocks, overlaps, rank_u, window_stats
+from dashboard.analysis.study.windows import WindowStats, estimation_blocks, overlaps, p_values, rank_u, window_stats
 
 WINDOWS = tuple(f"{m}m" for m in WINDOWS_MINUTES) + ("session_close", "next_close")
 # Bars from another event's arrival to this long after its first bar are left out of every
@@ -103,11 +103,12 @@ def study_table(events: pd.DataFrame, listings: pd.DataFrame, bars_by_symbol: di
         group = arrivals(events, listing, prepared.bars, prepared.sessions, extended=prepared.extended,
                          raw_bars=bars_at, all_sessions=sessions_by_symbol, own=own,
                          requested_extended=options.extended)
-        for row in group.itertuples(index=False):
-            event_rows, path = _event(prepared, row, options)
+        for row, plan in zip(group.itertuples(index=False), _plan_windows(prepared, group)):
+            event_rows, path = _event(prepared, row, plan, options)
             rows += event_rows
             paths += path
     table = pd.DataFrame(rows, columns=EVENT_COLUMNS)
+    table["p"] = p_values(table["t"].to_numpy(dtype="float64"), table["df"].to_numpy(dtype="float64"))
     table["event_ts"] = pd.to_datetime(table["event_ts"], utc=True)
     table["window_end"] = pd.to_datetime(table["window_end"], utc=True)
     _flag_clusters(table)
@@ -192,56 +193,92 @@ def _rows(base: dict, est: Estimate | None, left_out: int, results: dict, notes:
     return out
 
 
-def _event(listing: _Listing, row, options: StudyOptions) -> tuple[list[dict], list[dict]]:
+def _position(listing: _Listing, row) -> int | None:
+    """The position of the row's session in the listing's sessions (None without one)."""
+    return listing.positions.get(row.session) if row.session is not None and not pd.isna(row.session) else None
+
+
+def _plan_windows(listing: _Listing, group: pd.DataFrame) -> list:
+    """For each timed event with a first bar and a reference: (ref position, t0, window ends,
+    path steps in minutes) and the last bar of each window and step — one
+    :func:`markets.asof_positions` call for all of a listing's events."""
+    plans, stops, not_before = [], [], []
+    step = listing.returns.step
+    steps = np.arange(1, int(pd.Timedelta(minutes=PATH_MINUTES) / step) + 1) * step
+    for row in group.itertuples(index=False):
+        position = _position(listing, row)
+        if row.precision == "day" or position is None or pd.isna(row.first_bar_ts) or pd.isna(row.ref_ts):
+            plans.append(None)
+            continue
+        t0 = pd.Timestamp(row.first_bar_ts)
+        shutdown, ends = window_ends(listing.sessions.iloc[position], t0, listing.extended)
+        following = listing.sessions["open"].iloc[position + 1] if position + 1 < len(listing.sessions) else t0
+        window_stops = [end for end, _ in ends] + [row.session_close_ts, row.next_close_ts]
+        path_steps = [m for m in steps if t0 + m <= shutdown]
+        plans.append((int(np.searchsorted(listing.returns.ts, pd.Timestamp(row.ref_ts).value)), t0,
+                      window_stops, path_steps, len(stops)))
+        stops += window_stops + [t0 + m for m in path_steps]
+        not_before += [t0] * (len(window_stops) - 1) + [following] + [t0] * len(path_steps)
+    lasts = markets.asof_positions(listing.bars, stops, not_before=not_before) if stops else np.zeros(0, int)
+    return [None if plan is None else (*plan[:4], lasts[plan[4]:plan[4] + len(plan[2]) + len(plan[3])])
+            for plan in plans]
+
+
+def _event(listing: _Listing, row, plan, options: StudyOptions) -> tuple[list[dict], list[dict]]:
     base = _base(row, listing, options)
     notes = [row.note] if isinstance(row.note, str) and row.note else []
-    position = listing.positions.get(row.session) if row.session is not None and not pd.isna(row.session) else None
+    position = _position(listing, row)
     if position is None:
         return _rows(base, None, 0, {}, notes), []
     if row.precision == "day":
         return _day_event(listing, row, position, base, notes, options), []
     est, left_out, why = _intraday_estimate(listing, position, options)
     notes += why
-    if est is None or pd.isna(row.first_bar_ts) or pd.isna(row.ref_ts):
+    if est is None or plan is None:
         return _rows(base, est, left_out, {}, notes), []
-    r = listing.returns
-    ref_pos = int(np.searchsorted(r.ts, pd.Timestamp(row.ref_ts).value))
-    t0 = pd.Timestamp(row.first_bar_ts)
-    session = listing.sessions.iloc[position]
-    shutdown, ends = window_ends(session, t0, listing.extended)
-    following = listing.sessions.iloc[position + 1]["open"] if position + 1 < len(listing.sessions) else t0
-    stops = [end for end, _ in ends] + [row.session_close_ts, row.next_close_ts]
-    lasts = markets.asof_positions(listing.bars, stops, not_before=[t0] * (len(stops) - 1) + [following])
+    ref_pos, t0, stops, path_steps, lasts = plan
     results = {}
-    for window, end, last in zip(WINDOWS, stops, lasts):
+    for window, end, last in zip(WINDOWS, stops, lasts[:len(stops)]):
         if pd.isna(end) or last <= ref_pos:
             continue
-        stats_ = _window(est, r, ref_pos + 1, int(last))
+        stats_ = _window(est, listing.returns, ref_pos + 1, int(last))
         results[window] = (stats_, end, ref_pos + 1, int(last), estimation_blocks(est, stats_.n_bars))
-    return _rows(base, est, left_out, results, notes), _path(listing, est, row, ref_pos, t0, shutdown)
+    return _rows(base, est, left_out, results, notes), _path(listing, est, row, ref_pos, path_steps, lasts[len(stops):])
 
 
 def _window(est: Estimate, r, first: int, last: int) -> WindowStats:
     span = slice(first, last + 1)
     rm = np.nan_to_num(r.rm[span])  # no benchmark trade over a bar: the benchmark did not move
-    return window_stats(est, est.abnormal(r.r[span], rm), est.factor(r.gap[span], r.offset[span]), rm)
+    # p comes later, for the whole table in one scipy call
+    return window_stats(est, est.abnormal(r.r[span], rm), est.factor(r.gap[span], r.offset[span]), rm, with_p=False)
 
 
-def _path(listing: _Listing, est: Estimate, row, ref_pos: int, t0, shutdown) -> list[dict]:
-    """The event's CAR at each bar step up to PATH_MINUTES after the first bar (until the shutdown)."""
-    step = listing.returns.step
-    minutes = np.arange(1, int(pd.Timedelta(minutes=PATH_MINUTES) / step) + 1) * step
-    stops = [t0 + m for m in minutes if t0 + m <= shutdown]
-    lasts = markets.asof_positions(listing.bars, stops, not_before=t0) if stops else []
+def _path(listing: _Listing, est: Estimate, row, ref_pos: int, path_steps, lasts) -> list[dict]:
+    """The event's CAR and se at each bar step up to PATH_MINUTES after the first bar (until the
+    shutdown): the windows' sums, cumulated once."""
+    lasts = np.asarray(lasts, dtype=np.int64)
+    reached = lasts > ref_pos
+    if not reached.any():
+        return []
+    r = listing.returns
+    span = slice(ref_pos + 1, int(lasts[reached].max()) + 1)
+    rm = np.nan_to_num(r.rm[span])
+    ar = est.abnormal(r.r[span], rm)
+    if not np.all(np.isfinite(ar)):
+        return []
+    cum_ar = np.cumsum(ar)
+    cum_f = np.cumsum(est.factor(r.gap[span], r.offset[span]))
+    cum_x = np.cumsum(est.design(rm), axis=0)
     out = [{"symbol": listing.symbol, "event_id": row.event_id, "minutes": 0.0, "car": 0.0, "se": 0.0}]
-    for stop, last in zip(stops, lasts):
+    for minutes, last in zip(path_steps, lasts):
         if last <= ref_pos:
             continue
-        stats_ = _window(est, listing.returns, ref_pos + 1, int(last))
-        if np.isfinite(stats_.car):
-            out.append({"symbol": listing.symbol, "event_id": row.event_id,
-                        "minutes": (stop - t0) / pd.Timedelta(minutes=1), "car": stats_.car, "se": stats_.se})
-    return out if len(out) > 1 else []
+        i = int(last) - ref_pos - 1
+        x = cum_x[i]
+        variance = est.sigma2 * cum_f[i] + (float(x @ est.cov @ x) if len(x) else 0.0)
+        out.append({"symbol": listing.symbol, "event_id": row.event_id, "minutes": minutes / pd.Timedelta(minutes=1),
+                    "car": float(cum_ar[i]), "se": float(np.sqrt(variance))})
+    return out
 
 
 def _intraday_estimate(listing: _Listing, position: int, options: StudyOptions):

@@ -36,8 +36,9 @@ def car_variance(est: Estimate, f: np.ndarray, rm: np.ndarray) -> float:
     return est.sigma2 * float(np.sum(f)) + parameters
 
 
-def window_stats(est: Estimate, ar: np.ndarray, f: np.ndarray, rm: np.ndarray) -> WindowStats:
-    """CAR, se, t and two-sided p of one window's abnormal returns ``ar``."""
+def window_stats(est: Estimate, ar: np.ndarray, f: np.ndarray, rm: np.ndarray, *, with_p: bool = True) -> WindowStats:
+    """CAR, se, t and two-sided p of one window's abnormal returns ``ar`` (``with_p=False``
+    leaves p to :func:`p_values` over many windows at once)."""
     if len(ar) == 0 or not np.all(np.isfinite(ar)):
         return WindowStats.missing()
     car = float(np.sum(ar))
@@ -45,7 +46,17 @@ def window_stats(est: Estimate, ar: np.ndarray, f: np.ndarray, rm: np.ndarray) -
     if not se > 0:
         return WindowStats(car, se, float("nan"), float("nan"), len(ar))
     t = car / se
-    return WindowStats(car, se, t, float(2 * stats.t.sf(abs(t), est.df)), len(ar))
+    p = float(p_values(np.array([t]), np.array([est.df]))[0]) if with_p else float("nan")
+    return WindowStats(car, se, t, p, len(ar))
+
+
+def p_values(t: np.ndarray, df: np.ndarray) -> np.ndarray:
+    """Two-sided p of t statistics from Student's t with ``df`` degrees of freedom (one
+    scipy.stats call for a whole table; nan where t is missing)."""
+    out = np.full(len(t), np.nan)
+    ok = np.isfinite(t) & (df > 0)
+    out[ok] = 2 * stats.t.sf(np.abs(t[ok]), df[ok])
+    return out
 
 
 def estimation_blocks(est: Estimate, length: int) -> np.ndarray:
