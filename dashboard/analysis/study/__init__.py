@@ -6,8 +6,9 @@ do events of one kind do on average? Three pure steps, each its own module and t
 - :mod:`~.windows`: abnormal returns over the reaction table's windows → CAR, se, t, p;
 - :mod:`~.pooling`: CAAR per listing and window and the cross-event tests.
 
-:mod:`~.returns` makes the bar returns, :mod:`~.table` runs the steps on the reaction table's
-event × listing pairs and :mod:`~.load` gathers the inputs. Formulas: docs/analysis.md.
+:mod:`~.returns` makes the bar returns, :mod:`~.arrivals` finds when each event reaches each
+listing (the reactions' rules), :mod:`~.table` runs the steps on the event × listing pairs and
+:mod:`~.load` gathers the inputs. Formulas: docs/analysis.md.
 """
 from dashboard.analysis.study.estimation import DEFAULT_ESTIMATION_SESSIONS, DEFAULT_MODEL, MODELS
 from dashboard.analysis.study.pooling import POOLED_COLUMNS
