@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "dashboard.commands.bench",
     "dashboard.commands.news",
     "dashboard.commands.lake",
+    "dashboard.commands.search",
 ]
 
 

@@ -164,9 +164,12 @@ def _insert_articles(con: duckdb.DuckDBPyConnection, added: list[Article], now: 
 # --- reads ---------------------------------------------------------------------------------------
 
 def _where(con, *, tags=(), companies=(), sources=(), since=None, until=None,
-           include_retracted: bool = False) -> tuple[str, list]:
+           include_retracted: bool = False, article_ids=None) -> tuple[str, list]:
     # A retracted article is kept, but no view or export shows it unless asked (013).
     clauses, params = ([] if include_retracted else ["a.retracted_at IS NULL"]), []
+    if article_ids is not None:  # e.g. a search's matches; IN over a subquery is a hash join
+        clauses.append("a.article_id IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(list(article_ids))
     wanted_tags = lower_list(tags)
     # The row's key lists (011) mirror article_tags/article_companies, lower-cased: one table
     # to scan, and the date clause below prunes row groups since rows are kept in time order.
@@ -193,11 +196,13 @@ _SELECT_WITH_RETRACTION = f"SELECT {_SELECTED}, a.retracted_at, a.retracted_reas
 
 def query_articles(con: duckdb.DuckDBPyConnection, *, tags=(), companies=(), sources=(),
                    since=None, until=None, limit: int | None = None,
-                   include_retracted: bool = False) -> pd.DataFrame:
+                   include_retracted: bool = False, article_ids=None) -> pd.DataFrame:
     """Articles matching the filters (docs/architecture.md "Filters"), newest first; with
-    ``include_retracted`` also the retracted ones, with ``retracted_at`` and ``retracted_reason``."""
+    ``include_retracted`` also the retracted ones, with ``retracted_at`` and ``retracted_reason``;
+    with ``article_ids`` only those (a search's matches)."""
     where, params = _where(con, tags=tags, companies=companies, sources=sources,
-                           since=since, until=until, include_retracted=include_retracted)
+                           since=since, until=until, include_retracted=include_retracted,
+                           article_ids=article_ids)
     select = _SELECT_WITH_RETRACTION if include_retracted else _SELECT
     limit_sql = ""
     if limit is not None:
