@@ -11,7 +11,7 @@ import os
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, config, store, versions
+from dashboard import charts, config, search, store, versions
 from dashboard.app_exports import render_export_buttons
 from dashboard.formatting import markdown_literal as md
 from dashboard import screen
@@ -180,6 +180,12 @@ def sidebar(stamp: tuple) -> Filters:
         st.session_state["company"] = options.company_id or company_ids[0]
     st.sidebar.selectbox("Company", company_ids, key="company", format_func=lambda c: names.get(c, c))
 
+    st.session_state.setdefault("search", url_filters.search)
+    st.sidebar.text_input("Search articles", key="search", placeholder='memo, "exact phrase", Pentag*, 阿里巴巴',
+                          help=f"Full-text search: {search.HELP}. Narrows articles, events and chart markers "
+                               "to the matching articles, with the other filters.")
+    render_search_index_state(st.session_state["search"])
+
     tag_labels = {t: f"{t} ({a} art., {e} ev.)" for t, a, e in options.tags}
     _seed_choices("tags", url_filters.tags, tag_labels, "tag", notices)
     st.sidebar.multiselect(
@@ -243,7 +249,27 @@ def sidebar(stamp: tuple) -> Filters:
         reference=reference,
         parity=bool(st.session_state.get("parity")),
         extended_hours=bool(st.session_state.get("extended_hours", True)),
+        search=st.session_state.get("search", "").strip(),
     )
+
+
+def render_search_index_state(text: str) -> None:
+    """A search on a database whose index is missing or behind says so and offers the rebuild."""
+    if not text.strip() or LAKE is not None:  # a lake publish's index is built on first use
+        return
+    found = search.status(DB)
+    if found.state == "current":
+        return
+    st.sidebar.warning(md(found.message))
+    if st.sidebar.button("Rebuild the search index", key="rebuild_search"):
+        with st.spinner("Indexing every stored article…"):
+            try:
+                done = search.sync(DB, full=True)
+            except search.IndexBusy as exc:
+                st.sidebar.error(md(str(exc)))
+                return
+        st.sidebar.success(f"Search index built: {done.articles:,} articles.")
+        st.cache_data.clear()
 
 
 def mirror_to_url(filters: Filters) -> None:

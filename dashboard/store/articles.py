@@ -215,9 +215,9 @@ def query_articles(con: duckdb.DuckDBPyConnection, *, tags=(), companies=(), sou
 
 
 def count_articles(con: duckdb.DuckDBPyConnection, *, tags=(), companies=(), sources=(),
-                   since=None, until=None) -> int:
+                   since=None, until=None, article_ids=None) -> int:
     where, params = _where(con, tags=tags, companies=companies, sources=sources,
-                           since=since, until=until)
+                           since=since, until=until, article_ids=article_ids)
     return con.execute(f"SELECT count(*) FROM articles a {where}", params).fetchone()[0]
 
 

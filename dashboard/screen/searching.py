@@ -1,0 +1,48 @@
+"""The screen's search step: the articles a search matches narrow what the screen loads.
+
+A search (``Filters.search``) narrows the article table, the event table and the chart's markers
+to the matching articles and the events linked to them, on top of the other filters. The article
+table then lists the matches best first, each with its snippet as plain text (the matched words
+between « », never HTML) and, for a match on an older wording, which revision it was.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard import search
+
+
+def search_matches(db, text: str, notices: list[str]) -> search.Matches | None:
+    """The matches of ``text`` (None: no search, or one that cannot run, with a notice why)."""
+    if not text.strip():
+        return None
+    found = search.status(db)
+    if found.state != "current" and not hasattr(db, "_path"):
+        search.sync(db)  # a lake publish never changes: each server builds its index once
+    elif found.state == "missing":
+        notices.append(f"Search {text!r} not applied: {found.message}.")
+        return None
+    elif found.state == "stale":
+        notices.append(f"Search results may miss recent writes: {found.message}.")
+    try:
+        matches = search.find(db, text)
+    except search.QueryError as exc:
+        notices.append(f"Search not applied: {exc}")
+        return None
+    if matches.note():
+        notices.append(f"Search: {matches.note()}.")
+    return matches
+
+
+def ranked_with_snippets(db, articles: pd.DataFrame, matches: search.Matches,
+                         limit: int | None) -> tuple[pd.DataFrame, int | None]:
+    """(the best ``limit`` of ``articles`` (None: all), best first, with ``score``, ``matched``
+    and ``snippet`` columns; how many matched in all when more than that)."""
+    total = len(articles) if limit is not None and len(articles) > limit else None
+    if articles.empty:
+        return articles, total
+    frame = search.ranked(articles, matches, limit)
+    by_id = {hit.article_id: hit for hit in matches.hits}
+    marked = search.snippets(db, matches.text, [by_id[key] for key in frame["article_id"]])
+    frame["snippet"] = [marked[key].as_text() if key in marked else "" for key in frame["article_id"]]
+    return frame, total
