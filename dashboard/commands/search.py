@@ -59,7 +59,11 @@ def _matches(args, db):
 
     found = search.status(db)
     if found.state != "current" and not hasattr(db, "_path"):
-        search.sync(db)  # a lake publish never changes: its index is built once, here
+        try:
+            search.sync(db)  # a lake publish never changes: its index is built once, here
+        except search.IndexBusy as exc:
+            print(f"error: {exc}; try again in a moment", file=sys.stderr)
+            return 1
     elif found.state == "missing":
         print(f"error: {found.message}", file=sys.stderr)
         return 1

@@ -18,7 +18,12 @@ def search_matches(db, text: str, notices: list[str]) -> search.Matches | None:
         return None
     found = search.status(db)
     if found.state != "current" and not hasattr(db, "_path"):
-        search.sync(db)  # a lake publish never changes: each server builds its index once
+        try:
+            search.sync(db)  # a lake publish never changes: each server builds its index once
+        except search.IndexBusy:
+            notices.append(f"Search {text!r} not applied yet: the search index of this publish is "
+                           "being built (by another session); reload in a moment.")
+            return None
     elif found.state == "missing":
         notices.append(f"Search {text!r} not applied: {found.message}.")
         return None
