@@ -331,6 +331,12 @@ def child_lake_publish(params: dict) -> dict:
     return child_publish(params)
 
 
+def child_search(params: dict) -> dict:
+    from dashboard.bench.search import child_search as measure
+
+    return measure(params)
+
+
 CHILDREN = {
     "ingest": child_ingest,
     "read_json": child_read_json,
@@ -340,6 +346,7 @@ CHILDREN = {
     "chart_tsdownsample": child_chart_tsdownsample,
     "app": child_app,
     "lake_publish": child_lake_publish,
+    "search": child_search,
 }
 
 
@@ -414,6 +421,8 @@ def run_child(name: str, params: dict, *, timeout: float) -> dict:
 def _child_env() -> dict:
     env = dict(os.environ)
     env.setdefault("PYTHONHASHSEED", "0")
+    # The ingest is measured alone; the search index build is its own measurement (bench/search.py).
+    env.setdefault("DASHBOARD_SEARCH_FOLLOW", "0")
     # Keep Streamlit quiet and local in AppTest children.
     env.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
     return env

@@ -82,17 +82,17 @@ def _matches(args, db):
 def search_articles(args, filters: dict, emit_frame) -> int:
     """`articles --search`: the matching articles (with the other filters), best first."""
     from dashboard import search
-    from dashboard.store.articles import query_articles
+    from dashboard.store.articles import best_of_ranked, query_articles
 
     db = database(args)
     matches = _matches(args, db)
     if isinstance(matches, int):
         return matches
     with db.read() as con:
-        frame = query_articles(con, **filters, article_ids=matches.article_ids)
-    frame = search.ranked(frame, matches, args.limit)
-    by_id = {hit.article_id: hit for hit in matches.hits}
-    marked = search.snippets(db, args.search, [by_id[key] for key in frame["article_id"][:SNIPPET_ROWS]])
+        shown, _ = best_of_ranked(con, matches.article_ids, limit=args.limit, **filters)
+        frame = query_articles(con, article_ids=shown, include_retracted=filters["include_retracted"])
+    frame = search.ranked(frame, matches)
+    marked = search.snippets(db, args.search, [matches.hit(key) for key in frame["article_id"][:SNIPPET_ROWS]])
     frame["snippet"] = [marked[key].as_text() if key in marked else "" for key in frame["article_id"]]
     emit_frame(frame, ARTICLE_TABLE)
     return 0

@@ -23,7 +23,7 @@ from dashboard.screen.bars import (DEFAULT_MAX_POINTS, FIRST_TRADE_AFTER, FIRST_
                                    with_session_parts)
 from dashboard.screen.overlap import overlap_of
 from dashboard.screen.filters import DEFAULT_COMPANY, Filters
-from dashboard.screen.searching import ranked_with_snippets, search_matches
+from dashboard.screen.searching import best_matches, search_matches
 from dashboard.screen.model import ListingView, ViewData
 from dashboard.store import articles as store_articles
 from dashboard.store import bars as store_bars
@@ -168,11 +168,12 @@ def load_view(
 
         matches = search_matches(store.as_database(db), filters.search, notices)
         matched = None if matches is None else matches.article_ids
-        article_filters = dict(tags=filters.tags, companies=(company_id,), sources=filters.sources, since=start,
-                               until=until, article_ids=matched)
-        articles = store_articles.query_articles(con, **article_filters,
-                                                 limit=None if matches is not None else max_articles)
+        article_filters = dict(tags=filters.tags, companies=(company_id,), sources=filters.sources, since=start, until=until)
         articles_total = None
+        if matches is not None:  # the best max_articles first, with snippets
+            articles, articles_total = best_matches(con, store.as_database(db), matches, article_filters, max_articles)
+        else:
+            articles = store_articles.query_articles(con, **article_filters, limit=max_articles)
         if matches is None and max_articles is not None and len(articles) >= max_articles:
             articles_total = int(store_articles.count_articles(con, **article_filters))
         events = store_events.query_events(
@@ -181,8 +182,6 @@ def load_view(
         )
         if len(articles):
             articles = articles[_utc(articles["published_at"]) < end].reset_index(drop=True)
-        if matches is not None:  # best first: the table keeps the best max_articles, with snippets
-            articles, articles_total = ranked_with_snippets(store.as_database(db), articles, matches, max_articles)
         if len(events):
             events = events[_utc(events["ts"]) < end].sort_values("ts", kind="stable").reset_index(drop=True)
 

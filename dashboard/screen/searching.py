@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard import search
+from dashboard.store import articles as store_articles
 
 
 def search_matches(db, text: str, notices: list[str]) -> search.Matches | None:
@@ -39,15 +40,11 @@ def search_matches(db, text: str, notices: list[str]) -> search.Matches | None:
     return matches
 
 
-def ranked_with_snippets(db, articles: pd.DataFrame, matches: search.Matches,
-                         limit: int | None) -> tuple[pd.DataFrame, int | None]:
-    """(the best ``limit`` of ``articles`` (None: all), best first, with ``score``, ``matched``
-    and ``snippet`` columns; how many matched in all when more than that)."""
-    total = len(articles) if limit is not None and len(articles) > limit else None
-    if articles.empty:
-        return articles, total
-    frame = search.ranked(articles, matches, limit)
-    by_id = {hit.article_id: hit for hit in matches.hits}
-    marked = search.snippets(db, matches.text, [by_id[key] for key in frame["article_id"]])
+def best_matches(con, db, matches: search.Matches, filters: dict, limit: int | None) -> tuple[pd.DataFrame, int]:
+    """(the best ``limit`` articles (None: all) passing ``filters``, best first, with ``score``,
+    ``matched`` and ``snippet`` columns; how many pass in all)."""
+    shown, total = store_articles.best_of_ranked(con, matches.article_ids, limit=limit, **filters)
+    frame = search.ranked(store_articles.query_articles(con, article_ids=shown), matches)
+    marked = search.snippets(db, matches.text, [matches.hit(key) for key in frame["article_id"]])
     frame["snippet"] = [marked[key].as_text() if key in marked else "" for key in frame["article_id"]]
     return frame, total

@@ -7,8 +7,10 @@ which). At most ``MATCH_LIMIT`` documents are taken, best first: a query matchin
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
+import numpy as np
 import tantivy
 
 from dashboard.search.fields import article_id_of
@@ -40,14 +42,32 @@ class Hit:
 
 @dataclass(frozen=True)
 class Matches:
+    """One hit per article, best first, held as columns (a search may match 100,000 articles;
+    only the few shown become ``Hit`` objects)."""
+
     text: str
-    hits: list[Hit] = field(default_factory=list)  # best first, one per article
+    article_ids: list[str] = field(default_factory=list)  # best first
+    scores: list[float] = field(default_factory=list)
+    revisions: list[int] = field(default_factory=list)  # 0: the current text matched
+    counts: list[int] = field(default_factory=list)  # how many revisions each article has
     documents: int = 0  # index documents matched (all of them, also past MATCH_LIMIT)
     truncated: bool = False
 
+    def __len__(self) -> int:
+        return len(self.article_ids)
+
+    @functools.cached_property
+    def rank(self) -> dict[str, int]:
+        """article id → its place (0 is the best)."""
+        return {key: place for place, key in enumerate(self.article_ids)}
+
+    def hit(self, article_id: str) -> Hit:
+        place = self.rank[article_id]
+        return Hit(article_id, self.scores[place], self.revisions[place], self.counts[place])
+
     @property
-    def article_ids(self) -> list[str]:
-        return [hit.article_id for hit in self.hits]
+    def hits(self) -> list[Hit]:
+        return [self.hit(key) for key in self.article_ids]
 
     def note(self) -> str:
         """What a reader needs to know about the set: '' when it is complete."""
@@ -76,14 +96,19 @@ def find(db, text: str, *, include_retracted: bool = False, limit: int = MATCH_L
     keys = searcher.fast_field_values("key", addresses)
     revisions = searcher.fast_field_values("revision", addresses)
     counts = searcher.fast_field_values("revisions", addresses)
-    best: dict[int, Hit] = {}
-    for (score, _), key, revision, count in zip(result.hits, keys, revisions, counts):
-        known = best.get(key)
-        # The current text wins over an older revision; else the first seen is the best score.
-        if known is None or (revision == 0 and known.revision != 0):
-            best[key] = Hit(article_id_of(key), float(score), int(revision), int(count))
-    hits = sorted(best.values(), key=lambda hit: -hit.score)
-    return Matches(text, hits, result.count, result.count > limit)
+    if not addresses:
+        return Matches(text, documents=result.count)
+    scores = np.fromiter((score for score, _ in result.hits), dtype=np.float64, count=len(addresses))
+    keys = np.asarray(keys, dtype=np.uint64)
+    revisions = np.asarray(revisions, dtype=np.int64)
+    # One hit per article: its current text when that matched, else its best older revision.
+    # Sorted by (article, older?, -score), the first row of each article is that hit.
+    order = np.lexsort((-scores, revisions != 0, keys))
+    first = order[np.r_[True, keys[order][1:] != keys[order][:-1]]]
+    first = first[np.argsort(-scores[first], kind="stable")]
+    return Matches(text, [article_id_of(int(key)) for key in keys[first]], scores[first].tolist(),
+                   revisions[first].tolist(), np.asarray(counts, dtype=np.int64)[first].tolist(),
+                   result.count, result.count > limit)
 
 
 def snippets(db, text: str, hits: list[Hit], *, include_retracted: bool = True) -> dict[str, Snippet]:
@@ -106,13 +131,12 @@ def snippets(db, text: str, hits: list[Hit], *, include_retracted: bool = True) 
     return found
 
 
-def ranked(frame, matches: Matches, limit: int | None = None):
-    """The rows of ``frame`` (articles, ``article_id`` column) among the matches, best first,
-    with ``score`` and ``matched`` (which older revision matched; '' for the current text)."""
-    order = {hit.article_id: (rank, hit) for rank, hit in enumerate(matches.hits)}
-    frame = frame[frame["article_id"].isin(order.keys())].copy()
-    frame["score"] = [round(order[key][1].score, 3) for key in frame["article_id"]]
-    frame["matched"] = [order[key][1].where() for key in frame["article_id"]]
-    frame["_rank"] = [order[key][0] for key in frame["article_id"]]
-    frame = frame.sort_values("_rank").drop(columns="_rank").reset_index(drop=True)
-    return frame if limit is None else frame.head(limit)
+def ranked(frame, matches: Matches):
+    """The rows of ``frame`` (articles, ``article_id`` column) in the matches' order, with
+    ``score`` and ``matched`` (which older revision matched; '' for the current text)."""
+    frame = frame[frame["article_id"].isin(matches.rank.keys())].copy()
+    hits = [matches.hit(key) for key in frame["article_id"]]
+    frame["score"] = [round(hit.score, 3) for hit in hits]
+    frame["matched"] = [hit.where() for hit in hits]
+    frame["_rank"] = [matches.rank[key] for key in frame["article_id"]]
+    return frame.sort_values("_rank").drop(columns="_rank").reset_index(drop=True)
