@@ -95,6 +95,10 @@ def test_and_or_not(db):
 def test_prefix_and_field(db):
     assert titles(db, "Pentag*") == ["Pentagon letter names Alibaba", "White House memo"]
     assert titles(db, "title:Pent*") == ["Pentagon letter names Alibaba"]
+    database = store.as_database(db)
+    matches = search.find(database, "Pentag*")
+    marked = search.snippets(database, "Pentag*", matches.hits)
+    assert "«Pentagon»" in marked[matches.article_ids[0]].as_text()  # a prefix hit is marked too
     assert titles(db, "tags:1260H") == ["Pentagon letter names Alibaba"]
 
 
@@ -222,3 +226,13 @@ def test_a_killed_ingest_leaves_the_index_consistent_after_the_next_run(tmp_path
     assert search.find(database, "alibaba").documents == 3  # each article indexed once
     assert titles(database, "阿里巴巴") == [CHINESE["title"]]
     assert titles(database, "qwen") == ["Qwen app passes 10 million downloads"]
+
+
+def test_tags_apply_is_searchable_in_the_same_run(tmp_path, capsys):
+    path = tmp_path / "retag.duckdb"
+    ingest(path, write_jsonl(tmp_path / "a.jsonl", QWEN, MEMO))
+    rules = tmp_path / "tags.toml"
+    rules.write_text('[[rule]]\ntag = "Open Models"\nany = ["Qwen"]\n', encoding="utf-8")
+    code, _, _ = run_cli(capsys, "tags", "apply", "--tags", str(rules), "--db", str(path))
+    assert code == 0
+    assert titles(path, 'tags:"open models"') == [QWEN["title"]]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from dashboard.bench import lake, page, run
-from dashboard.bench import search as search_bench
+from dashboard.bench import search_rows
 from dashboard.bench.generate import Dataset, Sizes, text_paths
 
 CHART_WINDOWS = ("1d", "1mo", "1y")
@@ -51,8 +51,8 @@ def measure_all(data: Dataset, sizes: Sizes, plan: Plan, *, log=print) -> list[d
     for step in (_ingest_rows, _filter_row, _chart_rows, _app_rows, _lake_rows,
                  partial(page.rows, record=_record)):
         records.extend(step(data, sizes, plan, log))
-    records.extend(search_bench.rows(data, sizes, plan, log, record=_record,
-                                     ingest_seconds=_whole_ingest_seconds(records, sizes)))
+    records.extend(search_rows.rows(data, sizes, plan, log, record=_record,
+                                    ingest_seconds=_whole_ingest_seconds(records, sizes)))
     return records
 
 

@@ -89,10 +89,11 @@ def search_articles(args, filters: dict, emit_frame) -> int:
     if isinstance(matches, int):
         return matches
     with db.read() as con:
-        shown, _ = best_of_ranked(con, matches.article_ids, limit=args.limit, **filters)
-        frame = query_articles(con, article_ids=shown, include_retracted=filters["include_retracted"])
-    frame = search.ranked(frame, matches)
-    marked = search.snippets(db, args.search, [matches.hit(key) for key in frame["article_id"][:SNIPPET_ROWS]])
+        places, _ = best_of_ranked(con, matches.article_ids, limit=args.limit, **filters)
+        frame = query_articles(con, article_ids=[matches.article_ids[p] for p in places],
+                               include_retracted=filters["include_retracted"])
+    frame = search.ranked(frame, matches, places)
+    marked = search.snippets(db, args.search, [matches.hit_at(p) for p in places[:SNIPPET_ROWS]])
     frame["snippet"] = [marked[key].as_text() if key in marked else "" for key in frame["article_id"]]
     emit_frame(frame, ARTICLE_TABLE)
     return 0

@@ -43,8 +43,9 @@ def search_matches(db, text: str, notices: list[str]) -> search.Matches | None:
 def best_matches(con, db, matches: search.Matches, filters: dict, limit: int | None) -> tuple[pd.DataFrame, int]:
     """(the best ``limit`` articles (None: all) passing ``filters``, best first, with ``score``,
     ``matched`` and ``snippet`` columns; how many pass in all)."""
-    shown, total = store_articles.best_of_ranked(con, matches.article_ids, limit=limit, **filters)
-    frame = search.ranked(store_articles.query_articles(con, article_ids=shown), matches)
-    marked = search.snippets(db, matches.text, [matches.hit(key) for key in frame["article_id"]])
+    places, total = store_articles.best_of_ranked(con, matches.article_ids, limit=limit, **filters)
+    shown = [matches.article_ids[place] for place in places]
+    frame = search.ranked(store_articles.query_articles(con, article_ids=shown), matches, places)
+    marked = search.snippets(db, matches.text, [matches.hit_at(place) for place in places])
     frame["snippet"] = [marked[key].as_text() if key in marked else "" for key in frame["article_id"]]
     return frame, total

@@ -61,13 +61,15 @@ class Matches:
         """article id → its place (0 is the best)."""
         return {key: place for place, key in enumerate(self.article_ids)}
 
+    def hit_at(self, place: int) -> Hit:
+        return Hit(self.article_ids[place], self.scores[place], self.revisions[place], self.counts[place])
+
     def hit(self, article_id: str) -> Hit:
-        place = self.rank[article_id]
-        return Hit(article_id, self.scores[place], self.revisions[place], self.counts[place])
+        return self.hit_at(self.rank[article_id])
 
     @property
     def hits(self) -> list[Hit]:
-        return [self.hit(key) for key in self.article_ids]
+        return [self.hit_at(place) for place in range(len(self))]
 
     def note(self) -> str:
         """What a reader needs to know about the set: '' when it is complete."""
@@ -131,12 +133,14 @@ def snippets(db, text: str, hits: list[Hit], *, include_retracted: bool = True) 
     return found
 
 
-def ranked(frame, matches: Matches):
-    """The rows of ``frame`` (articles, ``article_id`` column) in the matches' order, with
-    ``score`` and ``matched`` (which older revision matched; '' for the current text)."""
-    frame = frame[frame["article_id"].isin(matches.rank.keys())].copy()
-    hits = [matches.hit(key) for key in frame["article_id"]]
+def ranked(frame, matches: Matches, places: list[int]):
+    """The rows of ``frame`` (articles, ``article_id`` column) that are the matches at ``places``
+    (``store.articles.best_of_ranked``), in that order, with ``score`` and ``matched`` (which
+    older revision matched; '' for the current text)."""
+    hits = [matches.hit_at(place) for place in places]
+    rows = {key: n for n, key in enumerate(frame["article_id"])}
+    frame = frame.iloc[[rows[hit.article_id] for hit in hits if hit.article_id in rows]].copy()
+    hits = [hit for hit in hits if hit.article_id in rows]
     frame["score"] = [round(hit.score, 3) for hit in hits]
     frame["matched"] = [hit.where() for hit in hits]
-    frame["_rank"] = [matches.rank[key] for key in frame["article_id"]]
-    return frame.sort_values("_rank").drop(columns="_rank").reset_index(drop=True)
+    return frame.reset_index(drop=True)

@@ -35,6 +35,12 @@ def _prefix(match: re.Match) -> str:
     return "(" + " OR ".join(f"{name}:/{pattern}/" for name in TEXT_FIELDS) + ")"
 
 
+def prefix_stems(text: str) -> list[str]:
+    """The stems of the prefix words of ``text`` outside phrases (``Pentag*`` → ``Pentag``)."""
+    outside = _QUOTED.sub(" ", text)
+    return [match.group(2) for match in _PREFIX.finditer(outside) if not CJK_RUN.search(match.group(2))]
+
+
 def rewrite(text: str) -> str:
     """The text in the parser's spelling (see the module docstring); phrases untouched."""
     out, last = [], 0

@@ -14,10 +14,10 @@ import tantivy
 
 from dashboard.formatting import markdown_literal
 from dashboard.search.fields import CJK_RUN, TEXT_FIELDS, document
+from dashboard.search.query import prefix_stems
 
-# Characters of context shown around a CJK hit (tantivy's generator does not see those runs in
-# the fields shown, only in the extra field of bigrams).
-CJK_CONTEXT = 60
+# Characters of context before a hit the snippet marks itself (see ``_patterns``).
+CONTEXT = 60
 MAX_CHARS = 200
 
 
@@ -69,17 +69,25 @@ def _char_ranges(fragment: str, snippet: tantivy.Snippet) -> list[tuple[int, int
     return [(to_char(r.start), to_char(r.end)) for r in snippet.highlighted()]
 
 
-def _cjk_snippet(row: dict, text: str) -> Snippet | None:
-    runs = [run for run in CJK_RUN.findall(text) if len(run) > 1]
+def _patterns(text: str) -> list[re.Pattern]:
+    """What tantivy's generator cannot mark, found in the text instead: the query's CJK runs (the
+    bigram field is not the one shown) and its prefixes (a regex term is never highlighted)."""
+    found = [re.compile(re.escape(run)) for run in CJK_RUN.findall(text) if len(run) > 1]
+    found += [re.compile(rf"\b{re.escape(stem)}\w*", re.IGNORECASE) for stem in prefix_stems(text)]
+    return found
+
+
+def _found_snippet(row: dict, text: str) -> Snippet | None:
+    patterns = _patterns(text)
     for name in TEXT_FIELDS:
         value = row.get(name)
-        if not isinstance(value, str):
+        if not patterns or not isinstance(value, str):
             continue
-        spans = [(m.start(), m.end()) for run in runs for m in re.finditer(re.escape(run), value)]
+        spans = [(m.start(), m.end()) for pattern in patterns for m in pattern.finditer(value)]
         if not spans:
             continue
         first = min(start for start, _ in spans)
-        lo, hi = max(0, first - CJK_CONTEXT), min(len(value), first + MAX_CHARS - CJK_CONTEXT)
+        lo, hi = max(0, first - CONTEXT), min(len(value), first + MAX_CHARS - CONTEXT)
         inside = [(max(s, lo) - lo, min(e, hi) - lo) for s, e in spans if s < hi and e > lo]
         return Snippet(name, parts_of(value[lo:hi], inside))
     return None
@@ -89,7 +97,7 @@ def snippet_of(searcher: tantivy.Searcher, query: tantivy.Query, schema: tantivy
                text: str, generators: dict) -> Snippet:
     """The first field of ``row`` (order of ``fields.TEXT_FIELDS``) with a matched word, cut
     around it; else the start of the summary or body, unmarked (a match only on a prefix or
-    field tantivy does not highlight)."""
+    field tantivy does not highlight, marked by ``_patterns`` where it can)."""
     doc = document(row)
     for name in TEXT_FIELDS:
         if not isinstance(row.get(name), str) or not row[name]:
@@ -101,7 +109,7 @@ def snippet_of(searcher: tantivy.Searcher, query: tantivy.Query, schema: tantivy
         if snippet.highlighted():
             fragment = snippet.fragment()
             return Snippet(name, parts_of(fragment, _char_ranges(fragment, snippet)))
-    found = _cjk_snippet(row, text)
+    found = _found_snippet(row, text)
     if found is not None:
         return found
     for name in ("summary", "body", "title"):

@@ -216,19 +216,20 @@ def query_articles(con: duckdb.DuckDBPyConnection, *, tags=(), companies=(), sou
 
 def best_of_ranked(con: duckdb.DuckDBPyConnection, ranked_ids: list[str], *, limit: int | None = None,
                    tags=(), companies=(), sources=(), since=None, until=None,
-                   include_retracted: bool = False) -> tuple[list[str], int]:
-    """Of ``ranked_ids`` (a search's matches, best first), the first ``limit`` (None: all) that
-    pass the filters, in that order, and how many pass in all. Only ids cross over: the caller
-    reads the full rows of the few it shows (``query_articles(article_ids=...)``)."""
+                   include_retracted: bool = False) -> tuple[list[int], int]:
+    """Of ``ranked_ids`` (a search's matches, best first), the places (indexes into it) of the
+    first ``limit`` (None: all) that pass the filters, in order, and how many pass in all. Only
+    places cross over: the caller reads the full rows of the few it shows
+    (``query_articles(article_ids=...)``)."""
     where, params = _where(con, tags=tags, companies=companies, sources=sources, since=since,
                            until=until, include_retracted=include_retracted)
     limit_sql = "" if limit is None else f"LIMIT {int(limit)}"
     rows = con.execute(
         "WITH ranked AS (SELECT unnest(?::VARCHAR[]) AS article_id, unnest(range(?)) AS place) "
-        f"SELECT a.article_id, count(*) OVER () FROM articles a JOIN ranked r ON r.article_id = a.article_id "
+        f"SELECT r.place, count(*) OVER () FROM articles a JOIN ranked r ON r.article_id = a.article_id "
         f"{where} ORDER BY r.place {limit_sql}",
         [list(ranked_ids), len(ranked_ids), *params]).fetchall()
-    return [key for key, _ in rows], (int(rows[0][1]) if rows else 0)
+    return [int(place) for place, _ in rows], (int(rows[0][1]) if rows else 0)
 
 
 def count_articles(con: duckdb.DuckDBPyConnection, *, tags=(), companies=(), sources=(),
