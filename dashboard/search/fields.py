@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import tantivy
 
 # Searched fields, in the order a snippet is looked for (the title is shown beside it anyway).
@@ -49,8 +50,10 @@ def article_key(article_id: str) -> int:
     return int(article_id, 16)
 
 
-def article_id_of(key: int) -> str:
-    return format(key, "016x")
+def article_ids_of(keys) -> list[str]:
+    """The ids of ``keys`` (a uint64 array): one hex string of them all, cut (100k in ~10 ms)."""
+    text = np.asarray(keys, dtype=">u8").tobytes().hex()
+    return [text[start:start + 16] for start in range(0, len(text), 16)]
 
 
 def cjk_text(values) -> str:

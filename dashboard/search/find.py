@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import tantivy
 
-from dashboard.search.fields import article_id_of
+from dashboard.search.fields import article_ids_of
 from dashboard.search.index import index_dir, open_index
 from dashboard.search.query import parse
 from dashboard.search.snippet import Snippet, snippet_of
@@ -108,7 +108,7 @@ def find(db, text: str, *, include_retracted: bool = False, limit: int = MATCH_L
     order = np.lexsort((-scores, revisions != 0, keys))
     first = order[np.r_[True, keys[order][1:] != keys[order][:-1]]]
     first = first[np.argsort(-scores[first], kind="stable")]
-    return Matches(text, [article_id_of(int(key)) for key in keys[first]], scores[first].tolist(),
+    return Matches(text, article_ids_of(keys[first]), scores[first].tolist(),
                    revisions[first].tolist(), np.asarray(counts, dtype=np.int64)[first].tolist(),
                    result.count, result.count > limit)
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from dashboard.records import Article
 from dashboard.store import history
@@ -224,11 +225,15 @@ def best_of_ranked(con: duckdb.DuckDBPyConnection, ranked_ids: list[str], *, lim
     where, params = _where(con, tags=tags, companies=companies, sources=sources, since=since,
                            until=until, include_retracted=include_retracted)
     limit_sql = "" if limit is None else f"LIMIT {int(limit)}"
-    rows = con.execute(
-        "WITH ranked AS (SELECT unnest(?::VARCHAR[]) AS article_id, unnest(range(?)) AS place) "
-        f"SELECT r.place, count(*) OVER () FROM articles a JOIN ranked r ON r.article_id = a.article_id "
-        f"{where} ORDER BY r.place {limit_sql}",
-        [list(ranked_ids), len(ranked_ids), *params]).fetchall()
+    # An Arrow table, not a list parameter: 100k ids cross over in a few ms.
+    con.register("ranked_ids", pa.table({"article_id": pa.array(ranked_ids, pa.string()),
+                                         "place": pa.array(np.arange(len(ranked_ids)))}))
+    try:
+        rows = con.execute(
+            f"SELECT r.place, count(*) OVER () FROM articles a JOIN ranked_ids r ON r.article_id = a.article_id "
+            f"{where} ORDER BY r.place {limit_sql}", params).fetchall()
+    finally:
+        con.unregister("ranked_ids")
     return [int(place) for place, _ in rows], (int(rows[0][1]) if rows else 0)
 
 
