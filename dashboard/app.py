@@ -13,6 +13,7 @@ import streamlit as st
 
 from dashboard import charts, config, search, store, versions
 from dashboard.app_exports import render_export_buttons
+from dashboard.app_search import render_search_index_state
 from dashboard.formatting import markdown_literal as md
 from dashboard import screen
 from dashboard.lake.catalog import LakeError, LakeLocation
@@ -184,7 +185,8 @@ def sidebar(stamp: tuple) -> Filters:
     st.sidebar.text_input("Search articles", key="search", placeholder='memo, "exact phrase", Pentag*, 阿里巴巴',
                           help=f"Full-text search: {search.HELP}. Narrows articles, events and chart markers "
                                "to the matching articles, with the other filters.")
-    render_search_index_state(st.session_state["search"])
+    if LAKE is None:  # a lake publish's index is built on its first search (screen.searching)
+        render_search_index_state(DB, st.session_state["search"])
 
     tag_labels = {t: f"{t} ({a} art., {e} ev.)" for t, a, e in options.tags}
     _seed_choices("tags", url_filters.tags, tag_labels, "tag", notices)
@@ -251,25 +253,6 @@ def sidebar(stamp: tuple) -> Filters:
         extended_hours=bool(st.session_state.get("extended_hours", True)),
         search=st.session_state.get("search", "").strip(),
     )
-
-
-def render_search_index_state(text: str) -> None:
-    """A search on a database whose index is missing or behind says so and offers the rebuild."""
-    if not text.strip() or LAKE is not None:  # a lake publish's index is built on first use
-        return
-    found = search.status(DB)
-    if found.state == "current":
-        return
-    st.sidebar.warning(md(found.message))
-    if st.sidebar.button("Rebuild the search index", key="rebuild_search"):
-        with st.spinner("Indexing every stored article…"):
-            try:
-                done = search.sync(DB, full=True)
-            except search.IndexBusy as exc:
-                st.sidebar.error(md(str(exc)))
-                return
-        st.sidebar.success(f"Search index built: {done.articles:,} articles.")
-        st.cache_data.clear()
 
 
 def mirror_to_url(filters: Filters) -> None:
