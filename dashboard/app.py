@@ -11,8 +11,9 @@ import os
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, config, store, versions
+from dashboard import charts, config, search, store, versions
 from dashboard.app_exports import render_export_buttons
+from dashboard.app_search import render_search_index_state
 from dashboard.app_study import render_study
 from dashboard.formatting import markdown_literal as md
 from dashboard import screen
@@ -181,6 +182,13 @@ def sidebar(stamp: tuple) -> Filters:
         st.session_state["company"] = options.company_id or company_ids[0]
     st.sidebar.selectbox("Company", company_ids, key="company", format_func=lambda c: names.get(c, c))
 
+    st.session_state.setdefault("search", url_filters.search)
+    st.sidebar.text_input("Search articles", key="search", placeholder='memo, "exact phrase", Pentag*, 阿里巴巴',
+                          help=f"Full-text search: {search.HELP}. Narrows articles, events and chart markers "
+                               "to the matching articles, with the other filters.")
+    if LAKE is None:  # a lake publish's index is built on its first search (screen.searching)
+        render_search_index_state(DB, st.session_state["search"])
+
     tag_labels = {t: f"{t} ({a} art., {e} ev.)" for t, a, e in options.tags}
     _seed_choices("tags", url_filters.tags, tag_labels, "tag", notices)
     st.sidebar.multiselect(
@@ -244,6 +252,7 @@ def sidebar(stamp: tuple) -> Filters:
         reference=reference,
         parity=bool(st.session_state.get("parity")),
         extended_hours=bool(st.session_state.get("extended_hours", True)),
+        search=st.session_state.get("search", "").strip(),
     )
 
 

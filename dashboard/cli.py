@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "dashboard.commands.bench",
     "dashboard.commands.news",
     "dashboard.commands.lake",
+    "dashboard.commands.search",
 ]
 
 

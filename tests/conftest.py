@@ -28,6 +28,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
 CASE_START, CASE_END = dt.date(2025, 11, 13), dt.date(2025, 11, 18)
+# Writes leave the search index alone, in this process and the commands it starts: hundreds of
+# small ingests need none. tests/test_search.py turns it back on.
+os.environ.setdefault("DASHBOARD_SEARCH_FOLLOW", "0")
 
 
 def pytest_collection_modifyitems(config, items):

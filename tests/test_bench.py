@@ -23,6 +23,7 @@ EXPECTED_ROWS = INGEST_SIDE_ROWS | {
     "app_cold", "app_warm", "payload_1d", "payload_1mo", "payload_1y", "study_cold", "study_warm",
     "lake_publish_full", "lake_publish_1pct", "lake_filter", "lake_chart_1d", "lake_chart_1mo", "lake_chart_1y",
     "page_load", "page_rerun",
+    "search_build", *(f"search_{q}{tag}" for q in ("word", "phrase", "boolean", "prefix") for tag in ("", "_tag")),
 }
 ROWS_WITH_BASELINE = {"ingest_jsonl", "ingest_text", "filter", "chart_1d", "chart_1mo", "chart_1y",
                       "lake_publish_1pct", "lake_filter", "lake_chart_1d", "lake_chart_1mo", "lake_chart_1y",

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from dashboard.bench import lake, page, run
+from dashboard.bench import search_rows
 from dashboard.bench.generate import Dataset, Sizes, text_paths
 
 CHART_WINDOWS = ("1d", "1mo", "1y")
@@ -50,7 +51,18 @@ def measure_all(data: Dataset, sizes: Sizes, plan: Plan, *, log=print) -> list[d
     for step in (_ingest_rows, _filter_row, _chart_rows, _app_rows, _study_rows, _lake_rows,
                  partial(page.rows, record=_record)):
         records.extend(step(data, sizes, plan, log))
+    records.extend(search_rows.rows(data, sizes, plan, log, record=_record,
+                                    ingest_seconds=_whole_ingest_seconds(records, sizes)))
     return records
+
+
+def _whole_ingest_seconds(records: list[dict], sizes: Sizes) -> float | None:
+    """The JSONL ingest's wall time when it ingested every article (what the index build is
+    compared with), else None."""
+    for row in records:
+        if row["name"] == "ingest_jsonl" and row["value"] and row["details"].get("stored") == sizes.articles:
+            return row["details"]["seconds"]
+    return None
 
 
 def _record(name: str, what: str, size: str, unit: str, **fields) -> dict:

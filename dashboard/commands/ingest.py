@@ -7,6 +7,7 @@ from dashboard import config
 from dashboard.commands._args import database, lake_options, listing_options, positive_int
 from dashboard.commands._output import emit, table_cell
 from dashboard.commands.records import add_actions
+from dashboard.commands.search import add_search_option, search_articles, search_events
 
 # The pipeline's limit (dashboard.ingest.pipeline.DEFAULT_MAX_BYTES), written out so `--help`
 # needs no import; tests/test_cli_output.py checks the two agree.
@@ -41,12 +42,14 @@ def register(subparsers, common) -> None:
                               help="list stored articles; `articles show|retract ID`")
     a.add_argument("--limit", type=positive_int)
     a.add_argument("--include-retracted", action="store_true", help="also list retracted articles")
+    add_search_option(a)
     a.set_defaults(func=run_articles)
     add_actions(a, "article")
 
     e = subparsers.add_parser("events", parents=[common, lake_options(), listing_options(kinds=True)],
                               help="list the event timeline; `events show|retract ID`")
     e.add_argument("--include-retracted", action="store_true", help="also list retracted events")
+    add_search_option(e)
     e.set_defaults(func=run_events)
     add_actions(e, "event")
 
@@ -87,6 +90,9 @@ def run_ingest(args) -> int:
 def run_articles(args) -> int:
     from dashboard.store.articles import query_articles
 
+    if args.search is not None:
+        return search_articles(args, _filters(args), lambda frame, columns: _emit(
+            args, frame, columns, "articles", "published_at"))
     return _list(args, lambda con: query_articles(con, **_filters(args), limit=args.limit),
                  ARTICLE_TABLE, "articles", "published_at")
 
@@ -94,6 +100,9 @@ def run_articles(args) -> int:
 def run_events(args) -> int:
     from dashboard.store.events import query_events
 
+    if args.search is not None:
+        return search_events(args, dict(kinds=args.kind, **_filters(args)), lambda frame, columns: _emit(
+            args, frame, columns or EVENT_TABLE, "events", "ts"))
     return _list(args, lambda con: query_events(con, kinds=args.kind, **_filters(args)),
                  EVENT_TABLE, "events", "ts")
 
@@ -108,10 +117,14 @@ def _list(args, query, table_columns, what: str, time_column: str) -> int:
 
     with database(args).read() as con:
         frame = query(con)
+    _emit(args, frame, table_columns, what, time_column)
+    return 0
+
+
+def _emit(args, frame, table_columns, what: str, time_column: str) -> None:
     if args.include_retracted:  # say which rows are retracted, in every format
         table_columns = [*table_columns, ("retracted_at", 20)]
         time_columns = (time_column, "retracted_at")
     else:
         time_columns = (time_column,)
     emit(frame, args.format, table_columns=table_columns, what=what, time_columns=time_columns)
-    return 0

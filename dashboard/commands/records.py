@@ -112,6 +112,16 @@ def run_retract(args, what: str) -> int:
                   f"({plain_value(past['retracted_at'])}: {table_cell(past['retracted_reason'] or '', _WIDTH)})")
             return 0
         history.retract(con, kind, args.record_id, args.reason, datetime.now(timezone.utc))
+    _follow_search(args)
     print(f"retracted {what} {args.record_id}: hidden from views and exports, kept in the database "
           f"(list it with --include-retracted)")
     return 0
+
+
+def _follow_search(args) -> None:
+    """The search index follows the retraction in the same run (dashboard/search/index.py)."""
+    from dashboard import search, store
+
+    warning = search.follow(store.as_database(args.db))
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)

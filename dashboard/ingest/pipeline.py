@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from dashboard import config, store
+from dashboard import config, search, store
 from dashboard.ingest import ParseError
 from dashboard.ingest.companies import Registry, parse_registry
 from dashboard.ingest.context import Context, load_context
@@ -279,3 +279,7 @@ def store_parsed(db: store.Database | str | Path, parsed: ParsedBatch, report: I
             progress("events", len(plan.new_articles) + len(plan.event_steps))
         if also:
             also(con)
+    # The search index follows in the same run, after the commit (dashboard/search/index.py).
+    warning = search.follow(store.as_database(db))
+    if warning:
+        report.warnings.append(warning)

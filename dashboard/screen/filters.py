@@ -49,6 +49,7 @@ class Filters:
     parity: bool = False  # draw the ADR-parity rows
     # US listings' pre-market and after-hours bars drawn and counted (URL: ext=0 turns them off)
     extended_hours: bool = True
+    search: str = ""  # full-text search of the articles (URL: q); narrows articles, events, markers
 
     def to_query_params(self) -> dict[str, str | list[str]]:
         """Only what differs from the defaults, so a shared URL stays short."""
@@ -75,6 +76,8 @@ class Filters:
             params["parity"] = "1"
         if not self.extended_hours:
             params["ext"] = "0"
+        if self.search.strip():
+            params["q"] = self.search.strip()
         return params
 
     @classmethod
@@ -134,6 +137,9 @@ class Filters:
                 values[key] = text in TRUE_WORDS
             elif text:
                 notices.append(f"URL parameter {name}={one(name)!r} is not 1 or 0; {what}.")
+        search = one("q")
+        if search:
+            values["search"] = search
         return cls(**values), notices
 
     def replace(self, **changes: Any) -> "Filters":

@@ -23,6 +23,7 @@ from dashboard.screen.bars import (DEFAULT_MAX_POINTS, FIRST_TRADE_AFTER, FIRST_
                                    with_session_parts)
 from dashboard.screen.overlap import overlap_of
 from dashboard.screen.filters import DEFAULT_COMPANY, Filters
+from dashboard.screen.searching import best_matches, search_matches
 from dashboard.screen.model import ListingView, ViewData
 from dashboard.store import articles as store_articles
 from dashboard.store import bars as store_bars
@@ -165,14 +166,19 @@ def load_view(
         # The store's `until` is inclusive; the window's end is exclusive, trimmed below.
         until = end - pd.Timedelta(microseconds=1)
 
+        matches = search_matches(store.as_database(db), filters.search, notices)
+        matched = None if matches is None else matches.article_ids
         article_filters = dict(tags=filters.tags, companies=(company_id,), sources=filters.sources, since=start, until=until)
-        articles = store_articles.query_articles(con, **article_filters, limit=max_articles)
         articles_total = None
-        if max_articles is not None and len(articles) >= max_articles:
+        if matches is not None:  # the best max_articles first, with snippets
+            articles, articles_total = best_matches(con, store.as_database(db), matches, article_filters, max_articles)
+        else:
+            articles = store_articles.query_articles(con, **article_filters, limit=max_articles)
+        if matches is None and max_articles is not None and len(articles) >= max_articles:
             articles_total = int(store_articles.count_articles(con, **article_filters))
         events = store_events.query_events(
             con, kinds=filters.kinds, companies=(company_id,), tags=filters.tags,
-            sources=filters.sources, since=start, until=until,
+            sources=filters.sources, since=start, until=until, article_ids=matched,
         )
         if len(articles):
             articles = articles[_utc(articles["published_at"]) < end].reset_index(drop=True)

@@ -180,13 +180,18 @@ def event_table(events: pd.DataFrame, zone: str) -> pd.DataFrame:
 
 
 def article_table(articles: pd.DataFrame, zone: str) -> pd.DataFrame:
-    """The Articles table as shown."""
-    return pd.DataFrame({
+    """The Articles table as shown; after a search also each hit's snippet (plain text, the
+    matched words between « ») and which older revision matched."""
+    table = pd.DataFrame({
         "published": [format_time(t, p or "minute", zone) for t, p in zip(articles["published_at"], articles["published_precision"])],
         "title": articles["title"],
         "source": articles["source"],
         "tags": ["; ".join(t or []) for t in articles["tags"]],
     })
+    for name in ("snippet", "matched"):
+        if name in articles:
+            table[name] = articles[name].to_numpy()
+    return table
 
 
 def price_status_line(last_refresh: dict | None) -> tuple[str, bool]:

@@ -7,6 +7,7 @@ from datetime import date, datetime
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from dashboard.records import Article
 from dashboard.store import history
@@ -164,9 +165,12 @@ def _insert_articles(con: duckdb.DuckDBPyConnection, added: list[Article], now: 
 # --- reads ---------------------------------------------------------------------------------------
 
 def _where(con, *, tags=(), companies=(), sources=(), since=None, until=None,
-           include_retracted: bool = False) -> tuple[str, list]:
+           include_retracted: bool = False, article_ids=None) -> tuple[str, list]:
     # A retracted article is kept, but no view or export shows it unless asked (013).
     clauses, params = ([] if include_retracted else ["a.retracted_at IS NULL"]), []
+    if article_ids is not None:  # e.g. a search's matches; IN over a subquery is a hash join
+        clauses.append("a.article_id IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(list(article_ids))
     wanted_tags = lower_list(tags)
     # The row's key lists (011) mirror article_tags/article_companies, lower-cased: one table
     # to scan, and the date clause below prunes row groups since rows are kept in time order.
@@ -193,11 +197,13 @@ _SELECT_WITH_RETRACTION = f"SELECT {_SELECTED}, a.retracted_at, a.retracted_reas
 
 def query_articles(con: duckdb.DuckDBPyConnection, *, tags=(), companies=(), sources=(),
                    since=None, until=None, limit: int | None = None,
-                   include_retracted: bool = False) -> pd.DataFrame:
+                   include_retracted: bool = False, article_ids=None) -> pd.DataFrame:
     """Articles matching the filters (docs/architecture.md "Filters"), newest first; with
-    ``include_retracted`` also the retracted ones, with ``retracted_at`` and ``retracted_reason``."""
+    ``include_retracted`` also the retracted ones, with ``retracted_at`` and ``retracted_reason``;
+    with ``article_ids`` only those (a search's matches)."""
     where, params = _where(con, tags=tags, companies=companies, sources=sources,
-                           since=since, until=until, include_retracted=include_retracted)
+                           since=since, until=until, include_retracted=include_retracted,
+                           article_ids=article_ids)
     select = _SELECT_WITH_RETRACTION if include_retracted else _SELECT
     limit_sql = ""
     if limit is not None:
@@ -209,10 +215,32 @@ def query_articles(con: duckdb.DuckDBPyConnection, *, tags=(), companies=(), sou
     return as_python_lists(frame, ["tags", "companies"])
 
 
+def best_of_ranked(con: duckdb.DuckDBPyConnection, ranked_ids: list[str], *, limit: int | None = None,
+                   tags=(), companies=(), sources=(), since=None, until=None,
+                   include_retracted: bool = False) -> tuple[list[int], int]:
+    """Of ``ranked_ids`` (a search's matches, best first), the places (indexes into it) of the
+    first ``limit`` (None: all) that pass the filters, in order, and how many pass in all. Only
+    places cross over: the caller reads the full rows of the few it shows
+    (``query_articles(article_ids=...)``)."""
+    where, params = _where(con, tags=tags, companies=companies, sources=sources, since=since,
+                           until=until, include_retracted=include_retracted)
+    limit_sql = "" if limit is None else f"LIMIT {int(limit)}"
+    # An Arrow table, not a list parameter: 100k ids cross over in a few ms.
+    con.register("ranked_ids", pa.table({"article_id": pa.array(ranked_ids, pa.string()),
+                                         "place": pa.array(np.arange(len(ranked_ids)))}))
+    try:
+        rows = con.execute(
+            f"SELECT r.place, count(*) OVER () FROM articles a JOIN ranked_ids r ON r.article_id = a.article_id "
+            f"{where} ORDER BY r.place {limit_sql}", params).fetchall()
+    finally:
+        con.unregister("ranked_ids")
+    return [int(place) for place, _ in rows], (int(rows[0][1]) if rows else 0)
+
+
 def count_articles(con: duckdb.DuckDBPyConnection, *, tags=(), companies=(), sources=(),
-                   since=None, until=None) -> int:
+                   since=None, until=None, article_ids=None) -> int:
     where, params = _where(con, tags=tags, companies=companies, sources=sources,
-                           since=since, until=until)
+                           since=since, until=until, article_ids=article_ids)
     return con.execute(f"SELECT count(*) FROM articles a {where}", params).fetchone()[0]
 
 

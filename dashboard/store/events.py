@@ -83,12 +83,15 @@ def _insert_events(con: duckdb.DuckDBPyConnection, added: list[Event], now: date
 
 
 def _where(con, *, kinds=(), companies=(), tags=(), sources=(), since=None, until=None,
-           include_retracted: bool = False) -> tuple[str, list]:
+           include_retracted: bool = False, article_ids=None) -> tuple[str, list]:
     clauses, params = [], []
     # The time bounds go first: rows are kept in ts order, so they prune whole row groups.
     time_sql, time_params = time_clauses("e.ts", since, until)
     clauses += time_sql
     params += time_params
+    if article_ids is not None:  # the events linked to these articles (a search's matches)
+        clauses.append("e.article_id IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(list(article_ids))
     if not include_retracted:  # kept, but no view or export shows it unless asked (013)
         clauses.append("e.retracted_at IS NULL")
     wanted_kinds = lower_list(kinds)
@@ -110,11 +113,14 @@ def _where(con, *, kinds=(), companies=(), tags=(), sources=(), since=None, unti
 
 
 def query_events(con: duckdb.DuckDBPyConnection, *, kinds=(), companies=(), tags=(), sources=(),
-                 since=None, until=None, include_retracted: bool = False) -> pd.DataFrame:
+                 since=None, until=None, include_retracted: bool = False,
+                 article_ids=None) -> pd.DataFrame:
     """Events matching the filters (docs/architecture.md "Filters"), oldest first; with
-    ``include_retracted`` also the retracted ones, with ``retracted_at`` and ``retracted_reason``."""
+    ``include_retracted`` also the retracted ones, with ``retracted_at`` and ``retracted_reason``;
+    with ``article_ids`` only the events linked to those articles."""
     where, params = _where(con, kinds=kinds, companies=companies, tags=tags, sources=sources,
-                           since=since, until=until, include_retracted=include_retracted)
+                           since=since, until=until, include_retracted=include_retracted,
+                           article_ids=article_ids)
     extra = ", e.retracted_at, e.retracted_reason" if include_retracted else ""
     frame = con.execute(
         f"SELECT {', '.join('e.' + c for c in EVENT_COLUMNS)}, e.tags{extra} "
