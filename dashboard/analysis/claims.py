@@ -25,8 +25,9 @@ import pandas as pd
 
 from dashboard import markets
 from dashboard.analysis import _bars, _sessions
+from dashboard.analysis.claim_instants import instant_window
 from dashboard.analysis.claim_text import (  # Claim, extract_claims: step 1, re-exported
-    SIGNED_PERCENT, WEEKDAYS, Claim, extract_claims, normalise,
+    SIGNED_PERCENT, WEEKDAYS, Claim, extract_claims, headline_measures_from_text, normalise,
 )
 
 # Agreement tolerances (percentage points / relative price); see docs/analysis.md.
@@ -170,6 +171,23 @@ def check_claim(
     else:
         candidates = [close_c] + extremes + [range_c]
 
+    window, unread = None, ""
+    if claim.instant and not extended and claim.measure != "close":
+        found = instant_window(claim.instant, session, published_at=published_at, precision=precision, zone=tz)
+        window, unread = (None, found) if isinstance(found, str) else (found, "")
+    if window is not None:  # a time-tied figure: the price at its instant, then the bars around it
+        end_at = window.end if complete else min(window.end, cutoff)
+        around = _bars.between(bars, window.start, end_at)
+        if around.empty:
+            out["verdict_text"] = f"cannot check: no {claim.listing} bars in the {label} {window.range_label}"
+            return out
+        candidates = []
+        if window.point is not None and window.point <= end_at:
+            _, at_point = markets.price_at(bars, window.point, not_before=window.start)
+            if np.isfinite(at_point):
+                candidates.append((window.point_label, at_point, at_point))
+        candidates.append((window.range_label, float(around["low"].min()), float(around["high"].max())))
+
     if claim.size_pct is not None:
         lo, hi = claim_interval(claim.size_pct, claim.qualifier, claim.decimals, claim.direction)
         accepts = lambda a, b: pct(b) >= lo and pct(a) <= hi  # noqa: E731
@@ -188,20 +206,24 @@ def check_claim(
         out["diff_pp"] = pct(primary[1] if primary[1] == primary[2] else point) - claim.size_pct
     else:
         out["diff_pp"] = pct(primary[1]) - pct(claim.price)
-    upto = "" if complete else f" up to {cutoff.strftime('%H:%MZ')}"
+    measure_from = f" (measure from {claim.measure_from})" if getattr(claim, "measure_from", None) else ""
+    upto = "" if complete or window is not None else f" up to {cutoff.strftime('%H:%MZ')}"
     figure = lambda c: (_fmt_pct(pct(c[1])) if c[1] == c[2] else f"{_fmt_pct(pct(c[1]))} to {_fmt_pct(pct(c[2]))}")  # noqa: E731
     if matched:
         out["verdict"] = "agrees"
-        kind = "" if matched[0] == "close" else f"{part} figure: "
+        kind = "" if matched[0] == "close" else f"{window.phrase if window else part + ' figure'}{measure_from}: "
         text = f"{kind}agrees with the {label} {matched[0]}{upto} ({figure(matched)})"
         if matched is not primary:
             text += f"; the {primary[0]} was {figure(primary)}"
     else:
         out["verdict"] = "differs"
-        text = (f"differs by {out['diff_pp']:+.2f} pp from the {label} {primary[0]}{upto} "
+        text = "" if window is None and not measure_from else f"{window.phrase if window else part + ' figure'}{measure_from}: "
+        text += (f"differs by {out['diff_pp']:+.2f} pp from the {label} {primary[0]}{upto} "
                 f"({figure(primary)}; claimed {claimed_text})")
     if claim.price is not None and claim.size_pct is not None:
         text += f"; claimed price {claim.price:g} vs {shown[0]} {point:.2f}"
+    if unread:
+        text += f"; {unread}"
     out["verdict_text"] = text
     return out
 
@@ -209,7 +231,7 @@ def check_claim(
 CLAIM_COLUMNS = [
     "claim_id", "origin", "origin_id", "source", "published_at", "precision", "field", "quote",
     "listing", "direction", "size_pct", "qualifier", "price", "currency", "measure", "day_hint",
-    *CHECK_COLUMNS,
+    "instant", *CHECK_COLUMNS,
 ]
 
 
@@ -235,6 +257,7 @@ def claims_table(
         for number, claim in enumerate(claims, start=1):
             record = asdict(claim)
             record.pop("position")
+            record.pop("measure_from")
             symbol = claim.listing
             if symbol in sessions_by_symbol:
                 check = check_claim(claim, published_at=published_at, precision=precision,
@@ -260,6 +283,7 @@ def claims_table(
             found += extract_claims(getattr(article, field_name, None), targets, field_name=field_name,
                                     aliases=aliases)
         _fill_listing_from_neighbours(found)
+        headline_measures_from_text(found)
         add(found, "article", article.article_id, article.source, article.published_at,
             getattr(article, "published_precision", "minute") or "minute", companies)
 
