@@ -64,12 +64,16 @@ def claim_interval(size_pct: float, qualifier: str, decimals: int, direction: st
     return (-high, -low) if direction == "down" else (low, high)
 
 
-def _target_session(sessions, published_at, precision, tz, day_hint, window=REGULAR_WINDOW):
+def _target_session(sessions, published_at, precision, tz, day_hint, window=REGULAR_WINDOW, published_zone=None):
     """(position, cutoff, complete, note) of the session a claim speaks of; ``window``: the
-    sessions-frame columns the claim's part of the session runs between."""
+    sessions-frame columns the claim's part of the session runs between. A day-precision
+    publication ends with its day in the zone it was dated in (``markets.event_days``)."""
     first, last = window
-    length = {"minute": pd.Timedelta(minutes=1), "hour": pd.Timedelta(hours=1)}.get(precision, pd.Timedelta(days=1))
-    pub_end = published_at + length
+    if precision == "day" and published_zone:
+        pub_end = markets.event_days([published_at], published_zone)[1][0]
+    else:
+        length = {"minute": pd.Timedelta(minutes=1), "hour": pd.Timedelta(hours=1)}.get(precision, pd.Timedelta(days=1))
+        pub_end = published_at + length
     if day_hint:
         local = (pub_end - pd.Timedelta(microseconds=1)).tz_convert(tz).date()
         if day_hint in WEEKDAYS:
@@ -111,8 +115,10 @@ def check_claim(
     tz: str,
     bars: pd.DataFrame | None,
     sessions: pd.DataFrame,
+    published_zone: str | None = None,
 ) -> dict:
-    """Compare one claim with the bars of its listing (a dict of CHECK_COLUMNS)."""
+    """Compare one claim with the bars of its listing (a dict of CHECK_COLUMNS); ``tz`` is the
+    listing's zone, ``published_zone`` the zone the publication was dated in."""
     out = {column: None for column in CHECK_COLUMNS}
     for column in ("prev_close", "close", "close_pct", "low_pct", "high_pct", "asof_pct",
                    "computed_pct", "computed_price", "diff_pp"):
@@ -129,7 +135,8 @@ def check_claim(
     published_at = pd.Timestamp(published_at).tz_convert("UTC")
     window = WINDOW_BY_MEASURE.get(claim.measure, REGULAR_WINDOW)
     extended = window != REGULAR_WINDOW
-    position, cutoff, complete, why = _target_session(sessions, published_at, precision, tz, claim.day_hint, window)
+    position, cutoff, complete, why = _target_session(sessions, published_at, precision, tz, claim.day_hint, window,
+                                                        published_zone)
     if position is None:
         out["verdict_text"] = f"cannot check: {why}"
         return out
@@ -253,7 +260,7 @@ def claims_table(
         chosen = own[own["company_id"].isin(companies)] if companies else own.iloc[0:0]
         return chosen
 
-    def add(claims, origin, origin_id, source, published_at, precision, companies):
+    def add(claims, origin, origin_id, source, published_at, precision, companies, zone=None):
         for number, claim in enumerate(claims, start=1):
             record = asdict(claim)
             record.pop("position")
@@ -262,7 +269,7 @@ def claims_table(
             if symbol in sessions_by_symbol:
                 check = check_claim(claim, published_at=published_at, precision=precision,
                                     tz=tz_by_symbol.get(symbol, "UTC"), bars=bars_by_symbol.get(symbol),
-                                    sessions=sessions_by_symbol[symbol])
+                                    sessions=sessions_by_symbol[symbol], published_zone=zone)
             else:
                 check = check_claim(claim, published_at=published_at, precision=precision, tz="UTC",
                                     bars=None, sessions=pd.DataFrame(columns=_sessions_columns()))
@@ -285,7 +292,8 @@ def claims_table(
         _fill_listing_from_neighbours(found)
         headline_measures_from_text(found)
         add(found, "article", article.article_id, article.source, article.published_at,
-            getattr(article, "published_precision", "minute") or "minute", companies)
+            getattr(article, "published_precision", "minute") or "minute", companies,
+            _zone(getattr(article, "published_zone", None)))
 
     seen_articles = set(articles["article_id"]) if articles is not None and not articles.empty else set()
     for event in (events if events is not None else pd.DataFrame()).itertuples(index=False):
@@ -298,11 +306,16 @@ def claims_table(
         symbol = event.symbol if isinstance(getattr(event, "symbol", None), str) and event.symbol in set(targets["symbol"]) else None
         found = event_claims(event, targets, default_listing=symbol,
                              aliases=aliases_by_company.get(company, ()))
-        add(found, "event", event.event_id, event.source, event.ts, event.precision, [company])
+        add(found, "event", event.event_id, event.source, event.ts, event.precision, [company],
+            _zone(getattr(event, "ts_zone", None)))
 
     table = pd.DataFrame(rows, columns=CLAIM_COLUMNS)
     table["published_at"] = pd.to_datetime(table["published_at"], utc=True)
     return table
+
+
+def _zone(value) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _fill_listing_from_neighbours(claims: list[Claim]) -> None:
