@@ -83,6 +83,13 @@ def test_hong_kong_dated_news_reaches_new_york_the_same_calendar_day():
     assert str(baba("2025-11-15", "Asia/Hong_Kong")["session"]) == "2025-11-17"
 
 
+def test_an_events_day_is_the_whole_local_day_in_its_zone():
+    starts, ends = markets.event_days([utc("2025-11-02 12:00"), utc("2025-11-14 05:00")],
+                                      ["America/New_York", "Asia/Hong_Kong"])
+    assert (starts[0], ends[0]) == (utc("2025-11-02 04:00"), utc("2025-11-03 05:00"))  # clocks went back: 25 h
+    assert (starts[1], ends[1]) == (utc("2025-11-13 16:00"), utc("2025-11-14 16:00"))  # Friday in Hong Kong
+
+
 def test_first_trades_follow_the_same_day_rule_as_the_reaction_table():
     days = [("2025-11-14", "America/New_York"), ("2025-11-14", "Asia/Hong_Kong"), ("2025-11-15", "Asia/Hong_Kong")]
     timed = utc("2025-11-14 18:02:11")  # the FT minute, in the same call: a timed event keeps its rule

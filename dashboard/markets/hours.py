@@ -165,19 +165,17 @@ def event_days(times, zones) -> tuple[pd.DatetimeIndex, pd.DatetimeIndex]:
     """For day-precision events: where each event's day starts and ends (UTC) in the zone it was
     dated in (``zones``: one zone, or one per time; a missing zone is UTC). ``[start, end)`` is
     the whole local day, 23 or 25 hours long when the clocks change."""
-    stamps = pd.DatetimeIndex(pd.to_datetime(pd.Series(list(times), dtype="object"), utc=True))
+    stamps = pd.Series(pd.to_datetime(pd.Series(list(times), dtype="object"), utc=True)).reset_index(drop=True)
     zones = [zones] * len(stamps) if zones is None or isinstance(zones, str) else list(zones)
-    starts, ends = [], []
-    for ts, zone in zip(stamps, zones):
-        if pd.isna(ts):
-            starts.append(pd.NaT), ends.append(pd.NaT)
-            continue
-        zone = zone if isinstance(zone, str) and zone else "UTC"
-        day = ts.tz_convert(zone).date()
-        starts.append(pd.Timestamp(day).tz_localize(zone).tz_convert("UTC"))
-        ends.append((pd.Timestamp(day) + pd.Timedelta(days=1)).tz_localize(zone).tz_convert("UTC"))
-    as_index = lambda values: pd.DatetimeIndex(pd.to_datetime(pd.Series(values, dtype="object"), utc=True))  # noqa: E731
-    return as_index(starts), as_index(ends)
+    zones = pd.Series([z if isinstance(z, str) and z else "UTC" for z in zones], index=stamps.index, dtype=object)
+    starts = pd.Series(pd.NaT, index=stamps.index, dtype="datetime64[ns, UTC]")
+    ends = starts.copy()
+    for zone, rows in stamps.groupby(zones, sort=False).groups.items():  # one conversion per zone
+        days = pd.DatetimeIndex(stamps[rows]).tz_convert(zone).tz_localize(None).normalize()
+        local = lambda values: values.tz_localize(zone, ambiguous="NaT", nonexistent="shift_forward").tz_convert("UTC")  # noqa: E731
+        starts[rows] = local(days).as_unit("ns")
+        ends[rows] = local(days + pd.Timedelta(days=1)).as_unit("ns")
+    return pd.DatetimeIndex(starts), pd.DatetimeIndex(ends)
 
 
 def event_times(times, precisions=None, zones=None) -> tuple[pd.DatetimeIndex, pd.DatetimeIndex | None]:
