@@ -150,3 +150,21 @@ def test_the_screens_first_trades_for_day_events_match_the_reaction_table(case_d
                 assert (pd.isna(a) and pd.isna(b)) or a == b, (event_id, lv.symbol, column)
             checked += 1
     assert checked >= 40
+
+
+def test_a_picked_day_event_rings_the_reaction_tables_first_bars(case_db, case_reactions):
+    from dashboard import charts
+
+    view = load_view(store.Database(case_db), Filters())  # the case week
+    denial = "2025-11-14-alibaba-denial-reuters"  # dated 2025-11-14 in New York
+    table = case_reactions.set_index(["event_id", "symbol"])
+    fig = charts.overlay_figure(view, highlight=denial)
+    rings = {t.name.removeprefix("first trade "): t for t in fig.data
+             if (t.name or "").startswith("first trade") and t.mode == "markers"}
+    assert set(rings) == {"BABA", "9988.HK"}
+    for symbol, ring in rings.items():
+        assert pd.Timestamp(ring.x[0]) == table.loc[(denial, symbol), "first_bar_ts"].tz_convert("UTC").tz_localize(None)
+    assert pd.Timestamp(rings["9988.HK"].x[0]) == pd.Timestamp("2025-11-17 01:30")  # Monday, not Friday
+    labels = [a.text for a in fig.layout.annotations if (a.name or "") == "first trade 9988.HK"]
+    assert labels == ["<b>9988.HK first trades the Alibaba denial (dated 11-14 in New York)</b> · Mon 01:30 UTC"]
+    assert not [a for a in fig.layout.annotations if (a.name or "").startswith("wait ")]  # no made-up wait
