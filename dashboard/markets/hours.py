@@ -203,8 +203,8 @@ def next_tradable_times(sessions: pd.DataFrame, times, *, extended: bool = False
     start (:func:`event_days`) and this is where its day ends. Such an event may have come at any
     moment of its day, so a session counts only if it opens at or after the day began in the
     event's zone: a session that opened earlier traded, in part or whole, before the news (Hong
-    Kong's Friday session ends at 03:00 New York time, so New York's Friday news first trades
-    there on Monday). The day's own session is read from its regular open; a session that opens
+    Kong's Friday session runs from 20:30 Thursday to 03:00 Friday, New York time, so New York's
+    Friday news first trades there on Monday). The day's own session is read from its regular open; a session that opens
     after the day is over finds the news out, so with ``extended`` it is read from its pre-market.
 
     The one rule for "when does the news reach this market": the chart's first-trade ring and
