@@ -310,12 +310,14 @@ def test_reader_shows_versions_origins_and_a_retraction_as_text(open_app, case_d
 
     at = open_app({"article": article_id}, db=db)
     assert any("Retracted" in w.value and "wrong story" in w.value for w in at.warning)
-    assert any(e.label == "2 versions · delivered by 2" for e in at.expander)
+    # the text export, its source page (data/articles/seed-article-url.jsonl), the later copy
+    assert any(e.label == "3 versions · delivered by 3" for e in at.expander)
     changes = table(at, "before")
     summary = changes[changes["field"] == "summary"].iloc[0]
     assert summary["before"].startswith("A White House memo alleges")
     assert summary["after"] == "<b>A corrected</b> summary"  # a data cell: plain text, never HTML
-    assert list(changes["version"].unique()) == ["1", "2"]
+    assert list(changes["version"].unique()) == ["1", "2", "3"]
     origins = table(at, "first_seen")
     assert origins["origin"].iloc[0].endswith("articles/000_9279edc7659a31d4.txt")
-    assert origins["origin"].iloc[1] == f"{later}:1"
+    assert origins["origin"].iloc[1].endswith("articles/seed-article-url.jsonl:1")
+    assert origins["origin"].iloc[2] == f"{later}:1"

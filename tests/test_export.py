@@ -179,9 +179,9 @@ def test_html_does_not_execute_untrusted_headline():
 def test_bars_csv_round_trips_with_source_column(synthetic_view):
     bars = export.bars_frame(synthetic_view)
     back = pd.read_csv(io.BytesIO(export.frame_to_csv(bars)))
-    assert list(back.columns) == list(bars.columns)
+    assert list(back.columns) == [*bars.columns, "data_note"]  # the label on every synthetic row
     assert len(back) == len(bars) == sum(lv.total_bars for lv in synthetic_view.listings)
-    assert set(back["source"]) == {"synthetic"}
+    assert set(back["source"]) == {"synthetic"} and set(back["data_note"]) == {config.SYNTHETIC_LABEL}
     assert np.array_equal(back["close"].to_numpy(), bars["close"].to_numpy())
     assert (pd.to_datetime(back["ts"], utc=True) == bars["ts"].reset_index(drop=True)).all()
     assert back["ts"].str.endswith("Z").all()  # ISO 8601 UTC

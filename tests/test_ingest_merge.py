@@ -58,6 +58,10 @@ def test_sparse_copy_of_the_cnbc_story_blanks_nothing(db, tmp_path):
     ingest(db, config.ARTICLES_DIR)
     before = cnbc(db)
     assert before["summary"] and before["background"] and before["insights"]
+    assert before["url"]  # from the bundled sparse copy, data/articles/seed-article-url.jsonl
+    with store.reader(db) as con:
+        stored = con.execute("SELECT count(*) FROM article_revisions WHERE article_id = ?",
+                             [before["article_id"]]).fetchone()[0]
     sparse = write_jsonl(tmp_path / "sparse.jsonl", {
         **CNBC, "tags": ["Alibaba", "Tech War"], "region": "Greater China"})
     report = ingest(db, sparse)
@@ -72,7 +76,7 @@ def test_sparse_copy_of_the_cnbc_story_blanks_nothing(db, tmp_path):
                                 [after["article_id"]]).fetchone()[0]
         origins = [r[0] for r in con.execute("SELECT origin FROM article_origins WHERE article_id = ? "
                                              "ORDER BY first_seen", [after["article_id"]]).fetchall()]
-    assert revisions == 1  # nothing changed, so no new version
+    assert revisions == stored == 2  # the text, then its URL; the sparse copy changed nothing, so no new version
     assert origins[-1] == f"{sparse}:1"  # …but the copy is remembered as delivered
 
 
@@ -109,11 +113,12 @@ def test_conflicting_copy_replaces_the_summary_adds_the_tag_and_keeps_the_old_su
 
     code, out, _ = run_cli(capsys, "articles", "show", before["article_id"], "--db", str(db), "--format", "json")
     shown = json.loads(out)
-    assert [r["revision"] for r in shown["revisions"]] == [1, 2]
-    assert shown["revisions"][0]["summary"] == before["summary"]  # the old version, whole
-    assert shown["revisions"][1]["summary"] == after["summary"]
-    assert {"summary", "tags"} <= set(shown["revisions"][1]["changed"])
-    assert shown["revisions"][0]["changed"] == []
+    # 1: the text export, 2: its source page (data/articles/seed-article-url.jsonl), 3: this copy
+    assert [r["revision"] for r in shown["revisions"]] == [1, 2, 3]
+    assert shown["revisions"][1]["summary"] == before["summary"]  # the old version, whole
+    assert shown["revisions"][2]["summary"] == after["summary"]
+    assert {"summary", "tags"} <= set(shown["revisions"][2]["changed"])
+    assert shown["revisions"][0]["changed"] == [] and shown["revisions"][1]["changed"] == ["url"]
     assert {t["tag"]: t["origin"] for t in shown["tags"]}["National Security"] == f"{conflict}:1"
     assert [o["origin"] for o in shown["origins"]][-1] == f"{conflict}:1"
     assert all(o["first_seen"].endswith("Z") and o["last_seen"].endswith("Z") for o in shown["origins"])

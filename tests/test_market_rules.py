@@ -41,7 +41,7 @@ def reactions(case_db, all_events_view):
 def test_first_trade_and_price_at_event_match_the_reaction_table_for_every_event(all_events_view, reactions):
     view = all_events_view
     timed = view.events[view.events["precision"] != "day"]
-    # every timed event in data/ (day events are read against their day's session and get no ring)
+    # every timed event in data/ (day events: tests/test_day_sessions.py)
     assert len(timed) == (view.events["precision"] != "day").sum() >= 8
     assert {lv.symbol for lv in view.listings} == {"BABA", "9988.HK"}
     trades = view.first_trades.set_index(["event_id", "symbol"])

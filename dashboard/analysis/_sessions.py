@@ -25,12 +25,6 @@ def latest_started(sessions: pd.DataFrame, ts: pd.Timestamp) -> int | None:
     return int(opened[-1]) if len(opened) else None
 
 
-def on_or_after_date(sessions: pd.DataFrame, day: dt.date) -> int | None:
-    """Position of the session labelled ``day``, else the first one after it."""
-    later = sessions.index[[s >= day for s in sessions["session"]]]
-    return int(later[0]) if len(later) else None
-
-
 def on_date(sessions: pd.DataFrame, day: dt.date) -> int | None:
     """Position of the session labelled exactly ``day`` (None on weekends/holidays)."""
     hits = sessions.index[[s == day for s in sessions["session"]]]

@@ -65,6 +65,19 @@ _INTRADAY = re.compile(
     r"morning trade|at the (?:us )?open|\bopened\b|\bopens\b|so far|\bhit\b|\btouch(?:ed|es)\b|"
     r"one-month (?:low|high)|\blow\b|\bhigh\b", re.IGNORECASE)
 
+# Words tying a figure to an instant of the session (checked at that instant, docs/analysis.md):
+# the open's first minutes, early trading, midday, the publication itself.
+INSTANT_CUES = (
+    ("publication", re.compile(r"at the time of (?:publication|writing)|when the (?:piece|post|article|story) "
+                               r"went (?:out|up)|when (?:its|the|their) post went up", re.IGNORECASE)),
+    ("open", re.compile(r"\bat the (?:us |u\.s\. |hong kong |new york )?open\b|\bat the opening bell\b", re.IGNORECASE)),
+    ("early", re.compile(r"\bearly (?:in |on )?(?:[\w.]+'s )?(?:us |u\.s\. |hong kong |new york )?"
+                         r"(?:trade|trading|session|dealings?)\b|\bin early (?:[\w.]+ )?(?:trade|trading|dealings?)\b",
+                         re.IGNORECASE)),
+    ("midday", re.compile(r"\b(?:at|by|around|near|towards?) (?:the )?mid-?day\b|\bmid-?day (?:break|trade|trading)\b|"
+                          r"\bat (?:the )?lunch(?: break)?\b", re.IGNORECASE)),
+)
+
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 _DAY_HINT = re.compile(
@@ -101,6 +114,9 @@ class Claim:
     currency: str | None
     measure: str               # close | intraday | pre-market | after-hours | unspecified
     day_hint: str | None       # "friday" or "11-14" (month-day)
+    # publication | open | early | midday: the instant the figure is tied to (intraday figures only)
+    instant: str | None = None
+    measure_from: str | None = None  # where the measure came from when not the claim's own words
     position: int = field(default=0, repr=False)
 
 
@@ -181,6 +197,22 @@ def _measure(scope: str) -> str:
     if _INTRADAY.search(scope):
         return "intraday"
     return "unspecified"
+
+
+def instant_of(scope: str) -> str | None:
+    """The instant a figure is tied to by the words around it (INSTANT_CUES, first match), or None."""
+    return next((name for name, cue in INSTANT_CUES if cue.search(scope)), None)
+
+
+def headline_measures_from_text(claims: list[Claim]) -> None:
+    """A title or subtitle figure that names no measure ("jumps 3%") takes the pre-market measure
+    when the article's own text reports that listing moving the same way in the pre-market."""
+    for claim in claims:
+        if claim.field not in ("title", "subtitle") or claim.measure != "unspecified" or claim.instant:
+            continue
+        if any(other.field not in ("title", "subtitle") and other.listing == claim.listing
+               and other.measure == "pre-market" and other.direction == claim.direction for other in claims):
+            claim.measure, claim.measure_from = "pre-market", "the article's text"
 
 
 def _day_hint(text: str) -> str | None:
@@ -318,9 +350,12 @@ def extract_claims(
                 listing = _last_cue_before(cues, plain, offset + item["start"]) or default_listing
             claim.listing = listing
             claim.measure = _measure(scope)
+            own_words = scope
             if claim.measure == "unspecified" and fallback_measure_text:
                 claim.measure = _measure(fallback_measure_text)
+                own_words = scope if claim.measure == "unspecified" else f"{scope} {fallback_measure_text}"
             claim.day_hint = _day_hint(scope) or _day_hint(sentence)
+            claim.instant = instant_of(own_words) if claim.measure in ("intraday", "unspecified") else None
             claims.append(claim)
     return claims
 

@@ -25,8 +25,9 @@ import pandas as pd
 
 from dashboard import markets
 from dashboard.analysis import _bars, _sessions
+from dashboard.analysis.claim_instants import instant_window
 from dashboard.analysis.claim_text import (  # Claim, extract_claims: step 1, re-exported
-    SIGNED_PERCENT, WEEKDAYS, Claim, extract_claims, normalise,
+    SIGNED_PERCENT, WEEKDAYS, Claim, extract_claims, headline_measures_from_text, normalise,
 )
 
 # Agreement tolerances (percentage points / relative price); see docs/analysis.md.
@@ -63,12 +64,16 @@ def claim_interval(size_pct: float, qualifier: str, decimals: int, direction: st
     return (-high, -low) if direction == "down" else (low, high)
 
 
-def _target_session(sessions, published_at, precision, tz, day_hint, window=REGULAR_WINDOW):
+def _target_session(sessions, published_at, precision, tz, day_hint, window=REGULAR_WINDOW, published_zone=None):
     """(position, cutoff, complete, note) of the session a claim speaks of; ``window``: the
-    sessions-frame columns the claim's part of the session runs between."""
+    sessions-frame columns the claim's part of the session runs between. A day-precision
+    publication ends with its day in the zone it was dated in (``markets.event_days``)."""
     first, last = window
-    length = {"minute": pd.Timedelta(minutes=1), "hour": pd.Timedelta(hours=1)}.get(precision, pd.Timedelta(days=1))
-    pub_end = published_at + length
+    if precision == "day" and published_zone:
+        pub_end = markets.event_days([published_at], published_zone)[1][0]
+    else:
+        length = {"minute": pd.Timedelta(minutes=1), "hour": pd.Timedelta(hours=1)}.get(precision, pd.Timedelta(days=1))
+        pub_end = published_at + length
     if day_hint:
         local = (pub_end - pd.Timedelta(microseconds=1)).tz_convert(tz).date()
         if day_hint in WEEKDAYS:
@@ -110,8 +115,10 @@ def check_claim(
     tz: str,
     bars: pd.DataFrame | None,
     sessions: pd.DataFrame,
+    published_zone: str | None = None,
 ) -> dict:
-    """Compare one claim with the bars of its listing (a dict of CHECK_COLUMNS)."""
+    """Compare one claim with the bars of its listing (a dict of CHECK_COLUMNS); ``tz`` is the
+    listing's zone, ``published_zone`` the zone the publication was dated in."""
     out = {column: None for column in CHECK_COLUMNS}
     for column in ("prev_close", "close", "close_pct", "low_pct", "high_pct", "asof_pct",
                    "computed_pct", "computed_price", "diff_pp"):
@@ -128,7 +135,8 @@ def check_claim(
     published_at = pd.Timestamp(published_at).tz_convert("UTC")
     window = WINDOW_BY_MEASURE.get(claim.measure, REGULAR_WINDOW)
     extended = window != REGULAR_WINDOW
-    position, cutoff, complete, why = _target_session(sessions, published_at, precision, tz, claim.day_hint, window)
+    position, cutoff, complete, why = _target_session(sessions, published_at, precision, tz, claim.day_hint, window,
+                                                        published_zone)
     if position is None:
         out["verdict_text"] = f"cannot check: {why}"
         return out
@@ -170,6 +178,23 @@ def check_claim(
     else:
         candidates = [close_c] + extremes + [range_c]
 
+    window, unread = None, ""
+    if claim.instant and not extended and claim.measure != "close":
+        found = instant_window(claim.instant, session, published_at=published_at, precision=precision, zone=tz)
+        window, unread = (None, found) if isinstance(found, str) else (found, "")
+    if window is not None:  # a time-tied figure: the price at its instant, then the bars around it
+        end_at = window.end if complete else min(window.end, cutoff)
+        around = _bars.between(bars, window.start, end_at)
+        if around.empty:
+            out["verdict_text"] = f"cannot check: no {claim.listing} bars in the {label} {window.range_label}"
+            return out
+        candidates = []
+        if window.point is not None and window.point <= end_at:
+            _, at_point = markets.price_at(bars, window.point, not_before=window.start)
+            if np.isfinite(at_point):
+                candidates.append((window.point_label, at_point, at_point))
+        candidates.append((window.range_label, float(around["low"].min()), float(around["high"].max())))
+
     if claim.size_pct is not None:
         lo, hi = claim_interval(claim.size_pct, claim.qualifier, claim.decimals, claim.direction)
         accepts = lambda a, b: pct(b) >= lo and pct(a) <= hi  # noqa: E731
@@ -188,20 +213,24 @@ def check_claim(
         out["diff_pp"] = pct(primary[1] if primary[1] == primary[2] else point) - claim.size_pct
     else:
         out["diff_pp"] = pct(primary[1]) - pct(claim.price)
-    upto = "" if complete else f" up to {cutoff.strftime('%H:%MZ')}"
+    measure_from = f" (measure from {claim.measure_from})" if getattr(claim, "measure_from", None) else ""
+    upto = "" if complete or window is not None else f" up to {cutoff.strftime('%H:%MZ')}"
     figure = lambda c: (_fmt_pct(pct(c[1])) if c[1] == c[2] else f"{_fmt_pct(pct(c[1]))} to {_fmt_pct(pct(c[2]))}")  # noqa: E731
     if matched:
         out["verdict"] = "agrees"
-        kind = "" if matched[0] == "close" else f"{part} figure: "
+        kind = "" if matched[0] == "close" else f"{window.phrase if window else part + ' figure'}{measure_from}: "
         text = f"{kind}agrees with the {label} {matched[0]}{upto} ({figure(matched)})"
         if matched is not primary:
             text += f"; the {primary[0]} was {figure(primary)}"
     else:
         out["verdict"] = "differs"
-        text = (f"differs by {out['diff_pp']:+.2f} pp from the {label} {primary[0]}{upto} "
+        text = "" if window is None and not measure_from else f"{window.phrase if window else part + ' figure'}{measure_from}: "
+        text += (f"differs by {out['diff_pp']:+.2f} pp from the {label} {primary[0]}{upto} "
                 f"({figure(primary)}; claimed {claimed_text})")
     if claim.price is not None and claim.size_pct is not None:
         text += f"; claimed price {claim.price:g} vs {shown[0]} {point:.2f}"
+    if unread:
+        text += f"; {unread}"
     out["verdict_text"] = text
     return out
 
@@ -209,7 +238,7 @@ def check_claim(
 CLAIM_COLUMNS = [
     "claim_id", "origin", "origin_id", "source", "published_at", "precision", "field", "quote",
     "listing", "direction", "size_pct", "qualifier", "price", "currency", "measure", "day_hint",
-    *CHECK_COLUMNS,
+    "instant", *CHECK_COLUMNS,
 ]
 
 
@@ -231,15 +260,16 @@ def claims_table(
         chosen = own[own["company_id"].isin(companies)] if companies else own.iloc[0:0]
         return chosen
 
-    def add(claims, origin, origin_id, source, published_at, precision, companies):
+    def add(claims, origin, origin_id, source, published_at, precision, companies, zone=None):
         for number, claim in enumerate(claims, start=1):
             record = asdict(claim)
             record.pop("position")
+            record.pop("measure_from")
             symbol = claim.listing
             if symbol in sessions_by_symbol:
                 check = check_claim(claim, published_at=published_at, precision=precision,
                                     tz=tz_by_symbol.get(symbol, "UTC"), bars=bars_by_symbol.get(symbol),
-                                    sessions=sessions_by_symbol[symbol])
+                                    sessions=sessions_by_symbol[symbol], published_zone=zone)
             else:
                 check = check_claim(claim, published_at=published_at, precision=precision, tz="UTC",
                                     bars=None, sessions=pd.DataFrame(columns=_sessions_columns()))
@@ -260,8 +290,10 @@ def claims_table(
             found += extract_claims(getattr(article, field_name, None), targets, field_name=field_name,
                                     aliases=aliases)
         _fill_listing_from_neighbours(found)
+        headline_measures_from_text(found)
         add(found, "article", article.article_id, article.source, article.published_at,
-            getattr(article, "published_precision", "minute") or "minute", companies)
+            getattr(article, "published_precision", "minute") or "minute", companies,
+            _zone(getattr(article, "published_zone", None)))
 
     seen_articles = set(articles["article_id"]) if articles is not None and not articles.empty else set()
     for event in (events if events is not None else pd.DataFrame()).itertuples(index=False):
@@ -274,11 +306,16 @@ def claims_table(
         symbol = event.symbol if isinstance(getattr(event, "symbol", None), str) and event.symbol in set(targets["symbol"]) else None
         found = event_claims(event, targets, default_listing=symbol,
                              aliases=aliases_by_company.get(company, ()))
-        add(found, "event", event.event_id, event.source, event.ts, event.precision, [company])
+        add(found, "event", event.event_id, event.source, event.ts, event.precision, [company],
+            _zone(getattr(event, "ts_zone", None)))
 
     table = pd.DataFrame(rows, columns=CLAIM_COLUMNS)
     table["published_at"] = pd.to_datetime(table["published_at"], utc=True)
     return table
+
+
+def _zone(value) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _fill_listing_from_neighbours(claims: list[Claim]) -> None:

@@ -13,8 +13,9 @@ Pure functions on frames; docs/analysis.md states every rule. In short:
 - abnormal = listing return − benchmark return measured at the same instants;
 - volume ratio = volume in the first 60 minutes (cut like the returns) over the mean volume of the
   same minutes (same offset from the open) in the previous five sessions that have bars;
-- a day-precision event is read against that day's session: reference = previous close,
-  reaction = the session's close, and ``note`` says so.
+- a day-precision event is read against the first session that opens once its day has begun in
+  the zone it was dated in (``markets.next_tradable_times``): reference = previous close,
+  reaction = the session's close, and ``note`` says so (and names a session passed over).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard import markets
+from dashboard.formatting import ZONE_LABELS
 from dashboard.analysis import _bars, _sessions
 
 WINDOWS_MINUTES = (5, 15, 30, 60)
@@ -100,6 +102,7 @@ def listing_reaction(
     benchmark_bars: pd.DataFrame | None = None,
     benchmark_sessions: pd.DataFrame | None = None,
     extended: bool = True,
+    symbol: str | None = None,
 ) -> dict:
     """The reaction of one listing to one event (a dict of REACTION_COLUMNS' figures).
 
@@ -112,7 +115,7 @@ def listing_reaction(
     event_ts = pd.Timestamp(event_ts).tz_convert("UTC")
     result = _nan_result()
     if precision == "day":
-        return _day_reaction(result, event_ts, ts_zone, bars, bench, sessions, extended)
+        return _day_reaction(result, event_ts, ts_zone, bars, bench, sessions, extended, symbol)
 
     notes = []
     if precision == "hour":
@@ -223,22 +226,30 @@ def _fill_closes(result, bars, bench, sessions, session_pos, ref_time, t0, ref_p
             bench, ref_time, following["close"], following["open"])
 
 
-def _day_reaction(result, event_ts, ts_zone, bars, bench, sessions, extended) -> dict:
-    """A day-precision event: the listing's session of that date (or the next one). When that
-    date is not a session here, the news is out before the next one starts: with ``extended``
-    it reaches a US listing at that session's pre-market."""
-    day = event_ts.tz_convert(ts_zone or "UTC").date()
-    session_pos = _sessions.on_or_after_date(sessions, day)
+def _day_reaction(result, event_ts, ts_zone, bars, bench, sessions, extended, symbol=None) -> dict:
+    """A day-precision event: the first session of the listing that opens once the event's day
+    has begun in the event's zone (``markets.next_tradable_times``' day rule); the note names a
+    session passed over. With ``extended``, a US session that opens after the day is over is read
+    from its pre-market (the news was out before it started)."""
+    starts, ends = markets.event_days([event_ts], ts_zone)
+    day_start, day_end = starts[0], ends[0]
+    day = day_start.tz_convert(ts_zone or "UTC").date()
+    session_pos, tradable_from = markets.next_tradable(sessions, day_start, extended=extended, day_end=day_end)
     if session_pos is None:
         result["note"] = "day precision: no session on or after that date in the calendar range"
         return result
     session = sessions.iloc[session_pos]
     label = session["session"]
-    note = (f"day precision: reaction = {label} session close vs the previous close"
-            if label == day else
-            f"day precision: {day} is not a session here; reaction = next session {label} close vs the previous close")
-    start, end = markets.bounds(extended and label != day)
-    result.update(session=label, tradable_from=session[start], session_close_ts=session["close"])
+    skipped = markets.passed_over(sessions, session_pos, day_start, day)
+    if label == day:  # the day's own session (one that ran into the day's start is no news)
+        note = f"day precision: reaction = {label} session close vs the previous close"
+    elif skipped is not None:
+        note = (f"day precision: {_passed_over_note(sessions.iloc[skipped], day, day_start, ts_zone, symbol)}; "
+                f"reaction = next session {label} close vs the previous close")
+    else:
+        note = f"day precision: {day} is not a session here; reaction = next session {label} close vs the previous close"
+    start, end = markets.bounds(tradable_from != session["open"])  # the pre-market, or the regular session
+    result.update(session=label, tradable_from=tradable_from, session_close_ts=session["close"])
     # the reference is the previous regular close, also when the pre-market comes first
     ref_ts, ref_price = markets.price_at(markets.regular_bars(bars), session["open"])
     result.update(ref_ts=ref_ts, ref_price=ref_price, last_close_ts=ref_ts, last_close=ref_price)
@@ -261,6 +272,19 @@ def _day_reaction(result, event_ts, ts_zone, bars, bench, sessions, extended) ->
     result["bars_source"] = _bars.sources(_bars.between(bars, ref_ts or t0, result["next_close_ts"] or session["close"]))
     result["note"] = note + "; whole-session volume vs previous sessions"
     return result
+
+
+def _passed_over_note(skipped, day, day_start, ts_zone, symbol) -> str:
+    """Why a day event skipped a session: "9988.HK's 2025-11-14 session opened before 2025-11-14
+    began in New York (20:30 on 11-13 there)"."""
+    zone = ts_zone or "UTC"
+    where = ZONE_LABELS.get(zone, zone.split("/")[-1].replace("_", " "))
+    whose = f"{symbol}'s" if symbol else "the listing's"
+    if skipped["close"] <= day_start:
+        return f"{whose} {skipped['session']} session closed before {day} began in {where}"
+    opened = skipped["open"].tz_convert(zone)
+    return (f"{whose} {skipped['session']} session opened before {day} began in {where} "
+            f"({opened:%H:%M} on {opened:%m-%d} there)")
 
 
 def reaction_table(
@@ -296,6 +320,7 @@ def reaction_table(
                 benchmark_bars=bars_by_symbol.get(benchmark) if benchmark else None,
                 benchmark_sessions=sessions_by_symbol.get(benchmark) if benchmark else None,
                 extended=extended,
+                symbol=listing.symbol,
             )
             figures.update(
                 event_id=event.event_id, event_ts=pd.Timestamp(event.ts).tz_convert("UTC"),

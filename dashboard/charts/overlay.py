@@ -66,7 +66,7 @@ def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None
     notes: list[str] = [crowd_note(events[crowded], counts[1])] if crowded.any() else []
     single = events[~crowded] if len(events) else events
     parity = view.parity if getattr(view, "parity", None) is not None and len(view.parity) else None
-    first_trade_event = _picked_timed_event(events, highlight) or (key_event(single) if len(single) else None)
+    first_trade_event = _picked_event(events, highlight) or (key_event(single) if len(single) else None)
     # Labels and dotted lines are chosen before the rows are planned: the label strip's height
     # depends on the labels, the timeline title's (a note may wrap) on the lines left out.
     labels = _place_labels(view, single)
@@ -117,12 +117,12 @@ def _lane_events(view: "ViewData") -> pd.DataFrame:
     return events
 
 
-def _picked_timed_event(events: pd.DataFrame, highlight: str | None) -> dict | None:
-    """The picked event when it has a time (first trades then follow it, not the key event)."""
+def _picked_event(events: pd.DataFrame, highlight: str | None) -> dict | None:
+    """The picked event (first trades then follow it, not the key event); a day-precision one
+    too, its first trades found by the day rule (``markets.next_tradable_times``)."""
     if not highlight or not len(events) or not (events["event_id"] == highlight).any():
         return None
-    picked = events[events["event_id"] == highlight].iloc[0].to_dict()
-    return picked if picked["precision"] != "day" else None
+    return events[events["event_id"] == highlight].iloc[0].to_dict()
 
 
 def _place_labels(view: "ViewData", single: pd.DataFrame) -> list[Label]:

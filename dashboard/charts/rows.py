@@ -206,9 +206,19 @@ def add_parity_rows(fig, view, parity, colors, zone, parity_row, premium_row, ev
     ))
 
 
+def _dated(event: dict) -> str:
+    """'dated 11-14 in New York' for a day-precision event, '' for a timed one."""
+    if event.get("precision") != "day":
+        return ""
+    zone = str(event.get("ts_zone") or "UTC")
+    day = pd.Timestamp(event["ts"]).tz_convert(zone)
+    return f"dated {day:%m-%d} in {ZONE_LABELS.get(zone, zone.split('/')[-1].replace('_', ' '))}"
+
+
 def add_first_trades(fig, view, event, colors, zone, plan: "RowPlan", annotations) -> None:
     """On each listing's row: a ring where it first trades after ``event`` and, when its market
-    was shut, an arrow from the event to that first trade with the wait ("+2d 7h")."""
+    was shut, an arrow from the event to that first trade with the wait ("+2d 7h"). A picked
+    day-precision event has no instant to wait from: its rings say the day it is dated instead."""
     name = event_short_name(event)
     event_ts = pd.Timestamp(event["ts"])
     color = STANCE_GROUPS[stance_group(event.get("kind"), event.get("stance"))].color
@@ -228,17 +238,21 @@ def add_first_trades(fig, view, event, colors, zone, plan: "RowPlan", annotation
         wait = tradable_from - event_ts
         delay = format_delay(wait)
         when = when_label(moment, zone)
+        dated = _dated(event)
         fig.add_trace(go.Scatter(
             x=[wall_time(moment, zone)], y=[price], mode="markers", name=f"first trade {lv.symbol}",
             legendgroup="first-trade", showlegend=False,
             marker=dict(symbol="circle-open", size=17, color=color, line=dict(width=3, color=color)),
-            hovertext=[f"{plain(lv.symbol)}: first trade after the {plain(name)}<br>{plain(when)} ({plain(delay)} after it)"],
+            hovertext=[f"{plain(lv.symbol)}: first trade after the {plain(name)}"
+                       + (f" ({plain(dated)})<br>{plain(when)}" if dated else f"<br>{plain(when)} ({plain(delay)} after it)")],
             hoverinfo="text",
         ), row=row, col=1)
         yref = _axis("ref", row)
-        if wait < pd.Timedelta(minutes=1):
-            text = f"<b>{plain(lv.symbol)} trades the {plain(name)} at once</b> · {plain(when)}"
-            words = f"{lv.symbol} trades the {name} at once · {when}"
+        if dated or wait < pd.Timedelta(minutes=1):
+            # traded at once, or a day event (no instant to wait from): the ring and when, no arrow
+            lead = f"first trades the {name} ({dated})" if dated else f"trades the {name} at once"
+            text = f"<b>{plain(lv.symbol)} {plain(lead)}</b> · {plain(when)}"
+            words = f"{lv.symbol} {lead} · {when}"
             side = side_anchor(_x_fraction(view, moment), label_width(words) + 34 / LABEL_PLOT_WIDTH_PX)
             annotations.append(go.layout.Annotation(
                 text=text, xref="x", yref=yref, x=wall_time(moment, zone), y=price, showarrow=True,

@@ -118,7 +118,13 @@ def print_table(rows: list[dict], columns: Sequence[tuple[str, int]], what: str,
 
 def emit(frame, fmt: str, *, table_columns: Sequence[tuple[str, int]], what: str,
          time_columns: Iterable[str] = (), cell_text: CellText | None = None) -> None:
-    """Print `frame` as `fmt` (table | json | csv); JSON/CSV carry every column."""
+    """Print `frame` as `fmt` (table | json | csv); JSON/CSV carry every column, and rows from
+    synthetic bars a `data_note` with the label (``export.with_data_note``; the table format ends
+    with it instead)."""
+    if fmt in ("json", "csv"):
+        from dashboard.export.files import with_data_note
+
+        frame = with_data_note(frame)
     rows = records(frame, time_columns)
     if fmt == "json":
         print_json(rows)

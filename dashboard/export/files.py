@@ -122,10 +122,31 @@ def _is_missing(value: Any) -> bool:
         return False
 
 
+DATA_NOTE = "data_note"
+
+
+def with_data_note(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` with a `data_note` column that says the synthetic label on every row drawn from
+    synthetic bars (`bars_source`, or a bars table's `source`, naming `synthetic`) and is empty
+    elsewhere; `df` itself when no row is. The one way CSV and JSON rows carry the label, so a row
+    copied out of its file still says what it is."""
+    column = "bars_source" if "bars_source" in df.columns else (
+        "source" if "source" in df.columns and "interval" in df.columns else None)
+    if column is None or DATA_NOTE in df.columns or df.empty:
+        return df
+    synthetic = df[column].map(lambda v: isinstance(v, str) and "synthetic" in v.split(";")).to_numpy(dtype=bool)
+    if not synthetic.any():
+        return df
+    out = df.copy()
+    out[DATA_NOTE] = pd.Series(np.where(synthetic, SYNTHETIC_LABEL, None), index=df.index, dtype=object)
+    return out
+
+
 def frame_to_csv(df: pd.DataFrame, *, bom: bool = False) -> bytes:
-    """UTF-8 CSV of `df` (no index), safe to open in a spreadsheet; `bom` for Excel."""
+    """UTF-8 CSV of `df` (no index), safe to open in a spreadsheet; `bom` for Excel; rows from
+    synthetic bars say so in a `data_note` column (:func:`with_data_note`)."""
     # CRLF (RFC 4180): the csv writer then quotes any cell holding a bare \r or \n.
-    text = csv_ready_frame(df).to_csv(index=False, lineterminator="\r\n")
+    text = csv_ready_frame(with_data_note(df)).to_csv(index=False, lineterminator="\r\n")
     data = text.encode("utf-8")
     return (b"\xef\xbb\xbf" + data) if bom else data
 

@@ -161,10 +161,51 @@ def bounds(extended: bool) -> tuple[str, str]:
     return ("pre_open", "post_close") if extended else ("open", "close")
 
 
-def next_tradable_times(sessions: pd.DataFrame, times, *, extended: bool = False) -> tuple[np.ndarray, pd.DatetimeIndex]:
+def event_days(times, zones) -> tuple[pd.DatetimeIndex, pd.DatetimeIndex]:
+    """For day-precision events: where each event's day starts and ends (UTC) in the zone it was
+    dated in (``zones``: one zone, or one per time; a missing zone is UTC). ``[start, end)`` is
+    the whole local day, 23 or 25 hours long when the clocks change."""
+    stamps = pd.Series(pd.to_datetime(pd.Series(list(times), dtype="object"), utc=True)).reset_index(drop=True)
+    zones = [zones] * len(stamps) if zones is None or isinstance(zones, str) else list(zones)
+    zones = pd.Series([z if isinstance(z, str) and z else "UTC" for z in zones], index=stamps.index, dtype=object)
+    starts = pd.Series(pd.NaT, index=stamps.index, dtype="datetime64[ns, UTC]")
+    ends = starts.copy()
+    for zone, rows in stamps.groupby(zones, sort=False).groups.items():  # one conversion per zone
+        days = pd.DatetimeIndex(stamps[rows]).tz_convert(zone).tz_localize(None).normalize()
+        local = lambda values: values.tz_localize(zone, ambiguous="NaT", nonexistent="shift_forward").tz_convert("UTC")  # noqa: E731
+        starts[rows] = local(days).as_unit("ns")
+        ends[rows] = local(days + pd.Timedelta(days=1)).as_unit("ns")
+    return pd.DatetimeIndex(starts), pd.DatetimeIndex(ends)
+
+
+def event_times(times, precisions=None, zones=None) -> tuple[pd.DatetimeIndex, pd.DatetimeIndex | None]:
+    """Events as :func:`next_tradable_times` takes them: (times, day ends). A day-precision
+    event's time becomes its day's start in its zone and its day end is set; a timed event keeps
+    its time and has no day end (NaT). Without ``precisions`` every event is timed (None)."""
+    stamps = pd.Series(pd.to_datetime(pd.Series(list(times), dtype="object"), utc=True))
+    if precisions is None:
+        return pd.DatetimeIndex(stamps), None
+    whole_day = np.asarray([p == "day" for p in precisions], dtype=bool)
+    zones = [zones] * len(stamps) if zones is None or isinstance(zones, str) else list(zones)
+    starts, ends = event_days(stamps[whole_day], [z for z, d in zip(zones, whole_day) if d])
+    day_ends = pd.Series(pd.NaT, index=stamps.index, dtype=stamps.dtype)
+    stamps[whole_day], day_ends[whole_day] = starts.as_unit(stamps.dt.unit), ends.as_unit(stamps.dt.unit)
+    return pd.DatetimeIndex(stamps), pd.DatetimeIndex(day_ends)
+
+
+def next_tradable_times(sessions: pd.DataFrame, times, *, extended: bool = False,
+                        day_ends=None) -> tuple[np.ndarray, pd.DatetimeIndex]:
     """For each time: (session position or -1, the first moment at or after it when the market
     trades — the open before it opens (the pre-market's start with ``extended``), the break's end
     in the lunch break; NaT past the calendar).
+
+    ``day_ends`` (one per time, NaT for a timed event): the time is a day-precision event's day
+    start (:func:`event_days`) and this is where its day ends. Such an event may have come at any
+    moment of its day, so a session counts only if it opens at or after the day began in the
+    event's zone: a session that opened earlier traded, in part or whole, before the news (Hong
+    Kong's Friday session runs from 20:30 Thursday to 03:00 Friday, New York time, so New York's
+    Friday news first trades there on Monday). The day's own session is read from its regular open; a session that opens
+    after the day is over finds the news out, so with ``extended`` it is read from its pre-market.
 
     The one rule for "when does the news reach this market": the chart's first-trade ring and
     the reaction table both come here."""
@@ -175,6 +216,11 @@ def next_tradable_times(sessions: pd.DataFrame, times, *, extended: bool = False
     breaks_start, breaks_end = _ns(sessions["break_start"]), _ns(sessions["break_end"])
     nat = np.iinfo(np.int64).min
     position = np.searchsorted(closes, t, side="right")  # the first session still running after t
+    if day_ends is not None:  # day precision: the first session opening once the day has begun
+        regular_opens, pre_opens = _ns(sessions["open"]), _ns(sessions["pre_open"])
+        ends = _ns(day_ends) if len(t) else np.array([], dtype=np.int64)
+        whole_day = ends != nat
+        position = np.where(whole_day, np.searchsorted(regular_opens, t, side="left"), position)
     valid = (position < len(closes)) & (t != nat)
     at = np.where(valid, position, 0)
     if not len(closes):
@@ -182,14 +228,31 @@ def next_tradable_times(sessions: pd.DataFrame, times, *, extended: bool = False
     moment = np.maximum(t, opens[at])
     in_break = (breaks_start[at] != nat) & (breaks_start[at] <= moment) & (moment < breaks_end[at])
     moment = np.where(in_break, breaks_end[at], moment)
+    if day_ends is not None:
+        news_out = extended & (pre_opens[at] >= ends)  # the day was over before the pre-market began
+        moment = np.where(whole_day, np.where(news_out, pre_opens[at], regular_opens[at]), moment)
     moment = np.where(valid, moment, nat)
     return np.where(valid, position, -1), pd.DatetimeIndex(moment.astype("datetime64[ns]")).tz_localize("UTC")
 
 
-def next_tradable(sessions: pd.DataFrame, ts, *, extended: bool = False) -> tuple[int | None, pd.Timestamp | None]:
-    """(session position, first tradable moment at or after ``ts``), or (None, None)."""
-    positions, moments = next_tradable_times(sessions, [to_utc(ts)], extended=extended)
+def next_tradable(sessions: pd.DataFrame, ts, *, extended: bool = False,
+                  day_end=None) -> tuple[int | None, pd.Timestamp | None]:
+    """(session position, first tradable moment at or after ``ts``), or (None, None); with
+    ``day_end``, ``ts`` is a day-precision event's day start (:func:`next_tradable_times`)."""
+    day_ends = None if day_end is None else [to_utc(day_end)]
+    positions, moments = next_tradable_times(sessions, [to_utc(ts)], extended=extended, day_ends=day_ends)
     return (None, None) if positions[0] < 0 else (int(positions[0]), moments[0])
+
+
+def passed_over(sessions: pd.DataFrame, position: int, day_start, day: dt.date) -> int | None:
+    """The session a day-precision event skipped for the one at ``position``
+    (:func:`next_tradable_times`): the one just before it, when it carries the event's date or
+    was still trading as the event's day began; None when nothing was passed over."""
+    sessions = prepare_sessions(sessions)
+    if position is None or position <= 0:
+        return None
+    before = sessions.iloc[position - 1]
+    return position - 1 if before["session"] == day or before["close"] > to_utc(day_start) else None
 
 
 def next_open(mic: str, ts) -> pd.Timestamp:

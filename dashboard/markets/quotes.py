@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.markets.hours import (
-    POST, PRE, REGULAR, bounds, next_tradable_times, prepare_sessions, session_parts,
+    POST, PRE, REGULAR, bounds, event_times, next_tradable_times, prepare_sessions, session_parts,
 )
 from dashboard.timeutil import interval_length
 
@@ -155,19 +155,26 @@ def first_bar_index(bars: pd.DataFrame, moment, session_close) -> int | None:
 FIRST_TRADE_COLUMNS = ["time", "tradable_from", "session_part", "first_bar_ts", "first_close", "ref_ts", "ref_price"]
 
 
-def first_trades(bars: pd.DataFrame | None, sessions: pd.DataFrame, times, *, extended: bool = False) -> pd.DataFrame:
+def first_trades(bars: pd.DataFrame | None, sessions: pd.DataFrame, times, *, extended: bool = False,
+                 precisions=None, zones=None) -> pd.DataFrame:
     """For each event time: when the market could first trade it (``tradable_from``, and its
     ``session_part``), the bar that did (``first_bar_ts``, its close) and the price at the event
     (``ref_ts``, ``ref_price``). Without ``extended``, extended-hours bars are left out.
+    ``precisions`` and ``zones`` (one per time, as stored with the events) mark day-precision
+    events: they reach the first session that opens once their day has begun in their zone
+    (:func:`~dashboard.markets.hours.next_tradable_times`), and their price before is that
+    session's previous regular close.
 
     What the chart's first-trade ring draws and the reaction table's figures, from one rule."""
     sessions = prepare_sessions(sessions)
     bars = with_session_parts(bars, sessions)
     extended = trades_extended(bars, extended)
+    all_bars = bars
     bars = bars if extended else regular_bars(bars)
-    times = pd.DatetimeIndex(pd.to_datetime(pd.Series(list(times), dtype="object"), utc=True))
-    positions, moments = next_tradable_times(sessions, times, extended=extended)
-    out = pd.DataFrame({"time": times, "tradable_from": moments})
+    event_ts = pd.DatetimeIndex(pd.to_datetime(pd.Series(list(times), dtype="object"), utc=True))
+    times, day_ends = event_times(event_ts, precisions, zones)
+    positions, moments = next_tradable_times(sessions, times, extended=extended, day_ends=day_ends)
+    out = pd.DataFrame({"time": event_ts, "tradable_from": moments})
     out["session_part"] = session_parts(sessions, moments)
     out.loc[positions < 0, "session_part"] = None
     end = bounds(extended)[1]
@@ -175,21 +182,27 @@ def first_trades(bars: pd.DataFrame | None, sessions: pd.DataFrame, times, *, ex
     closes = np.where(positions < 0, None, closes)
     first = first_bar_positions(bars, moments, closes)
     ref = asof_positions(bars, times)
-    stamps = pd.DatetimeIndex(bars["ts"]) if len(bars) else pd.DatetimeIndex([], tz="UTC")
-    prices = bars["close"].to_numpy(dtype="float64")
 
-    def pick(positions_):
+    def pick(frame, positions_):
         found = positions_ >= 0
         at = np.where(found, positions_, 0)
         ts = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns, UTC]")
         price = np.full(len(positions_), np.nan)
         if found.any():
-            ts[found] = stamps[at[found]].tz_convert("UTC").as_unit("ns")
-            price[found] = prices[at[found]]
+            ts[found] = pd.DatetimeIndex(frame["ts"])[at[found]].tz_convert("UTC").as_unit("ns")
+            price[found] = frame["close"].to_numpy(dtype="float64")[at[found]]
         return ts, price
 
-    out["first_bar_ts"], out["first_close"] = pick(first)
-    out["ref_ts"], out["ref_price"] = pick(ref)
+    out["first_bar_ts"], out["first_close"] = pick(bars, first)
+    out["ref_ts"], out["ref_price"] = pick(bars, ref)
+    if day_ends is not None and len(sessions) and len(times):
+        # a day event's price before: the last regular close before its session's open
+        rows = ~np.asarray(day_ends.isna()) & (positions >= 0)
+        regular = regular_bars(all_bars)
+        opens = pd.DatetimeIndex(sessions["open"].to_numpy()[np.maximum(positions, 0)])
+        ref_ts, ref_price = pick(regular, asof_positions(regular, opens))
+        out.loc[rows, "ref_ts"] = ref_ts[rows]
+        out.loc[rows, "ref_price"] = ref_price[rows]
     return out[FIRST_TRADE_COLUMNS]
 
 

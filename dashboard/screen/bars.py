@@ -135,11 +135,11 @@ def _scale_prices(bars: pd.DataFrame, factor: pd.Series | float) -> pd.DataFrame
 
 def first_trades(events: pd.DataFrame, listings: list[ListingView], bars: Mapping[str, pd.DataFrame],
                  start: pd.Timestamp, end: pd.Timestamp, *, extended: bool = True) -> pd.DataFrame:
-    """markets.first_trades for every timed event on every listing (``bars`` by symbol, in the
+    """markets.first_trades for every event on every listing (``bars`` by symbol, in the
     listing's own currency, reaching before and after the window); ``extended``: the
     "extended hours" toggle (pre-market and after-hours bars count where stored)."""
     columns = ["event_id", "symbol", *markets.FIRST_TRADE_COLUMNS]
-    timed = events[events["precision"] != "day"] if events is not None and len(events) else None
+    timed = events if events is not None and len(events) else None  # day events: markets' day rule
     frames = []
     for lv in listings:
         if timed is None or not lv.exchange_mic or lv.symbol not in bars:
@@ -148,7 +148,8 @@ def first_trades(events: pd.DataFrame, listings: list[ListingView], bars: Mappin
             sessions = markets.sessions(lv.exchange_mic, start - FIRST_TRADE_BEFORE, end + FIRST_TRADE_AFTER)
         except Exception:  # an unknown exchange: load_view has said so; no first trades to draw
             continue
-        found = markets.first_trades(bars[lv.symbol], sessions, timed["ts"], extended=extended)
+        found = markets.first_trades(bars[lv.symbol], sessions, timed["ts"], extended=extended,
+                                     precisions=timed["precision"], zones=timed.get("ts_zone"))
         found.insert(0, "symbol", lv.symbol)
         found.insert(0, "event_id", timed["event_id"].to_numpy())
         frames.append(found)

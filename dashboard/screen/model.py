@@ -75,7 +75,8 @@ class ViewData:
     last_news_fetch: dict | None = None
     # How many articles match in all when ``articles`` holds only the newest (load_view max_articles)
     articles_total: int | None = None
-    # Per timed event and listing, by markets.first_trades (the reaction table's rule): event_id,
+    # Per event and listing, by markets.first_trades (the reaction table's rule, the day rule for
+    # day-precision events; the chart rings timed events only): event_id,
     # symbol, time, tradable_from, first_bar_ts, first_close, ref_ts, ref_price. The chart draws
     # its first-trade rings from these rows and never recomputes them.
     first_trades: pd.DataFrame | None = None
