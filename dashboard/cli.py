@@ -9,6 +9,8 @@ import argparse
 import importlib
 import sys
 
+from dashboard import config
+
 # Command modules, each with register(subparsers, common) adding its subcommands.
 COMMAND_MODULES = [
     "dashboard.commands.ingest",
@@ -28,7 +30,7 @@ def common_options() -> argparse.ArgumentParser:
     common.add_argument(
         "--db",
         metavar="PATH",
-        help="DuckDB file (default: $DASHBOARD_DB, else data/dashboard.duckdb)",
+        help=f"DuckDB file (default: $DASHBOARD_DB, else {config.DEFAULT_DB})",
     )
     return common
 

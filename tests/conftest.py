@@ -18,7 +18,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import config, markets
+# The suite also runs commands from temporary folders: they read the checkout's data folder, as
+# the dev checkout's commands run from its root do. An installed package reads ./data or
+# $DASHBOARD_DATA (tests/test_install.py runs it without this). Set before `dashboard` is imported.
+os.environ.setdefault("DASHBOARD_DATA", str(Path(__file__).resolve().parent.parent / "data"))
+
+from dashboard import config, markets  # noqa: E402
 
 PROJECT_ROOT = config.PROJECT_ROOT
 TEST_OUTPUT = PROJECT_ROOT / "test-output"
