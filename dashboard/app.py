@@ -219,31 +219,24 @@ def sidebar(stamp: tuple) -> Filters:
             st.session_state["reference"] = (
                 url_filters.reference.strftime("%Y-%m-%dT%H:%MZ") if url_filters.reference is not None else ""
             )
-        text = st.sidebar.text_input("Reference time (UTC, e.g. 2025-11-14T18:00Z; empty = window start)", key="reference")
-        if text.strip():
-            try:
-                reference = screen.parse_utc(text.strip())
-            except ValueError:
-                st.sidebar.warning(f"Reference time {text!r} is not a time; using the window start.")
+        reference = st.sidebar.text_input("Reference time (UTC, e.g. 2025-11-14T18:00Z; empty = window start)",
+                                          key="reference")
 
     start, end, hint = screen.picked_window(st.session_state.get("dates"), default_window)
     if hint:
         st.sidebar.caption(hint)
 
-    return Filters(
-        company=st.session_state["company"],
-        tags=tuple(st.session_state["tags"]),
-        sources=tuple(st.session_state["sources"]),
-        kinds=tuple(st.session_state["kinds"]),
-        start=start,
-        end=end,
-        zone=st.session_state["zone"],
-        interval=st.session_state["interval"],
-        price_mode=st.session_state["price_mode"],
-        reference=reference,
-        parity=bool(st.session_state.get("parity")),
-        extended_hours=bool(st.session_state.get("extended_hours", True)),
-    )
+    filters, unusable = screen.build_filters({
+        "company": st.session_state["company"], "tags": st.session_state["tags"],
+        "sources": st.session_state["sources"], "kinds": st.session_state["kinds"], "start": start, "end": end,
+        "zone": st.session_state["zone"], "interval": st.session_state["interval"],
+        "price_mode": st.session_state["price_mode"], "reference": reference,
+        "parity": bool(st.session_state.get("parity")),
+        "extended_hours": bool(st.session_state.get("extended_hours", True)),
+    }, screen.SIDEBAR)
+    for problem in unusable:
+        st.sidebar.warning(md(str(problem)))
+    return filters
 
 
 def mirror_to_url(filters: Filters) -> None:

@@ -152,6 +152,10 @@ def test_kind_is_checked_against_the_event_kinds(capsys):
     (["export", "chart", "--start", "14/11/2025"], "is not a date"),
     (["export", "chart", "--scale", "nan"], "is not a positive number"),
     (["export", "chart", "--interval", "7m"], "invalid choice"),
+    # Out of pandas' range: a clean reason, not an OutOfBoundsDatetime traceback.
+    (["export", "chart", "--start", "0001-01-01"], "'0001-01-01' is not a date the dashboard can show"),
+    (["export", "data", "--end", "9999-12-31"], "'9999-12-31' is not a date the dashboard can show"),
+    (["events", "--until", "9999-12-31"], "'9999-12-31' is not a time the dashboard can show"),
 ])
 def test_bad_values_exit_2_with_the_reason(capsys, argv, reason):
     with pytest.raises(SystemExit) as exit_:

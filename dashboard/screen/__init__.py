@@ -14,8 +14,9 @@ these; ``charts`` draws a ``ViewData``.
 from dashboard.formatting import ZONE_LABELS, ZONES, format_time, signed_bp, signed_pct, times_line
 from dashboard.screen.bars import (DEFAULT_MAX_POINTS, downsample_bars, downsample_frame, first_trades,
                                    volume_bucket_for, volume_buckets)
-from dashboard.screen.filters import (DEFAULT_COMPANY, INTERVALS, PRICE_MODE_LABELS, PRICE_MODES, Filters, parse_utc,
-                                      picked_window, url_choices)
+from dashboard.screen.filters import (DEFAULT_COMPANY, INTERVALS, PRICE_MODE_LABELS, PRICE_MODES, SIDEBAR, URL,
+                                      Filters, Spelling, Unusable, build_filters, parse_utc, picked_window,
+                                      url_choices)
 from dashboard.screen.load import (DAYS_BEFORE_PEAK, DEFAULT_WINDOW_DAYS, ScreenOptions, bar_span, default_window,
                                    load_article, load_options, load_view, resolve_company)
 from dashboard.screen.model import ListingView, ViewData, figure_filename
@@ -34,7 +35,7 @@ __all__ = [
     "ZONE_LABELS", "ZONES", "format_time", "signed_bp", "signed_pct", "times_line",
     "DEFAULT_MAX_POINTS", "downsample_bars", "downsample_frame", "first_trades", "volume_bucket_for", "volume_buckets",
     "DEFAULT_COMPANY", "INTERVALS", "PRICE_MODE_LABELS", "PRICE_MODES", "Filters", "figure_filename", "parse_utc",
-    "picked_window", "url_choices",
+    "picked_window", "url_choices", "SIDEBAR", "URL", "Spelling", "Unusable", "build_filters",
     "DAYS_BEFORE_PEAK", "DEFAULT_WINDOW_DAYS", "ScreenOptions", "bar_span", "default_window", "load_article",
     "load_options", "load_view", "resolve_company", "ListingView", "ViewData",
     "picked_point_ids", "picked_row_ids", "NOTHING_PICKED", "ReaderBlock", "ReaderPick", "article_blocks",
