@@ -97,7 +97,7 @@ def build_view(*, zone: str = "UTC", start_day: dt.date = CASE_START, end_day: d
     """A ViewData for the Alibaba case from generated bars and the real events file; with
     ``parity``, the ADR parity of those bars at a fixed USDHKD of 7.78."""
     from dashboard.analysis.parity import parity_frame
-    from dashboard.screen import (Filters, ListingView, ViewData, downsample_bars, first_trades, volume_bucket_for,
+    from dashboard.screen import (Filters, ListingView, ViewData, downsample_bars, events_first_trades, volume_bucket_for,
                                 volume_buckets, window_bounds)
 
     start, end = window_bounds(start_day, end_day, zone)
@@ -129,7 +129,7 @@ def build_view(*, zone: str = "UTC", start_day: dt.date = CASE_START, end_day: d
         company_name="Alibaba Group", start=start, end=end, start_day=start_day, end_day=end_day,
         articles=pd.DataFrame(), events=events, listings=listings,
         parity=parity_rows, parity_symbols=("BABA", "9988.HK") if parity else None,
-        first_trades=first_trades(events, listings, raw, start, end),
+        first_trades=events_first_trades(events, listings, raw, start, end),
     )
 
 

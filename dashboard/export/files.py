@@ -195,16 +195,16 @@ def bar_coverage(bars: pd.DataFrame) -> list[dict]:
         key = key if isinstance(key, tuple) else (key,)
         entry = dict(zip(keys, key))
         entry.update(
-            first_ts=_json_time(group["ts"].min()),
-            last_ts=_json_time(group["ts"].max()),
+            first_ts=json_time(group["ts"].min()),
+            last_ts=json_time(group["ts"].max()),
             rows=int(len(group)),
         )
-        _label_source(entry)
+        label_source(entry)
         rows.append(entry)
     return rows
 
 
-def _label_source(entry: dict) -> dict:
+def label_source(entry: dict) -> dict:
     source = str(entry.get("source") or "")
     if source == "synthetic":
         entry["label"] = SYNTHETIC_LABEL
@@ -215,7 +215,7 @@ def _label_source(entry: dict) -> dict:
     return entry
 
 
-def _json_time(value: Any) -> str | None:
+def json_time(value: Any) -> str | None:
     if value is None or _is_missing(value):
         return None
     stamp = pd.Timestamp(value)
@@ -223,17 +223,17 @@ def _json_time(value: Any) -> str | None:
     return _format_utc(stamp)
 
 
-def _json_value(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     if is_dataclass(value) and not isinstance(value, type):
-        return {k: _json_value(v) for k, v in asdict(value).items()}
+        return {k: jsonable(v) for k, v in asdict(value).items()}
     if isinstance(value, Mapping):
-        return {str(k): _json_value(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
-        items = [_json_value(v) for v in value]
+        items = [jsonable(v) for v in value]
         return sorted(items, key=str) if isinstance(value, (set, frozenset)) else items
     if isinstance(value, (pd.Timestamp, dt.datetime)):
         stamp = pd.Timestamp(value)
-        return _json_time(stamp) if stamp.tzinfo is not None else stamp.isoformat()
+        return json_time(stamp) if stamp.tzinfo is not None else stamp.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, float) and math.isnan(value):
@@ -258,7 +258,7 @@ def is_synthetic(bars: pd.DataFrame) -> bool:
     return "source" in bars.columns and bool((bars["source"] == "synthetic").any())
 
 
-def _source_urls(frame: pd.DataFrame | None, id_col: str, title_col: str, url_col: str) -> list[dict]:
+def source_urls(frame: pd.DataFrame | None, id_col: str, title_col: str, url_col: str) -> list[dict]:
     if frame is None or len(frame) == 0 or url_col not in frame.columns:
         return []
     out = []
@@ -267,9 +267,9 @@ def _source_urls(frame: pd.DataFrame | None, id_col: str, title_col: str, url_co
         if _is_missing(url) or not url:
             continue
         out.append({
-            id_col: _json_value(record.get(id_col)),
-            title_col: _json_value(record.get(title_col)),
-            "source": _json_value(record.get("source")),
+            id_col: jsonable(record.get(id_col)),
+            title_col: jsonable(record.get(title_col)),
+            "source": jsonable(record.get("source")),
             "url": str(url),
         })
     return out

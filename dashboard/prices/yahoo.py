@@ -71,7 +71,7 @@ def _is_rate_limit(exc: BaseException) -> bool:
     return isinstance(exc, YFRateLimitError)
 
 
-def _with_retries(call: Callable[[], pd.DataFrame], sleep: Callable[[float], None],
+def with_retries(call: Callable[[], pd.DataFrame], sleep: Callable[[float], None],
                   attempts: int = ATTEMPTS) -> pd.DataFrame:
     """Run ``call``; retry connection and rate-limit errors with doubling backoff."""
     lost_connection = False
@@ -197,7 +197,7 @@ def _fetch_symbol(symbol, lo, hi, interval, download, db, now, sleep, progress) 
     frames, failure = [], None
     for span_start, span_end in spans:
         try:
-            raw = _with_retries(lambda: download(symbol, span_start, span_end, chosen, prepost), sleep)
+            raw = with_retries(lambda: download(symbol, span_start, span_end, chosen, prepost), sleep)
             frames.append(norm.normalise(raw, symbol))
         except Unreachable:
             failure = ("unreachable", "Yahoo unreachable")

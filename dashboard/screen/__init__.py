@@ -12,7 +12,7 @@ these; ``charts`` draws a ``ViewData``.
 - :mod:`.reader` — the reader panel's content: a picked event and its article as escaped markdown
 """
 from dashboard.formatting import ZONE_LABELS, ZONES, format_time, signed_bp, signed_pct, times_line
-from dashboard.screen.bars import (DEFAULT_MAX_POINTS, downsample_bars, downsample_frame, first_trades,
+from dashboard.screen.bars import (DEFAULT_MAX_POINTS, downsample_bars, downsample_frame, events_first_trades,
                                    volume_bucket_for, volume_buckets)
 from dashboard.screen.filters import (DEFAULT_COMPANY, INTERVALS, PRICE_MODE_LABELS, PRICE_MODES, SIDEBAR, URL,
                                       Filters, Spelling, Unusable, build_filters, parse_utc, picked_window,
@@ -33,7 +33,7 @@ from dashboard.timeutil import window_bounds
 
 __all__ = [
     "ZONE_LABELS", "ZONES", "format_time", "signed_bp", "signed_pct", "times_line",
-    "DEFAULT_MAX_POINTS", "downsample_bars", "downsample_frame", "first_trades", "volume_bucket_for", "volume_buckets",
+    "DEFAULT_MAX_POINTS", "downsample_bars", "downsample_frame", "events_first_trades", "volume_bucket_for", "volume_buckets",
     "DEFAULT_COMPANY", "INTERVALS", "PRICE_MODE_LABELS", "PRICE_MODES", "Filters", "figure_filename", "parse_utc",
     "picked_window", "url_choices", "SIDEBAR", "URL", "Spelling", "Unusable", "build_filters",
     "DAYS_BEFORE_PEAK", "DEFAULT_WINDOW_DAYS", "ScreenOptions", "bar_span", "default_window", "load_article",

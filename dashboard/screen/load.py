@@ -17,10 +17,10 @@ import pandas as pd
 from dashboard import config, markets, store
 from dashboard.analysis import load as analysis_load
 from dashboard.formatting import ZONES
-from dashboard.screen.bars import (DEFAULT_MAX_POINTS, FIRST_TRADE_AFTER, FIRST_TRADE_BEFORE, _closed_frame,
-                                   _extended_frame, _in_usd_per_unit, _reference_price, _scale_prices, _utc,
-                                   downsample_bars, downsample_frame, first_trades, volume_bucket_for, volume_buckets,
-                                   with_session_parts)
+from dashboard.screen.bars import (DEFAULT_MAX_POINTS, FIRST_TRADE_AFTER, FIRST_TRADE_BEFORE, closed_frame,
+                                   extended_frame, in_usd_per_unit, price_at_reference, scale_prices, utc_times,
+                                   downsample_bars, downsample_frame, events_first_trades, listing_bars_in_hours, volume_bucket_for,
+                                   volume_buckets)
 from dashboard.screen.overlap import overlap_of
 from dashboard.screen.filters import DEFAULT_COMPANY, Filters
 from dashboard.screen.model import ListingView, ViewData
@@ -175,9 +175,9 @@ def load_view(
             sources=filters.sources, since=start, until=until,
         )
         if len(articles):
-            articles = articles[_utc(articles["published_at"]) < end].reset_index(drop=True)
+            articles = articles[utc_times(articles["published_at"]) < end].reset_index(drop=True)
         if len(events):
-            events = events[_utc(events["ts"]) < end].sort_values("ts", kind="stable").reset_index(drop=True)
+            events = events[utc_times(events["ts"]) < end].sort_values("ts", kind="stable").reset_index(drop=True)
 
         # Bars around the window too: the price at an event or at the % mode's reference time
         # is read from bars finished before it, and an event late in the window first trades after it.
@@ -185,7 +185,7 @@ def load_view(
         for row in listing_rows:
             frame = store_bars.query_bars(con, row["symbol"], start - FIRST_TRADE_BEFORE, end + FIRST_TRADE_AFTER,
                                           interval=filters.interval, shown=(start, end))
-            around[row["symbol"]] = with_session_parts(markets.prepare_bars(frame), row.get("exchange_mic") or "",
+            around[row["symbol"]] = listing_bars_in_hours(markets.prepare_bars(frame), row.get("exchange_mic") or "",
                                                        start, end, extended=filters.extended_hours)
 
         fx_bars: dict[str, pd.DataFrame] = {}
@@ -212,7 +212,7 @@ def load_view(
         reference_price = None
         if len(bars):
             if filters.price_mode == "usd":
-                converted = _in_usd_per_unit(bars, currency, fx_bars, unit_shares / float(row.get("shares_per_unit") or 1))
+                converted = in_usd_per_unit(bars, currency, fx_bars, unit_shares / float(row.get("shares_per_unit") or 1))
                 if converted is None:
                     notices.append(
                         f"No {currency}=X bars stored, so {symbol} cannot be shown in USD; "
@@ -229,9 +229,9 @@ def load_view(
                     y_unit = f"USD per ADS ({unit_shares:g} sh)" if unit_shares > 1 else "USD"
             elif filters.price_mode == "pct":
                 when = filters.reference if filters.reference is not None else start
-                reference_price = _reference_price(around[symbol], bars, when)
+                reference_price = price_at_reference(around[symbol], bars, when)
                 if reference_price:
-                    bars = _scale_prices(bars, 1.0 / reference_price)
+                    bars = scale_prices(bars, 1.0 / reference_price)
                     for col in ("open", "high", "low", "close"):
                         bars[col] = (bars[col] - 1.0) * 100.0
                     y_unit = "% change"
@@ -248,11 +248,11 @@ def load_view(
         shown = downsample_bars(bars, max_points)
         extended = filters.extended_hours and markets.has_extended_hours(mic)
         try:
-            closed = _closed_frame(markets.closed_intervals(mic, start, end, extended=extended) if mic else None)
+            closed = closed_frame(markets.closed_intervals(mic, start, end, extended=extended) if mic else None)
         except Exception as exc:  # an unknown exchange must not take the screen down
             notices.append(f"No trading calendar for {symbol} ({mic}): {exc}")
-            closed = _closed_frame(None)
-        spans = _extended_frame(markets.extended_intervals(mic, start, end) if extended else [])
+            closed = closed_frame(None)
+        spans = extended_frame(markets.extended_intervals(mic, start, end) if extended else [])
         listing_views.append(
             ListingView(
                 symbol=symbol,
@@ -275,7 +275,7 @@ def load_view(
 
     if any(lv.synthetic for lv in listing_views):
         notices.insert(0, f"Prices on this screen are a {config.SYNTHETIC_LABEL}.")
-    trades = first_trades(events, listing_views, around, start, end, extended=filters.extended_hours)
+    trades = events_first_trades(events, listing_views, around, start, end, extended=filters.extended_hours)
     overlap, overlap_note = overlap_of(listing_views, start, end, extended=filters.extended_hours)
     return ViewData(
         filters=filters,
@@ -316,7 +316,7 @@ def _load_parity(con, company_id: str, start, end, notices: list[str], extended:
         )
         return None, None
     frame = frame.copy()
-    frame["ts"] = _utc(frame["ts"])
+    frame["ts"] = utc_times(frame["ts"])
     return frame.reset_index(drop=True), (str(pair[0]["symbol"]), str(pair[1]["symbol"]))
 
 
