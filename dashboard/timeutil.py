@@ -39,6 +39,11 @@ def to_utc(value) -> pd.Timestamp:
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
+def utc_times(values) -> pd.Series:
+    """:func:`to_utc` for a column of times (text or datetimes; naive means UTC)."""
+    return pd.to_datetime(values, utc=True)
+
+
 def window(start, end) -> tuple[pd.Timestamp, pd.Timestamp]:
     """``[start, end)`` in UTC; an ``end`` given as a bare date covers that whole day."""
     lo, hi = to_utc(start), to_utc(end)

@@ -107,8 +107,9 @@ def listing_reaction(
     without it they are left out and the figures are the regular session's."""
     sessions = markets.prepare_sessions(sessions)
     extended = markets.trades_extended(markets.with_session_parts(bars, sessions), extended)
-    bars = _part_bars(bars, sessions, extended)
-    bench = _part_bars(benchmark_bars, sessions if benchmark_sessions is None else benchmark_sessions, extended)
+    bars = markets.bars_in_hours(bars, sessions, extended=extended)
+    bench = markets.bars_in_hours(benchmark_bars, sessions if benchmark_sessions is None else benchmark_sessions,
+                                  extended=extended)
     event_ts = pd.Timestamp(event_ts).tz_convert("UTC")
     result = _nan_result()
     if precision == "day":
@@ -171,12 +172,6 @@ def listing_reaction(
     result["bars_source"] = _bars.sources(_bars.between(bars, ref_ts or t0, result["next_close_ts"] or session["close"]))
     result["note"] = "; ".join(notes)
     return result
-
-
-def _part_bars(bars, sessions, extended: bool) -> pd.DataFrame:
-    """Prepared bars with their session part; only the regular session's without ``extended``."""
-    bars = markets.with_session_parts(bars, sessions)
-    return bars if extended else markets.regular_bars(bars)
 
 
 def _last_close(result, bars, when) -> None:

@@ -24,6 +24,7 @@ from dashboard.charts.style import (
 )
 from dashboard.formatting import ZONE_LABELS
 from dashboard.taxonomy import STANCE_GROUPS, StanceStyle, stance_group
+from dashboard.timeutil import to_utc
 
 
 def _when_all_zones(ts: pd.Timestamp) -> str:
@@ -36,8 +37,7 @@ def _when_all_zones(ts: pd.Timestamp) -> str:
 
 def event_hover(event: dict) -> str:
     """Hover text for one event: time in three zones, actor, headline, source (all escaped)."""
-    ts = pd.Timestamp(event["ts"])
-    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    ts = to_utc(event["ts"])
     precision = str(event.get("precision") or "minute")
     group = STANCE_GROUPS[stance_group(event.get("kind"), event.get("stance"))]
     lines = [f"<b>{plain(group.label)}</b> · {plain(event.get('kind'))}"]

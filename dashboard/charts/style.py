@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from dashboard.timeutil import to_utc, utc_times
+
 
 HOVER_ZONES = ("UTC", "America/New_York", "Asia/Hong_Kong")
 
@@ -145,9 +147,8 @@ def plain(text: object, *, width: int | None = None) -> str:
 def wall_time(values, zone: str):
     """UTC instants as naive wall-clock times in ``zone`` (plotly.js ignores offsets)."""
     if isinstance(values, pd.Timestamp):
-        stamp = values.tz_localize("UTC") if values.tzinfo is None else values
-        return stamp.tz_convert(zone).tz_localize(None)
-    series = pd.to_datetime(pd.Series(values), utc=True)
+        return to_utc(values).tz_convert(zone).tz_localize(None)
+    series = utc_times(pd.Series(values))
     return series.dt.tz_convert(zone).dt.tz_localize(None)
 
 

@@ -19,6 +19,7 @@ from dashboard.config import SYNTHETIC_LABEL
 from dashboard.csvsafe import neutralise_csv_cell
 from dashboard.export.static import PROJECT_DISTRIBUTION
 from dashboard.formatting import UNSAFE_FILENAME_CHARS
+from dashboard.timeutil import to_utc, utc_times
 
 # HTML
 
@@ -91,8 +92,7 @@ def _csv_safe_value(value: Any) -> Any:
     if isinstance(value, str):
         return neutralise_csv_cell(value)
     if isinstance(value, pd.Timestamp):
-        stamp = value.tz_localize("UTC") if value.tzinfo is None else value.tz_convert("UTC")
-        return _format_utc(stamp)
+        return _format_utc(to_utc(value))
     if isinstance(value, (dict,)):
         return neutralise_csv_cell(json.dumps(value, ensure_ascii=False, default=str))
     return value
@@ -104,7 +104,7 @@ def csv_ready_frame(df: pd.DataFrame) -> pd.DataFrame:
     for name in df.columns:
         column = df[name]
         if isinstance(column.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(column):
-            stamps = column.dt.tz_localize("UTC") if column.dt.tz is None else column.dt.tz_convert("UTC")
+            stamps = utc_times(column)
             out[name] = stamps.map(lambda ts: _format_utc(ts) if pd.notna(ts) else None).astype(object)
         elif pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
             out[name] = column  # numbers stay numbers, even negative ones
@@ -218,9 +218,7 @@ def label_source(entry: dict) -> dict:
 def json_time(value: Any) -> str | None:
     if value is None or _is_missing(value):
         return None
-    stamp = pd.Timestamp(value)
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return _format_utc(stamp)
+    return _format_utc(to_utc(value))
 
 
 def jsonable(value: Any) -> Any:

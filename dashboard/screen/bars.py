@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard import markets, timeutil
+from dashboard.timeutil import utc_times
 from dashboard.analysis.load import AFTER as FIRST_TRADE_AFTER
 from dashboard.analysis.load import BEFORE as FIRST_TRADE_BEFORE
 from dashboard.screen.model import ListingView
@@ -44,8 +45,7 @@ def listing_bars_in_hours(bars: pd.DataFrame, mic: str, start, end, *, extended:
     if not markets.has_extended_hours(mic) or bars is None or bars.empty:
         return bars
     sessions = markets.sessions(mic, start - pd.Timedelta(days=2), end + pd.Timedelta(days=2))
-    parted = markets.with_session_parts(bars, sessions)
-    return parted if extended else markets.regular_bars(parted)
+    return markets.bars_in_hours(bars, sessions, extended=extended)
 
 
 def volume_bucket_for(window: pd.Timedelta, interval: str) -> str:
@@ -76,10 +76,6 @@ def downsample_frame(frame: pd.DataFrame, column: str, max_points: int) -> pd.Da
         return frame.reset_index(drop=True)
     picked = downsample_bars(frame.rename(columns={column: "close", "close": "_close"}), max_points)
     return picked.rename(columns={"close": column, "_close": "close"})
-
-
-def utc_times(series: pd.Series) -> pd.Series:
-    return pd.to_datetime(series, utc=True)
 
 
 def extended_frame(spans) -> pd.DataFrame:
