@@ -173,9 +173,8 @@ def sidebar(stamp: tuple) -> Filters:
     company_ids = [cid for cid, _ in options.companies]
     names = dict(options.companies)
     if "company" not in st.session_state:
-        if options.company_id and screen.resolve_company(
-            pd.DataFrame(options.companies, columns=["company_id", "name"]), url_filters.company
-        ) is None:
+        # Resolved once, by load_options (screen.steps.pick_company): an unknown one is said here.
+        if options.company_id and options.company is not None and not options.company.found:
             notices.append(f"Unknown company {url_filters.company!r} in the URL; showing {names[options.company_id]}.")
         st.session_state["company"] = options.company_id or company_ids[0]
     st.sidebar.selectbox("Company", company_ids, key="company", format_func=lambda c: names.get(c, c))
