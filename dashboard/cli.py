@@ -44,13 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers.required = True
     common = common_options()
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # not written yet
-                continue
-            raise
-        module.register(subparsers, common)
+        # A missing or misspelt module is an ImportError here, never a subcommand quietly gone.
+        importlib.import_module(name).register(subparsers, common)
     return parser
 
 

@@ -190,3 +190,9 @@ def test_parser_builds_without_the_data_libraries():
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_a_missing_command_module_is_an_error_not_a_dropped_command(monkeypatch):
+    monkeypatch.setattr(cli, "COMMAND_MODULES", [*cli.COMMAND_MODULES, "dashboard.commands.no_such_module"])
+    with pytest.raises(ModuleNotFoundError, match="no_such_module"):
+        cli.build_parser()
