@@ -1,5 +1,6 @@
-"""The Yahoo adapter. ``download_from_yahoo`` is the only code in the project that touches the
-network; ``fetch`` wraps it with the interval policy, chunking, normalising, retries and storing,
+"""The Yahoo price adapter. ``download_from_yahoo`` is its only network call (the project's
+others: ``news.yahoo.get_news_from_yahoo`` for news, and the lake's catalog and warehouse in team
+mode); ``fetch`` wraps it with the interval policy, chunking, normalising, retries and storing,
 and every part of ``fetch`` runs for real in tests with yfinance-shaped frames injected.
 
 A failed or empty download never deletes or overwrites cached bars: only bars that arrived are
