@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard import markets
+from dashboard.markets.listings import fx_symbol
 from dashboard.screen.bars import (closed_frame, downsample_bars, extended_frame, in_usd_per_unit, price_at_reference,
                                    scale_prices, volume_bucket_for, volume_buckets)
 from dashboard.screen.filters import DEFAULT_COMPANY, Filters
@@ -105,7 +106,7 @@ def priced_bars(bars: pd.DataFrame, around: pd.DataFrame, listing: dict, filters
         return out
     symbol = listing["symbol"]
     if filters.price_mode == "usd":
-        fx = fx_symbols.get(currency) or f"{currency}=X"
+        fx = fx_symbols.get(currency) or fx_symbol(None, currency)
         converted = in_usd_per_unit(bars, currency, fx_bars, adr_shares / float(listing.get("shares_per_unit") or 1))
         if converted is None:
             out.notices.append(f"No {fx} bars stored, so {symbol} cannot be shown in USD; "
