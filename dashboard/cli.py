@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m dashboard",
         description="Event-overlay dashboard: news events on intraday prices of every listing.",
+        epilog=f"Data folder: {config.DATA_DIR} ($DASHBOARD_DATA, else ./data); cache: {config.CACHE_DIR} "
+               f"($DASHBOARD_CACHE); synthetic sample bars: {config.SAMPLE_DIR}.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
