@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from dashboard.commands._args import lake_location, lake_options
-from dashboard.config import PACKAGE_DIR, PROJECT_ROOT, resolve_db_path
+from dashboard.config import CACHE_DIR, DATA_DIR, PACKAGE_DIR, PROJECT_ROOT, resolve_db_path
 
 STREAMLIT_CONFIG = ".streamlit/config.toml"
 # An installed package has no .streamlit/config.toml: the settings of the checkout's that keep
@@ -23,7 +23,9 @@ def register(subparsers, common) -> None:
 
 
 def run(args) -> int:
-    env = dict(os.environ, DASHBOARD_DB=str(resolve_db_path(args.db).resolve()))
+    # The app may run from another folder (the checkout's root): hand it this folder's paths.
+    env = dict(os.environ, DASHBOARD_DB=str(resolve_db_path(args.db).resolve()), DASHBOARD_DATA=str(DATA_DIR),
+               DASHBOARD_CACHE=str(CACHE_DIR))
     source = f"database {env['DASHBOARD_DB']}"
     if args.catalog or args.warehouse:  # team mode: the app reads the lake, no local file needed
         location = lake_location(args)
