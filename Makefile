@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed-stamp
 
 # Everything the database is built from; when any is newer than the database, it is re-ingested
 # (an upsert: cached Yahoo bars already in the file are kept).
-DATA_SOURCES := $(shell find data/articles data/sample -type f 2>/dev/null) \
+DATA_SOURCES := $(shell find data/articles dashboard/prices/sample_bars -type f 2>/dev/null) \
                 data/events.csv data/companies.toml data/sources.toml data/tags.toml
 
 .PHONY: setup run test test-browser-repeat data serve bench clean

@@ -29,18 +29,21 @@ DB = store.Database(config.resolve_db_path(), read_only=True)
 
 # ---------------------------------------------------------------------------------------------
 # Cached core calls, keyed on the database's name and cache_key(): the file's write time (so a
-# new ingest shows up), or in team mode the lake snapshot id (so a new publish shows up).
+# new ingest shows up), or in team mode the lake snapshot id (so a new publish shows up). Each
+# reads the database it is handed (``_db``: not hashed, Streamlit skips a leading underscore),
+# and its caller passes that database's own name and key, so the key always names what was read;
+# none reads the module's ``DB``, which main() replaces on every run.
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def cached_options(db_name: str, stamp: float, company: str, zone: str) -> screen.ScreenOptions:
-    return screen.load_options(DB, company, zone)
+def cached_options(_db, db_name: str, stamp: float, company: str, zone: str) -> screen.ScreenOptions:
+    return screen.load_options(_db, company, zone)
 
 
 @st.cache_data(show_spinner="Loading prices and events…", max_entries=64)
-def cached_view(db_name: str, stamp: float, filters: Filters, max_articles: int) -> screen.ViewData:
+def cached_view(_db, db_name: str, stamp: float, filters: Filters, max_articles: int) -> screen.ViewData:
     # The article table shows the newest rows only; the rest are counted, not loaded.
-    return screen.load_view(DB, filters, max_articles=max_articles)
+    return screen.load_view(_db, filters, max_articles=max_articles)
 
 
 # Building the figure is most of a rerun (plotly validates every trace and shape), so the built
@@ -54,35 +57,35 @@ def cached_figure(db_name: str, stamp: float, filters: Filters, theme: str, high
 
 
 @st.cache_data(show_spinner="Computing reactions…", max_entries=64)
-def cached_reactions(db_name: str, stamp: float, scope: screen.AnalysisScope) -> pd.DataFrame:
-    return screen.load_reactions(DB, scope)
+def cached_reactions(_db, db_name: str, stamp: float, scope: screen.AnalysisScope) -> pd.DataFrame:
+    return screen.load_reactions(_db, scope)
 
 
 @st.cache_data(show_spinner="Checking reported moves…", max_entries=64)
-def cached_claims(db_name: str, stamp: float, scope: screen.AnalysisScope) -> pd.DataFrame:
-    return screen.load_claims(DB, scope)
+def cached_claims(_db, db_name: str, stamp: float, scope: screen.AnalysisScope) -> pd.DataFrame:
+    return screen.load_claims(_db, scope)
 
 
 # The tables as shown, per filter: formatting 140 reaction rows or the claims costs tens of ms a
 # rerun, and a rerun that changes only the chart (a price mode, a zone) must not pay it again.
 @st.cache_data(show_spinner="Computing reactions…", max_entries=64)
-def cached_reaction_rows(db_name: str, stamp: float, scope: screen.AnalysisScope, zone: str,
+def cached_reaction_rows(_db, db_name: str, stamp: float, scope: screen.AnalysisScope, zone: str,
                          event_ids: tuple[str, ...]) -> pd.DataFrame:
-    return screen.reaction_rows(cached_reactions(db_name, stamp, scope), zone, event_ids)
+    return screen.reaction_rows(cached_reactions(_db, db_name, stamp, scope), zone, event_ids)
 
 
 @st.cache_data(show_spinner="Checking reported moves…", max_entries=64)
-def cached_claim_table(db_name: str, stamp: float, scope: screen.AnalysisScope | None,
+def cached_claim_table(_db, db_name: str, stamp: float, scope: screen.AnalysisScope | None,
                        zone: str) -> tuple[pd.DataFrame, str]:
     """The claims as shown and their verdict summary ("" when there are none)."""
-    claims = cached_claims(db_name, stamp, scope) if scope is not None else None
+    claims = cached_claims(_db, db_name, stamp, scope) if scope is not None else None
     table = screen.claim_rows(claims, zone)
     return table, "" if table.empty else screen.verdict_summary(claims)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def cached_article(db_name: str, stamp: float, article_id: str) -> dict | None:
-    return screen.load_article(DB, article_id)
+def cached_article(_db, db_name: str, stamp: float, article_id: str) -> dict | None:
+    return screen.load_article(_db, article_id)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -96,7 +99,7 @@ def reaction_frame(view: screen.ViewData, stamp: tuple) -> tuple[pd.DataFrame, s
     scope, note = screen.reaction_scope(view, screen.MAX_REACTION_EVENTS) if measured else (None, "")
     if scope is None:
         return screen.reaction_rows(None, view.zone), note
-    return cached_reaction_rows(DB.name, stamp, scope, view.zone, tuple(view.events["event_id"])), note
+    return cached_reaction_rows(DB, DB.name, stamp, scope, view.zone, tuple(view.events["event_id"])), note
 
 
 def render_reactions(view: screen.ViewData, stamp: tuple, rows: pd.DataFrame, note: str = "") -> None:
@@ -123,7 +126,7 @@ def render_reactions(view: screen.ViewData, stamp: tuple, rows: pd.DataFrame, no
     scope, claims_note = screen.claims_scope(view, screen.MAX_CLAIM_TEXTS)
     if claims_note:
         st.info(md(claims_note))
-    claim_table, summary = cached_claim_table(DB.name, stamp, scope, view.zone)
+    claim_table, summary = cached_claim_table(DB, DB.name, stamp, scope, view.zone)
     if claim_table.empty:
         st.caption("No price-move claims in the filtered articles and events.")
         return
@@ -168,16 +171,15 @@ def sidebar(stamp: tuple) -> Filters:
     # Zone first: the default window is a set of days in the display zone.
     zone_default = url_filters.zone
     company_wanted = st.session_state.get("company", url_filters.company)
-    options = cached_options(DB.name, stamp, company_wanted, st.session_state.get("zone", zone_default))
+    options = cached_options(DB, DB.name, stamp, company_wanted, st.session_state.get("zone", zone_default))
     if not options.companies:
         st.error("The database holds no companies yet: run `python -m dashboard ingest data/`.")
         st.stop()
     company_ids = [cid for cid, _ in options.companies]
     names = dict(options.companies)
     if "company" not in st.session_state:
-        if options.company_id and screen.resolve_company(
-            pd.DataFrame(options.companies, columns=["company_id", "name"]), url_filters.company
-        ) is None:
+        # Resolved once, by load_options (screen.steps.pick_company): an unknown one is said here.
+        if options.company_id and options.company is not None and not options.company.found:
             notices.append(f"Unknown company {url_filters.company!r} in the URL; showing {names[options.company_id]}.")
         st.session_state["company"] = options.company_id or company_ids[0]
     st.sidebar.selectbox("Company", company_ids, key="company", format_func=lambda c: names.get(c, c))
@@ -228,32 +230,25 @@ def sidebar(stamp: tuple) -> Filters:
             st.session_state["reference"] = (
                 url_filters.reference.strftime("%Y-%m-%dT%H:%MZ") if url_filters.reference is not None else ""
             )
-        text = st.sidebar.text_input("Reference time (UTC, e.g. 2025-11-14T18:00Z; empty = window start)", key="reference")
-        if text.strip():
-            try:
-                reference = screen.parse_utc(text.strip())
-            except ValueError:
-                st.sidebar.warning(f"Reference time {text!r} is not a time; using the window start.")
+        reference = st.sidebar.text_input("Reference time (UTC, e.g. 2025-11-14T18:00Z; empty = window start)",
+                                          key="reference")
 
     start, end, hint = screen.picked_window(st.session_state.get("dates"), default_window)
     if hint:
         st.sidebar.caption(hint)
 
-    return Filters(
-        company=st.session_state["company"],
-        tags=tuple(st.session_state["tags"]),
-        sources=tuple(st.session_state["sources"]),
-        kinds=tuple(st.session_state["kinds"]),
-        start=start,
-        end=end,
-        zone=st.session_state["zone"],
-        interval=st.session_state["interval"],
-        price_mode=st.session_state["price_mode"],
-        reference=reference,
-        parity=bool(st.session_state.get("parity")),
-        extended_hours=bool(st.session_state.get("extended_hours", True)),
-        search=st.session_state.get("search", "").strip(),
-    )
+    filters, unusable = screen.build_filters({
+        "company": st.session_state["company"], "tags": st.session_state["tags"],
+        "sources": st.session_state["sources"], "kinds": st.session_state["kinds"], "start": start, "end": end,
+        "zone": st.session_state["zone"], "interval": st.session_state["interval"],
+        "price_mode": st.session_state["price_mode"], "reference": reference,
+        "parity": bool(st.session_state.get("parity")),
+        "extended_hours": bool(st.session_state.get("extended_hours", True)),
+        "search": st.session_state.get("search", ""),
+    }, screen.SIDEBAR)
+    for problem in unusable:
+        st.sidebar.warning(md(str(problem)))
+    return filters
 
 
 def mirror_to_url(filters: Filters) -> None:
@@ -300,7 +295,7 @@ def render_reader(view: screen.ViewData, stamp: tuple) -> None:
             return
         blocks = screen.event_blocks(pick.event) if pick.event is not None else []
         if pick.article_id:
-            article = cached_article(DB.name, stamp, pick.article_id)
+            article = cached_article(DB, DB.name, stamp, pick.article_id)
             blocks += screen.article_blocks(article, pick.article_id, after_event=pick.event is not None)
         for block in blocks:
             if block.kind == "link":
@@ -394,7 +389,7 @@ def main() -> None:
         if not DB.exists():
             raise store.DatabaseMissing(f"{DB.name}: no database here yet")
         filters = sidebar(stamp)
-        view = cached_view(DB.name, stamp, filters, screen.MAX_TABLE_ROWS)
+        view = cached_view(DB, DB.name, stamp, filters, screen.MAX_TABLE_ROWS)
     except store.DatabaseMissing as exc:
         st.title("Event overlay")
         st.error(

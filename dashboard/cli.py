@@ -9,6 +9,8 @@ import argparse
 import importlib
 import sys
 
+from dashboard import config
+
 # Command modules, each with register(subparsers, common) adding its subcommands.
 COMMAND_MODULES = [
     "dashboard.commands.ingest",
@@ -30,7 +32,7 @@ def common_options() -> argparse.ArgumentParser:
     common.add_argument(
         "--db",
         metavar="PATH",
-        help="DuckDB file (default: $DASHBOARD_DB, else data/dashboard.duckdb)",
+        help=f"DuckDB file (default: $DASHBOARD_DB, else {config.DEFAULT_DB})",
     )
     return common
 
@@ -39,18 +41,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m dashboard",
         description="Event-overlay dashboard: news events on intraday prices of every listing.",
+        epilog=f"Data folder: {config.DATA_DIR} ($DASHBOARD_DATA, else ./data); cache: {config.CACHE_DIR} "
+               f"($DASHBOARD_CACHE); synthetic sample bars: {config.SAMPLE_DIR}.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
     common = common_options()
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # not written yet
-                continue
-            raise
-        module.register(subparsers, common)
+        # A missing or misspelt module is an ImportError here, never a subcommand quietly gone.
+        importlib.import_module(name).register(subparsers, common)
     return parser
 
 

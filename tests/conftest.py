@@ -18,7 +18,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import config, markets
+# The suite also runs commands from temporary folders: they read the checkout's data folder, as
+# the dev checkout's commands run from its root do. An installed package reads ./data or
+# $DASHBOARD_DATA (tests/test_install.py runs it without this). Set before `dashboard` is imported.
+os.environ.setdefault("DASHBOARD_DATA", str(Path(__file__).resolve().parent.parent / "data"))
+
+from dashboard import config, markets  # noqa: E402
 
 PROJECT_ROOT = config.PROJECT_ROOT
 TEST_OUTPUT = PROJECT_ROOT / "test-output"
@@ -95,7 +100,7 @@ def build_view(*, zone: str = "UTC", start_day: dt.date = CASE_START, end_day: d
     """A ViewData for the Alibaba case from generated bars and the real events file; with
     ``parity``, the ADR parity of those bars at a fixed USDHKD of 7.78."""
     from dashboard.analysis.parity import parity_frame
-    from dashboard.screen import (Filters, ListingView, ViewData, downsample_bars, first_trades, volume_bucket_for,
+    from dashboard.screen import (Filters, ListingView, ViewData, downsample_bars, events_first_trades, volume_bucket_for,
                                 volume_buckets, window_bounds)
 
     start, end = window_bounds(start_day, end_day, zone)
@@ -127,7 +132,7 @@ def build_view(*, zone: str = "UTC", start_day: dt.date = CASE_START, end_day: d
         company_name="Alibaba Group", start=start, end=end, start_day=start_day, end_day=end_day,
         articles=pd.DataFrame(), events=events, listings=listings,
         parity=parity_rows, parity_symbols=("BABA", "9988.HK") if parity else None,
-        first_trades=first_trades(events, listings, raw, start, end),
+        first_trades=events_first_trades(events, listings, raw, start, end),
     )
 
 

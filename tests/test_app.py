@@ -155,6 +155,18 @@ def test_bad_params_fall_back_with_a_notice(open_app):
     assert figure(at)  # the default view still renders
 
 
+def test_hostile_params_each_get_a_notice_and_the_chart_still_renders(open_app):
+    """Out-of-range dates (once an OutOfBoundsDatetime traceback) and parameters nobody reads
+    (once ignored without a word) each get a notice; the default view is drawn."""
+    at = open_app({"start": "0001-01-01", "end": "9999-12-31", "kind": "bogus", "price_mode": "evil",
+                   "source": "<script>", "sources": "<script>", "wat": "1"})
+    warnings = [w.value.replace("\\", "") for w in at.warning]  # shown as escaped markdown
+    for wanted in ("0001-01-01", "9999-12-31", "kind", "price_mode", "wat", "Unknown source"):
+        assert any(wanted in w for w in warnings), (wanted, warnings)
+    assert "2025-11-13 → 2025-11-18" in figure(at)["layout"]["title"]["text"]
+    assert all(not param(at, name) for name in ("kind", "price_mode", "source", "wat", "start"))
+
+
 def _event_with_article(db, tag: str | None = None) -> dict:
     with store.reader(db) as con:
         events = store_events.query_events(con, companies=("alibaba",), tags=(tag,) if tag else (),

@@ -152,6 +152,10 @@ def test_kind_is_checked_against_the_event_kinds(capsys):
     (["export", "chart", "--start", "14/11/2025"], "is not a date"),
     (["export", "chart", "--scale", "nan"], "is not a positive number"),
     (["export", "chart", "--interval", "7m"], "invalid choice"),
+    # Out of pandas' range: a clean reason, not an OutOfBoundsDatetime traceback.
+    (["export", "chart", "--start", "0001-01-01"], "'0001-01-01' is not a date the dashboard can show"),
+    (["export", "data", "--end", "9999-12-31"], "'9999-12-31' is not a date the dashboard can show"),
+    (["events", "--until", "9999-12-31"], "'9999-12-31' is not a time the dashboard can show"),
 ])
 def test_bad_values_exit_2_with_the_reason(capsys, argv, reason):
     with pytest.raises(SystemExit) as exit_:
@@ -186,3 +190,9 @@ def test_parser_builds_without_the_data_libraries():
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_a_missing_command_module_is_an_error_not_a_dropped_command(monkeypatch):
+    monkeypatch.setattr(cli, "COMMAND_MODULES", [*cli.COMMAND_MODULES, "dashboard.commands.no_such_module"])
+    with pytest.raises(ModuleNotFoundError, match="no_such_module"):
+        cli.build_parser()

@@ -178,10 +178,34 @@ def test_no_browser_fails_png_clearly_but_html_works(case_db, tmp_path):
     assert (tmp_path / f"{STEM}.html").stat().st_size > 0
 
 
+def test_chart_reproduces_the_apps_pct_chart_with_a_reference_time_and_regular_bars_only(case_db, tmp_path):
+    """What the app draws for ?mode=pct&ref=…&ext=0, the command writes: the same Filters from the
+    one builder, hence the same view and figure (% change from the reference, no extended bars)."""
+    from dashboard.commands.export import filters_from_args
+    from dashboard.screen import Filters, load_view
+
+    flags = ["--price-mode", "pct", "--reference", "2025-11-14T18:00Z", "--regular-only"]
+    url = {"start": "2025-11-13", "end": "2025-11-18", "mode": "pct", "ref": "2025-11-14T18:00Z", "ext": "0"}
+    filters = filters_from_args(cli.build_parser().parse_args(["export", "chart", *WINDOW, *flags]))
+    assert filters == Filters.from_query_params(url)[0]
+    view = load_view(case_db, filters)
+    baba = next(lv for lv in view.listings if lv.symbol == "BABA")
+    assert baba.y_unit == "% change" and set(baba.bars["session_part"]) == {"regular"}
+
+    done = run_cli("export", "chart", "--db", str(case_db), *WINDOW, *flags, "--out", "pct.html", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    plain = run_cli("export", "chart", "--db", str(case_db), *WINDOW, "--out", "plain.html", cwd=tmp_path)
+    assert plain.returncode == 0, plain.stderr
+    pct, drawn = (tmp_path / "pct.html").read_text(encoding="utf-8"), (tmp_path / "plain.html").read_text(encoding="utf-8")
+    assert "% change" in pct and "% change" not in drawn
+    assert '"name":"BABA extended hours"' in drawn and '"name":"BABA extended hours"' not in pct
+
+
 @pytest.mark.parametrize("args, message", [
     (["--zone", "Europe/Paris"], "--zone"),
     (["--start", "14/11/2025"], "not a date"),
     (["--start", "2025-11-18", "--end", "2025-11-13"], "after --end"),
+    (["--price-mode", "pct", "--reference", "teatime"], "--reference teatime is not a time"),
 ])
 def test_bad_flags_exit_2_with_reason(case_db, tmp_path, args, message):
     done = run_cli("export", "chart", "--db", str(case_db), "--format", "html", *args, cwd=tmp_path)

@@ -64,7 +64,7 @@ def test_the_chart_rings_the_reaction_tables_first_bar(case_db, reactions):
     timed = view.events[view.events["precision"] != "day"]
     ringed = 0
     for event in timed.to_dict("records"):
-        for lv, trade in charts._first_trades(view, event):
+        for lv, trade in charts.first_trades_after(view, event):
             assert trade["first_bar_ts"] == table.loc[(event["event_id"], lv.symbol), "first_bar_ts"]
             ringed += 1
     assert ringed >= len(timed)  # most events reach both listings inside the week

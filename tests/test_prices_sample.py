@@ -41,7 +41,7 @@ def session_bars(frame, mic, day):
     return bars(sessions.iloc[position]), bars(sessions.iloc[position - 1])
 
 
-# Figures as reported, each with what it measures (data/sample/README.md, "Calibration points"):
+# Figures as reported, each with what it measures (dashboard/prices/sample_bars/README.md, "Calibration points"):
 # "close", "open" (first regular-session trade), "high" (the session's), or "HH:MM" (the price at
 # that local time, i.e. the close of the bar before it). Moves are from the previous close.
 REPORTED = [
@@ -85,7 +85,7 @@ def test_reported_figure_holds_on_the_sample_session(committed, symbol, mic, day
 
 def test_claims_on_the_sample_differ_nowhere(case_db, capsys):
     """No two sources in the corpus contradict each other on a price the sample covers, so every
-    checkable claim agrees (data/sample/README.md lists the near-disagreements and how they
+    checkable claim agrees (dashboard/prices/sample_bars/README.md lists the near-disagreements and how they
     resolve); what cannot be checked is pre-market or outside the sample's dates."""
     assert cli.main(["claims", "--db", str(case_db), "--format", "json"]) == 0
     claims = json.loads(capsys.readouterr().out)

@@ -15,7 +15,7 @@ from dashboard import store
 from dashboard.ingest.pipeline import ingest_paths
 from dashboard.store.articles import count_articles, get_article, query_articles, tag_counts
 from dashboard.store.companies import company_ids_matching
-from dashboard.store.events import event_day_counts, event_facets, query_event_times, query_events
+from dashboard.store.events import event_day_counts, event_facets, query_events
 from dashboard.screen import bar_span, default_window
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
@@ -188,17 +188,6 @@ def test_article_filters_match_the_record_semantics(db, spec):
 def test_event_tag_filter_matches_the_record_semantics(db, tags):
     with store.reader(db) as con:
         assert set(query_events(con, tags=tags).event_id) == record_event_ids(con, tags=tags)
-
-
-def test_event_times_are_the_events_times(db):
-    with store.reader(db) as con:
-        for args in [{}, {"companies": ["alibaba"]}, {"tags": ["ai"], "since": "2025-11-13"}]:
-            events = query_events(con, **args)
-            times = query_event_times(con, **args)
-            assert list(times.columns) == ["ts"]
-            pd.testing.assert_series_equal(times["ts"], events["ts"].astype(times["ts"].dtype),
-                                           check_names=False)
-            assert str(times["ts"].dt.tz) == "UTC"
 
 
 def test_a_batch_is_stored_in_time_order(db):

@@ -48,6 +48,32 @@ def test_bad_params_fall_back_with_a_notice_naming_them(params, field, default):
     assert f"{name}=" in notice and params[name] in notice
 
 
+@pytest.mark.parametrize("params, named", [
+    # Out of pandas' range: the same notice and fallback as any bad date, not OutOfBoundsDatetime.
+    ({"start": "0001-01-01"}, "start='0001-01-01' is not a date the dashboard can show"),
+    ({"start": "0001-01-01", "end": "9999-12-31"}, "end='9999-12-31' is not a date the dashboard can show"),
+    # Names nobody reads: said, with the name meant, instead of ignored without a word.
+    ({"kind": "bogus"}, "Unknown URL parameter kind='bogus'; ignored (did you mean kinds?)."),
+    ({"price_mode": "evil"}, "Unknown URL parameter price_mode='evil'; ignored (did you mean mode?)."),
+    ({"source": "<script>"}, "Unknown URL parameter source='<script>'; ignored (did you mean sources?)."),
+    ({"utm_campaign": "x"}, "Unknown URL parameter utm_campaign='x'; ignored."),
+])
+def test_hostile_params_get_a_notice_and_the_defaults(params, named):
+    filters, notices = Filters.from_query_params(params)
+    assert filters.start is None and filters.end is None and filters == Filters()
+    assert any(named in n for n in notices), notices
+
+
+def test_the_apps_own_params_are_not_unknown():
+    filters, notices = Filters.from_query_params({"event": "e1", "article": "a1", "as_of": "2025-11-20"})
+    assert filters == Filters() and notices == []
+
+
+def test_out_of_range_dates_load_the_default_window(case_db):
+    filters, _ = Filters.from_query_params({"start": "0001-01-01", "end": "9999-12-31"})
+    assert load_view(case_db, filters).start_day == load_view(case_db, Filters()).start_day
+
+
 def test_start_after_end_is_refused():
     filters, notices = Filters.from_query_params({"start": "2025-11-19", "end": "2025-11-12"})
     assert filters.start is None and filters.end is None

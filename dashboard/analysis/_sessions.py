@@ -19,12 +19,6 @@ def next_shutdown(row, ts: pd.Timestamp) -> pd.Timestamp:
     return row.close
 
 
-def latest_started(sessions: pd.DataFrame, ts: pd.Timestamp) -> int | None:
-    """Position of the latest session that opened before ``ts`` (it may still be running)."""
-    opened = sessions.index[sessions["open"] < ts]
-    return int(opened[-1]) if len(opened) else None
-
-
 def on_date(sessions: pd.DataFrame, day: dt.date) -> int | None:
     """Position of the session labelled exactly ``day`` (None on weekends/holidays)."""
     hits = sessions.index[[s == day for s in sessions["session"]]]

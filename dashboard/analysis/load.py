@@ -14,6 +14,7 @@ from dashboard import markets
 from dashboard.analysis.claims import claims_table
 from dashboard.analysis.parity import DEFAULT_MAX_AGE, parity_frame, premium_at
 from dashboard.analysis.reactions import reaction_table
+from dashboard.markets.listings import adr_listing, fx_symbol, home_listing
 from dashboard.store import articles as store_articles
 from dashboard.store import bars as store_bars
 from dashboard.store import companies as store_companies
@@ -24,9 +25,6 @@ from dashboard.timeutil import window
 # (plus holidays), the reaction needs the next session's close (plus a long weekend).
 BEFORE = pd.Timedelta(days=12)
 AFTER = pd.Timedelta(days=7)
-
-FX_SYMBOL_FOR = {"HKD": "HKD=X"}  # Yahoo quotes "<CCY>=X" as units of CCY per USD
-
 
 @dataclass
 class EventSelection:
@@ -133,19 +131,12 @@ def reactions(con, filters: EventSelection, *, extended: bool = True) -> pd.Data
 
 
 def parity_pair(listings: pd.DataFrame, company_id: str) -> tuple[dict, dict, str] | None:
-    """(ADR listing, home listing, FX symbol) of a company, or None if it has no ADR.
-
-    The ADR is the USD listing whose unit holds several shares; home is a listing in another
-    currency.
-    """
-    own = listings[(listings["company_id"] == company_id) & (listings["role"] == "listing")]
-    adrs = own[(own["currency"] == "USD") & (own["shares_per_unit"].fillna(1) != 1)]
-    homes = own[own["currency"] != "USD"]
-    if adrs.empty or homes.empty:
+    """(ADR listing, home listing, FX symbol) of a company, or None if it has no ADR (the rules:
+    ``markets.listings``)."""
+    adr, home = adr_listing(listings, company_id), home_listing(listings, company_id)
+    if adr is None or home is None:
         return None
-    home = homes.iloc[0].to_dict()
-    fx = FX_SYMBOL_FOR.get(home["currency"], f"{home['currency']}=X")
-    return adrs.iloc[0].to_dict(), home, fx
+    return adr, home, fx_symbol(listings, home["currency"])
 
 
 def company_parity(con, company_id: str, start=None, end=None, *, spans=None,
@@ -162,8 +153,7 @@ def company_parity(con, company_id: str, start=None, end=None, *, spans=None,
     lookback = [(lo - DEFAULT_MAX_AGE, hi) for lo, hi in spans]
     adr_bars = _bars_for(con, adr["symbol"], spans)
     if not extended and not adr_bars.empty:
-        adr_sessions = _sessions_for(adr.get("exchange_mic"), spans)
-        adr_bars = markets.regular_bars(markets.with_session_parts(adr_bars, adr_sessions))
+        adr_bars = markets.bars_in_hours(adr_bars, _sessions_for(adr.get("exchange_mic"), spans), extended=False)
     return parity_frame(
         adr_bars, _bars_for(con, home["symbol"], lookback),
         _bars_for(con, fx, lookback),

@@ -110,8 +110,9 @@ def listing_reaction(
     without it they are left out and the figures are the regular session's."""
     sessions = markets.prepare_sessions(sessions)
     extended = markets.trades_extended(markets.with_session_parts(bars, sessions), extended)
-    bars = _part_bars(bars, sessions, extended)
-    bench = _part_bars(benchmark_bars, sessions if benchmark_sessions is None else benchmark_sessions, extended)
+    bars = markets.bars_in_hours(bars, sessions, extended=extended)
+    bench = markets.bars_in_hours(benchmark_bars, sessions if benchmark_sessions is None else benchmark_sessions,
+                                  extended=extended)
     event_ts = pd.Timestamp(event_ts).tz_convert("UTC")
     result = _nan_result()
     if precision == "day":
@@ -192,12 +193,6 @@ def session_close_after(session, t0: pd.Timestamp) -> pd.Timestamp:
     """Where the "session close" window ends for a first bar at ``t0``: the regular close, or
     for a first bar in after-hours the after-hours end (the reactions and the event study)."""
     return session["close"] if t0 < session["close"] else session["post_close"]
-
-
-def _part_bars(bars, sessions, extended: bool) -> pd.DataFrame:
-    """Prepared bars with their session part; only the regular session's without ``extended``."""
-    bars = markets.with_session_parts(bars, sessions)
-    return bars if extended else markets.regular_bars(bars)
 
 
 def _last_close(result, bars, when) -> None:

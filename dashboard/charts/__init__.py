@@ -19,7 +19,7 @@ annotations, so every untrusted string goes through :func:`plain` before it reac
 from dashboard.charts.events import crowded_events, event_short_name, key_event, label_width, place_labels
 from dashboard.charts.layout import Row, RowPlan, plan_rows
 from dashboard.charts.overlay import overlay_figure
-from dashboard.charts.rows import _first_trades
+from dashboard.charts.rows import first_trades_after
 from dashboard.charts.style import (
                                     LABEL_PLOT_WIDTH_PX,
                                     LANE_PX,
@@ -38,6 +38,6 @@ from dashboard.taxonomy import STANCE_GROUPS, stance_group
 __all__ = [
     "crowded_events", "event_short_name", "key_event", "label_width", "place_labels", "overlay_figure",
     "Row", "RowPlan", "plan_rows",
-    "_first_trades", "LABEL_PLOT_WIDTH_PX", "LANE_PX", "MARKER_PX", "MAX_COUNT_BUCKETS", "MAX_EVENT_LINES",
+    "first_trades_after", "LABEL_PLOT_WIDTH_PX", "LANE_PX", "MARKER_PX", "MAX_COUNT_BUCKETS", "MAX_EVENT_LINES",
     "MAX_LABELS", "THEMES", "Theme", "chart_config", "plain", "wall_time", "STANCE_GROUPS", "stance_group",
 ]

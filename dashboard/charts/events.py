@@ -24,6 +24,7 @@ from dashboard.charts.style import (
 )
 from dashboard.formatting import ZONE_LABELS
 from dashboard.taxonomy import STANCE_GROUPS, StanceStyle, stance_group
+from dashboard.timeutil import to_utc
 
 
 def _when_all_zones(ts: pd.Timestamp) -> str:
@@ -36,8 +37,7 @@ def _when_all_zones(ts: pd.Timestamp) -> str:
 
 def event_hover(event: dict) -> str:
     """Hover text for one event: time in three zones, actor, headline, source (all escaped)."""
-    ts = pd.Timestamp(event["ts"])
-    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    ts = to_utc(event["ts"])
     precision = str(event.get("precision") or "minute")
     group = STANCE_GROUPS[stance_group(event.get("kind"), event.get("stance"))]
     lines = [f"<b>{plain(group.label)}</b> · {plain(event.get('kind'))}"]
@@ -60,7 +60,7 @@ def event_hover(event: dict) -> str:
     return "<br>".join(lines)
 
 
-def _day_slots(starts: pd.Series, ends: pd.Series) -> list[int]:
+def day_slots(starts: pd.Series, ends: pd.Series) -> list[int]:
     """Greedy interval partitioning: overlapping day bars in one lane get separate slots."""
     slot_ends: list[pd.Timestamp] = []
     slots = []
@@ -104,7 +104,7 @@ def event_short_name(event: dict) -> str:
     return f"{_short(event.get('actor') or source)} {noun}"
 
 
-def _priority(events: pd.DataFrame) -> pd.DataFrame:
+def by_priority(events: pd.DataFrame) -> pd.DataFrame:
     """Timed events, most telling first: minute before hour, allegations, not re-publications, earliest."""
     timed = events[events["precision"] != "day"]
     order = pd.DataFrame({
@@ -122,7 +122,7 @@ def key_event(events: pd.DataFrame) -> dict | None:
         return None
     if "group" not in events:
         events = events.assign(group=[stance_group(k, s) for k, s in zip(events["kind"], events["stance"])])
-    candidates = _priority(events[events["group"].isin(("allegation", "report"))])
+    candidates = by_priority(events[events["group"].isin(("allegation", "report"))])
     return None if candidates.empty else candidates.iloc[0].to_dict()
 
 
@@ -155,7 +155,7 @@ def label_width(text: str) -> float:
     return (len(text) * LABEL_CHAR_PX + 14) / LABEL_PLOT_WIDTH_PX
 
 
-def _band_hover(group: str, start: pd.Timestamp, zone_name: str, rows: pd.DataFrame) -> str:
+def band_hover(group: str, start: pd.Timestamp, zone_name: str, rows: pd.DataFrame) -> str:
     style = STANCE_GROUPS[group]
     day = start.tz_convert(zone_name or "UTC")
     lines = [f"<b>{plain(style.label)}</b> · {len(rows)} on {day:%a %Y-%m-%d} "
@@ -224,7 +224,7 @@ def crowd_note(crowded: pd.DataFrame, words: str) -> str:
     return f"{' and '.join(parts)} shown as counts per {words} (bars; hover for examples)"
 
 
-def _marker_stacks(times: pd.Series, min_gap: pd.Timedelta) -> tuple[np.ndarray, np.ndarray]:
+def marker_stacks(times: pd.Series, min_gap: pd.Timedelta) -> tuple[np.ndarray, np.ndarray]:
     """(position in its stack, stack size) per event, in the given row order: a stack is a run
     of events each less than ``min_gap`` after the previous one."""
     order = np.argsort(times.to_numpy(), kind="stable")
@@ -237,7 +237,7 @@ def _marker_stacks(times: pd.Series, min_gap: pd.Timedelta) -> tuple[np.ndarray,
     return rank, size
 
 
-def _add_counts(fig: go.Figure, crowd: pd.DataFrame, style: StanceStyle, group: str, lane_y: float, freq: str,
+def add_counts(fig: go.Figure, crowd: pd.DataFrame, style: StanceStyle, group: str, lane_y: float, freq: str,
                 words: str, zone: str, zone_label: str, lane_row: int, *, show_legend: bool, label: str,
                 above_bands: bool = False) -> None:
     """One bar per time bucket in the lane, its height the number of events in it (tallest =

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.charts.events import _add_counts, _band_hover, _day_slots, _marker_stacks, event_hover
+from dashboard.charts.events import add_counts, band_hover, day_slots, marker_stacks, event_hover
 from dashboard.charts.style import LABEL_PLOT_WIDTH_PX, LANE_PX, MARKER_PX, Theme, wall_time
 from dashboard.taxonomy import LANE_NOUNS, STANCE_GROUPS
 
@@ -31,7 +31,7 @@ def add_lanes(fig: go.Figure, events: pd.DataFrame, crowded: pd.Series, lanes: l
         days = in_lane[in_lane["precision"] == "day"]
         label = f"{style.label} ({len(in_lane)})"
         if len(lane_crowd):
-            _add_counts(fig, lane_crowd, style, group, index[group], count_freq, count_words, zone,
+            add_counts(fig, lane_crowd, style, group, index[group], count_freq, count_words, zone,
                         zone_label, row, show_legend=not len(timed) and not len(days), label=label,
                         above_bands=bool(len(days)))
         if len(timed):
@@ -53,7 +53,7 @@ def _add_markers(fig, timed: pd.DataFrame, group: str, lane_y: int, label: str, 
     """One marker per timed event. Events closer together than a marker's width (at the default
     plot width) stack one marker-height apart, so each stays visible and clickable."""
     style = STANCE_GROUPS[group]
-    rank, size = _marker_stacks(timed["ts"], span * MARKER_PX / LABEL_PLOT_WIDTH_PX)
+    rank, size = marker_stacks(timed["ts"], span * MARKER_PX / LABEL_PLOT_WIDTH_PX)
     step = min(MARKER_PX / LANE_PX, 0.84 / max(int(size.max()) - 1, 1))
     # With day bands in the lane too, markers ride above them so no count is hidden.
     y_timed = lane_y + (0.24 if above_bands else 0.0) + (rank - (size - 1) / 2) * step
@@ -80,7 +80,7 @@ def _add_day_bands(fig, days: pd.DataFrame, group: str, lane_y: int, label: str,
     bands = [(start, frame.sort_values("ts", kind="stable")) for start, frame in days.groupby("ts", sort=True)]
     starts = pd.Series([b[0] for b in bands])
     ends = starts + pd.Timedelta(days=1)
-    slots = _day_slots(starts, ends)
+    slots = day_slots(starts, ends)
     n_slots = max(slots) + 1
     room, centre = (0.56, -0.12) if with_markers else (0.78, 0.0)
     step = min(room / n_slots, 0.36)
@@ -103,7 +103,7 @@ def _add_day_bands(fig, days: pd.DataFrame, group: str, lane_y: int, label: str,
             text=texts, textposition="inside", insidetextanchor="middle", constraintext="none",
             textfont=dict(size=11, color=colors.text), cliponaxis=True,
             customdata=ids,
-            hovertext=[_band_hover(group, s, f["ts_zone"].iloc[0] if "ts_zone" in f else "UTC", f)
+            hovertext=[band_hover(group, s, f["ts_zone"].iloc[0] if "ts_zone" in f else "UTC", f)
                        for s, (_, f) in zip(starts, bands)],
             hoverinfo="text",
         ),

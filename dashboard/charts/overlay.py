@@ -13,7 +13,7 @@ from plotly.subplots import make_subplots
 from dashboard import config
 from dashboard.charts import sessions
 from dashboard.charts.events import (
-    _priority,
+    by_priority,
     count_bucket,
     crowd_note,
     crowded_events,
@@ -25,7 +25,7 @@ from dashboard.charts.events import (
 from dashboard.charts.header import TITLE_TOP_PX, FigureHeader, figure_header, short_company
 from dashboard.charts.lanes import add_lanes
 from dashboard.charts.layout import LABEL_STRIP_PAD_PX, RowPlan, plan_rows
-from dashboard.charts.rows import (_row_title, _x_fraction, add_first_trades, add_parity_rows, add_price_row,
+from dashboard.charts.rows import (row_title, x_fraction, add_first_trades, add_parity_rows, add_price_row,
                                   add_volume_row)
 from dashboard.charts.style import (
     LABEL_GROUPS,
@@ -37,7 +37,7 @@ from dashboard.charts.style import (
     MAX_LABEL_CANDIDATES,
     THEMES,
     Theme,
-    _axis,
+    axis_key,
     plain,
     wall_time,
 )
@@ -77,7 +77,7 @@ def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None
                      timeline_title_lines=timeline_title.count("<br>") + 1)
     fig = make_subplots(rows=len(plan.rows), cols=1, shared_xaxes=True, vertical_spacing=0.0)
     for row in plan.rows:
-        fig.layout[_axis("layout", row.number)].domain = list(row.domain)
+        fig.layout[axis_key("layout", row.number)].domain = list(row.domain)
     annotations = list(fig.layout.annotations)
 
     for lv, price_row, volume_row in plan.listing_rows():
@@ -129,12 +129,12 @@ def _place_labels(view: "ViewData", single: pd.DataFrame) -> list[Label]:
     """Which timed events get a text label above the rows, and on which level."""
     if not len(single):
         return []
-    candidates = _priority(single[single["group"].isin(LABEL_GROUPS)]).head(MAX_LABEL_CANDIDATES)
+    candidates = by_priority(single[single["group"].isin(LABEL_GROUPS)]).head(MAX_LABEL_CANDIDATES)
     items, texts = [], {}
     for row in candidates.to_dict("records"):
         text = f"{event_short_name(row)} · {when_label(row['ts'], view.zone, row['precision'])}"
         texts[row["event_id"]] = (row, text)
-        items.append((row["event_id"], _x_fraction(view, row["ts"]), label_width(text)))
+        items.append((row["event_id"], x_fraction(view, row["ts"]), label_width(text)))
     labels = []
     for event_id, level, x0, x1 in place_labels(items):
         row, text = texts[event_id]
@@ -162,7 +162,7 @@ def _lined_events(single: pd.DataFrame, highlight: str | None, notes: list[str])
     one), and ``notes`` says so."""
     if not len(single):
         return single
-    timed_single = _priority(single)
+    timed_single = by_priority(single)
     lined = timed_single.head(MAX_EVENT_LINES)
     if highlight and highlight in set(timed_single["event_id"]) and highlight not in set(lined["event_id"]):
         lined = pd.concat([lined, timed_single[timed_single["event_id"] == highlight]])
@@ -208,7 +208,7 @@ def _label_annotations(view: "ViewData", labels: list[Label], plan: RowPlan, col
     level_share = (strip[1] - strip[0] - pad) / max(plan.label_levels, 1)
     annotations = []
     for row, text, level, x0, x1 in labels:
-        x_frac = _x_fraction(view, row["ts"])
+        x_frac = x_fraction(view, row["ts"])
         annotations.append(go.layout.Annotation(
             text=plain(text), xref="x", yref="paper", x=wall_time(row["ts"], view.zone),
             y=strip[0] + pad + (level + 0.5) * level_share,
@@ -233,7 +233,7 @@ def _ring_picked(fig: go.Figure, where: tuple | None, lane_row: int, colors: The
         return []
     _, a, b, y, h = where
     return [dict(
-        type="rect", xref="x", yref=_axis("ref", lane_row), x0=a, x1=b, y0=y - h / 2, y1=y + h / 2,
+        type="rect", xref="x", yref=axis_key("ref", lane_row), x0=a, x1=b, y0=y - h / 2, y1=y + h / 2,
         line=dict(color=colors.highlight, width=3), fillcolor="rgba(0,0,0,0)", name="selected event",
     )]
 
@@ -244,7 +244,7 @@ def _titles(view: "ViewData", plan: RowPlan, header: FigureHeader, colors: Theme
     annotations = []
     for lv, price_row, _ in plan.listing_rows():
         annotations.append(go.layout.Annotation(
-            text=_row_title(lv), xref="paper", yref="paper", x=0, y=price_row.domain[1],
+            text=row_title(lv), xref="paper", yref="paper", x=0, y=price_row.domain[1],
             xanchor="left", yanchor="bottom", showarrow=False, font=dict(size=12, color=colors.text),
             name=f"title {lv.symbol}",
         ))

@@ -19,8 +19,8 @@ from dashboard.charts.style import (
     MAX_CANDLES,
     VOLUME_CAP_PERCENTILE,
     Theme,
-    _axis,
-    _breaks,
+    axis_key,
+    gap_breaks,
     compact_times,
     compact_values,
     plain,
@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from dashboard.screen.model import ListingView, ViewData
 
 
-def _row_title(lv: "ListingView") -> str:
+def row_title(lv: "ListingView") -> str:
     bits = [f"<b>{plain(lv.symbol)}</b>", plain(lv.name), plain(lv.y_unit)]
     if lv.shown_bars:
         bits.append(f"{plain(lv.interval)} bars")
@@ -46,14 +46,14 @@ def _row_title(lv: "ListingView") -> str:
     return " · ".join(bits)
 
 
-def _x_fraction(view: "ViewData", ts: pd.Timestamp) -> float:
+def x_fraction(view: "ViewData", ts: pd.Timestamp) -> float:
     """Where ``ts`` falls across the plot, 0 at the window's start and 1 at its end."""
     x_start, x_end = wall_time(view.start, view.zone), wall_time(view.end, view.zone)
     span_ms = max((x_end - x_start).total_seconds() * 1000, 1.0)
     return (wall_time(ts, view.zone) - x_start).total_seconds() * 1000 / span_ms
 
 
-def _first_trades(view: "ViewData", event: dict) -> list[tuple["ListingView", dict]]:
+def first_trades_after(view: "ViewData", event: dict) -> list[tuple["ListingView", dict]]:
     """Each listing's first trade after ``event`` inside the window, as the loader found it
     (``view.first_trades``: tradable_from, first_bar_ts, first_close — the reaction table's rule)."""
     trades = getattr(view, "first_trades", None)
@@ -77,7 +77,7 @@ def add_price_row(fig: go.Figure, lv: "ListingView", colors: Theme, zone: str, r
     bars = lv.bars
     name = lv.symbol + (f" — {config.SYNTHETIC_LABEL}" if lv.synthetic else "")
     if not len(bars):
-        yref = _axis("ref", row)
+        yref = axis_key("ref", row)
         annotations.append(go.layout.Annotation(
             text=f"No stored bars for {plain(lv.symbol)} in this window",
             xref=f"x{yref[1:]} domain", yref=f"{yref} domain",
@@ -150,9 +150,9 @@ def add_parity_rows(fig, view, parity, colors, zone, parity_row, premium_row, ev
     spu = adr_lv.shares_per_unit if adr_lv else float("nan")
     currency = home_lv.currency if home_lv else "FX"
     max_gap = pd.Timedelta(minutes=30)
-    ts, adr = _breaks(parity["ts"], parity["adr"], max_gap)
-    _, implied = _breaks(parity["ts"], parity["parity"], max_gap)
-    _, premium = _breaks(parity["ts"], parity["premium"] * 100, max_gap)
+    ts, adr = gap_breaks(parity["ts"], parity["adr"], max_gap)
+    _, implied = gap_breaks(parity["ts"], parity["parity"], max_gap)
+    _, premium = gap_breaks(parity["ts"], parity["premium"] * 100, max_gap)
     x = compact_times(wall_time(ts, zone))
     adr, implied, premium = compact_values(adr), compact_values(implied), compact_values(premium)
     fig.add_trace(go.Scatter(
@@ -175,7 +175,7 @@ def add_parity_rows(fig, view, parity, colors, zone, parity_row, premium_row, ev
     fig.update_yaxes(title_text="premium", title_font=dict(size=10), zeroline=True, nticks=4,
                      zerolinecolor=colors.text, zerolinewidth=1, ticksuffix="%", row=premium_row, col=1)
     layout = fig.layout
-    top = layout[_axis("layout", parity_row)].domain[1]
+    top = layout[axis_key("layout", parity_row)].domain[1]
     annotations.append(go.layout.Annotation(
         text=f"<b>ADR parity</b> · {plain(adr_symbol)} vs {plain(home_symbol)} × {spu:g} ÷ USD/{plain(currency)}"
              f" (home price held while shut) · premium = {plain(adr_symbol)} ÷ parity − 1",
@@ -185,7 +185,7 @@ def add_parity_rows(fig, view, parity, colors, zone, parity_row, premium_row, ev
     # The discount the home market opened into after the key event, priced while it was shut.
     if event is None or home_lv is None:
         return
-    reopen = next((row["tradable_from"] for lv, row in _first_trades(view, event) if lv is home_lv), None)
+    reopen = next((row["tradable_from"] for lv, row in first_trades_after(view, event) if lv is home_lv), None)
     if reopen is None:
         return
     if reopen - pd.Timestamp(event["ts"]) < pd.Timedelta(hours=1):
@@ -196,10 +196,10 @@ def add_parity_rows(fig, view, parity, colors, zone, parity_row, premium_row, ev
     last = before.iloc[-1]
     text = (f"{adr_symbol} {signed_pct(last['premium'] * 100)} vs {home_symbol}-implied"
             f" before {home_symbol} reopened ({when_label(reopen, zone)})")
-    side = side_anchor(_x_fraction(view, last["ts"]), label_width(text) + 40 / LABEL_PLOT_WIDTH_PX)
+    side = side_anchor(x_fraction(view, last["ts"]), label_width(text) + 40 / LABEL_PLOT_WIDTH_PX)
     annotations.append(go.layout.Annotation(
         text=plain(text),
-        xref="x", yref=_axis("ref", premium_row), x=wall_time(last["ts"], zone), y=float(last["premium"] * 100),
+        xref="x", yref=axis_key("ref", premium_row), x=wall_time(last["ts"], zone), y=float(last["premium"] * 100),
         showarrow=True, arrowhead=2, arrowsize=1, arrowwidth=1.3, arrowcolor=colors.text,
         ax=40 if side == "left" else -40, ay=-22, xanchor=side, font=dict(size=11, color=colors.text), bgcolor=colors.label_bg,
         name="parity gap",
@@ -222,7 +222,7 @@ def add_first_trades(fig, view, event, colors, zone, plan: "RowPlan", annotation
     name = event_short_name(event)
     event_ts = pd.Timestamp(event["ts"])
     color = STANCE_GROUPS[stance_group(event.get("kind"), event.get("stance"))].color
-    for lv, trade in _first_trades(view, event):
+    for lv, trade in first_trades_after(view, event):
         row = plan.row("price", lv).number
         bars = lv.bars
         if bars.empty:
@@ -247,13 +247,13 @@ def add_first_trades(fig, view, event, colors, zone, plan: "RowPlan", annotation
                        + (f" ({plain(dated)})<br>{plain(when)}" if dated else f"<br>{plain(when)} ({plain(delay)} after it)")],
             hoverinfo="text",
         ), row=row, col=1)
-        yref = _axis("ref", row)
+        yref = axis_key("ref", row)
         if dated or wait < pd.Timedelta(minutes=1):
             # traded at once, or a day event (no instant to wait from): the ring and when, no arrow
             lead = f"first trades the {name} ({dated})" if dated else f"trades the {name} at once"
             text = f"<b>{plain(lv.symbol)} {plain(lead)}</b> · {plain(when)}"
             words = f"{lv.symbol} {lead} · {when}"
-            side = side_anchor(_x_fraction(view, moment), label_width(words) + 34 / LABEL_PLOT_WIDTH_PX)
+            side = side_anchor(x_fraction(view, moment), label_width(words) + 34 / LABEL_PLOT_WIDTH_PX)
             annotations.append(go.layout.Annotation(
                 text=text, xref="x", yref=yref, x=wall_time(moment, zone), y=price, showarrow=True,
                 arrowhead=2, arrowwidth=1.5, arrowcolor=color, ax=34 if side == "left" else -34, ay=-30, xanchor=side,
@@ -273,7 +273,7 @@ def add_first_trades(fig, view, event, colors, zone, plan: "RowPlan", annotation
         middle = event_ts + wait / 2
         annotations.append(go.layout.Annotation(
             text=text, xref="x", yref=f"{yref} domain", x=wall_time(middle, zone), y=0.92,
-            xanchor=label_anchor(_x_fraction(view, middle), label_width(words)), yanchor="top", showarrow=False, font=dict(size=11, color=colors.text),
+            xanchor=label_anchor(x_fraction(view, middle), label_width(words)), yanchor="top", showarrow=False, font=dict(size=11, color=colors.text),
             bgcolor=colors.label_bg, bordercolor=color, borderwidth=1, borderpad=2,
             name=f"first trade {lv.symbol}",
         ))

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from dashboard.timeutil import to_utc, utc_times
+
 
 HOVER_ZONES = ("UTC", "America/New_York", "Asia/Hong_Kong")
 
@@ -145,9 +147,8 @@ def plain(text: object, *, width: int | None = None) -> str:
 def wall_time(values, zone: str):
     """UTC instants as naive wall-clock times in ``zone`` (plotly.js ignores offsets)."""
     if isinstance(values, pd.Timestamp):
-        stamp = values.tz_localize("UTC") if values.tzinfo is None else values
-        return stamp.tz_convert(zone).tz_localize(None)
-    series = pd.to_datetime(pd.Series(values), utc=True)
+        return to_utc(values).tz_convert(zone).tz_localize(None)
+    series = utc_times(pd.Series(values))
     return series.dt.tz_convert(zone).dt.tz_localize(None)
 
 
@@ -162,7 +163,7 @@ def compact_values(values) -> np.ndarray:
     return pd.Series(values).to_numpy(dtype="float64").astype("float32")
 
 
-def _breaks(ts: pd.Series, values: pd.Series, max_gap: pd.Timedelta) -> tuple[pd.Series, pd.Series]:
+def gap_breaks(ts: pd.Series, values: pd.Series, max_gap: pd.Timedelta) -> tuple[pd.Series, pd.Series]:
     """Insert a gap wherever two points are further apart than ``max_gap`` (a closed market)."""
     ts = pd.to_datetime(ts, utc=True).reset_index(drop=True)
     values = pd.Series(values).reset_index(drop=True).astype("float64")
@@ -177,7 +178,7 @@ def _breaks(ts: pd.Series, values: pd.Series, max_gap: pd.Timedelta) -> tuple[pd
     return pd.Series(pd.to_datetime(merged["ts"], utc=True).to_numpy()), merged["v"].reset_index(drop=True)
 
 
-def _axis(kind: str, row: int) -> str:
+def axis_key(kind: str, row: int) -> str:
     """Layout key ('yaxis', 'yaxis3') or reference ('y', 'y3') of subplot ``row``."""
     suffix = "" if row == 1 else str(row)
     return f"yaxis{suffix}" if kind == "layout" else f"y{suffix}"

@@ -50,22 +50,25 @@ EVENT_KINDS = LazyChoices("dashboard.ingest", "EVENT_KINDS")
 # --- value types ---------------------------------------------------------------------------------
 
 def when(text: str) -> str:
-    """A date or ISO time, checked here and passed on as given (the store reads it)."""
-    import pandas as pd
+    """A date or ISO time, checked here (timeutil.shown_time) and passed on as given (the store
+    reads it)."""
+    from dashboard.timeutil import shown_time
 
     try:
-        pd.Timestamp(text)
-    except (ValueError, TypeError):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD) or ISO time") from None
+        shown_time(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} {exc}") from None
     return text
 
 
 def date(text: str) -> dt.date:
-    """A calendar day, YYYY-MM-DD."""
+    """A calendar day, YYYY-MM-DD, that a window can show (timeutil.shown_day)."""
+    from dashboard.timeutil import shown_day
+
     try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+        return shown_day(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} {exc}") from None
 
 
 def positive_int(text: str) -> int:

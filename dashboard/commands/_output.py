@@ -29,11 +29,11 @@ def iso_z(value) -> str | None:
     """A time as ISO 8601 UTC with ``Z``, to the second; None for missing. Naive times are UTC."""
     import pandas as pd
 
+    from dashboard.timeutil import to_utc
+
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
-    stamp = pd.Timestamp(value)
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return to_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def plain_value(value):

@@ -9,10 +9,11 @@ import sys
 import time
 from pathlib import Path
 
-from dashboard.config import PROJECT_ROOT
-
-DEFAULT_DIR = PROJECT_ROOT / "bench"
-DEFAULT_MARKDOWN = PROJECT_ROOT / "docs" / "benchmarks.md"
+# A maintainer's tool, run from the checkout's root (`make bench`): its defaults are folders of
+# the current directory, as the data folder's are.
+HERE = Path.cwd()
+DEFAULT_DIR = HERE / "bench"
+DEFAULT_MARKDOWN = HERE / "docs" / "benchmarks.md"
 
 
 def _positive(text: str) -> int:
@@ -32,7 +33,7 @@ def register(subparsers, common) -> None:
     p.add_argument("--quick", action="store_true",
                    help="tiny sizes (2k articles, 200k bars): proves the suite works in under a minute")
     p.add_argument("--dir", type=Path, metavar="DIR",
-                   help=f"scratch folder for generated data (default {DEFAULT_DIR.name}/full or /quick)")
+                   help=f"scratch folder for generated data (default {DEFAULT_DIR}/full or /quick)")
     p.add_argument("--articles", type=_positive, metavar="N", help="articles to generate")
     p.add_argument("--bars", type=_positive, metavar="N", help="1-minute bars to generate (over 25 symbols)")
     p.add_argument("--ingest-articles", type=_positive, metavar="N",
@@ -40,7 +41,7 @@ def register(subparsers, common) -> None:
                         "the aggregator-text ingest takes at most 20k of them")
     p.add_argument("--json", type=Path, metavar="OUT", help="results JSON (default DIR/results.json)")
     p.add_argument("--markdown", type=Path, metavar="OUT",
-                   help="markdown report (default docs/benchmarks.md for full runs, DIR/benchmarks.md for --quick)")
+                   help=f"markdown report (default {DEFAULT_MARKDOWN} for full runs, DIR/benchmarks.md for --quick)")
     p.add_argument("--regenerate", action="store_true", help="generate the data again even if it is there")
     p.set_defaults(func=run)
 
@@ -87,7 +88,7 @@ def run(args) -> int:
 
 def _shown(path: Path) -> Path:
     try:
-        return path.resolve().relative_to(PROJECT_ROOT)
+        return path.resolve().relative_to(HERE)
     except ValueError:
         return path
 

@@ -34,8 +34,13 @@ def filter_options() -> argparse.ArgumentParser:
     group.add_argument("--price-mode", choices=LazyChoices("dashboard.screen", "PRICE_MODES"),
                        default="price", metavar="MODE",
                        help="price (listing currency), pct (%% change) or usd (USD per ADS)")
+    group.add_argument("--reference", metavar="TIME",
+                       help="pct mode's base: the price at this time (UTC unless an offset is given, "
+                            "e.g. 2025-11-14T18:00Z; default: the window's start)")
     group.add_argument("--parity", action="store_true",
                        help="add the ADR parity rows (ADR vs home listing × shares per ADS ÷ FX, and the premium)")
+    group.add_argument("--regular-only", action="store_true",
+                       help="leave out US pre-market and after-hours bars (the app's 'extended hours' off)")
     return parent
 
 
@@ -83,23 +88,26 @@ def register(subparsers, common) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def filters_from_args(args):
-    from dashboard.screen import DEFAULT_COMPANY, Filters
+# The flag of each Filters field: screen.build_filters names a value it cannot use by it.
+FLAGS = {"company": "--company", "tags": "--tag", "sources": "--source", "kinds": "--kind", "start": "--start",
+         "end": "--end", "zone": "--zone", "interval": "--interval", "price_mode": "--price-mode",
+         "reference": "--reference", "parity": "--parity", "extended_hours": "--regular-only"}
 
-    if args.start and args.end and args.start > args.end:
-        raise UsageError(f"--start {args.start} is after --end {args.end}")
-    return Filters(
-        company=args.company or DEFAULT_COMPANY,
-        tags=tuple(dict.fromkeys(args.tag)),
-        sources=tuple(dict.fromkeys(args.source)),
-        kinds=tuple(dict.fromkeys(args.kind)),
-        start=args.start,
-        end=args.end,
-        zone=args.zone,
-        interval=args.interval,
-        price_mode=args.price_mode,
-        parity=args.parity,
-    )
+
+def filters_from_args(args):
+    """The app's ``Filters`` for these flags, by the builder the URL and the sidebar use."""
+    from dashboard.screen import DEFAULT_COMPANY, Spelling, build_filters
+
+    spelling = Spelling("", FLAGS, quote=False, separator=" ")
+    filters, unusable = build_filters({
+        "company": args.company or DEFAULT_COMPANY, "tags": args.tag, "sources": args.source, "kinds": args.kind,
+        "start": args.start, "end": args.end, "zone": args.zone, "interval": args.interval,
+        "price_mode": args.price_mode, "reference": args.reference, "parity": args.parity,
+        "extended_hours": not args.regular_only,
+    }, spelling)
+    if unusable:
+        raise UsageError("; ".join(u.problem for u in unusable))
+    return filters
 
 
 class UsageError(ValueError):

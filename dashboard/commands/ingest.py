@@ -26,11 +26,11 @@ def register(subparsers, common) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--max-bytes", type=positive_int, default=None, help=MAX_BYTES_HELP)
     p.add_argument("--companies", default=str(config.COMPANIES_FILE), metavar="FILE",
-                   help="companies registry (default data/companies.toml)")
+                   help=f"companies registry (default {config.COMPANIES_FILE})")
     p.add_argument("--sources", default=str(config.SOURCES_FILE), metavar="FILE",
-                   help="per-source default zones (default data/sources.toml)")
+                   help=f"per-source default zones (default {config.SOURCES_FILE})")
     p.add_argument("--tags", default=str(config.TAGS_FILE), metavar="FILE",
-                   help="tagging rules (default data/tags.toml)")
+                   help=f"tagging rules (default {config.TAGS_FILE})")
     p.add_argument("--wait", type=float, default=5.0, metavar="SECONDS",
                    help="how long to wait for a busy database (default 5)")
     p.add_argument("--quiet", action="store_true", help="print only the counts and rejections")

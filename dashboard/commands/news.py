@@ -21,13 +21,13 @@ def register(subparsers, common) -> None:
                    help="when Yahoo cannot be reached, say so and exit 0 (for `make run`)")
     p.set_defaults(func=run_fetch)
 
-    tags = subparsers.add_parser("tags", help="tagging rules (data/tags.toml)")
+    tags = subparsers.add_parser("tags", help=f"tagging rules ({config.TAGS_FILE})")
     sub = tags.add_subparsers(dest="tags_command", metavar="SUBCOMMAND")
     sub.required = True
     p = sub.add_parser("apply", parents=[common],
                        help="apply the tagging rules to stored articles (no files re-read)")
     p.add_argument("--tags", default=str(config.TAGS_FILE), metavar="FILE",
-                   help="tagging rules (default data/tags.toml)")
+                   help=f"tagging rules (default {config.TAGS_FILE})")
     p.set_defaults(func=run_tags_apply)
 
 

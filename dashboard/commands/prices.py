@@ -36,7 +36,7 @@ def register(subparsers, common) -> None:
     p.set_defaults(func=run_import)
 
     p = sub.add_parser("sample", parents=[common],
-                       help=f"load the offline sample bars ({config.SYNTHETIC_LABEL})")
+                       help=f"load the offline sample bars from {config.SAMPLE_DIR} ({config.SYNTHETIC_LABEL})")
     p.add_argument("--regenerate", action="store_true",
                    help=f"rewrite {config.SAMPLE_DIR} from the seeded generator first")
     p.set_defaults(func=run_sample)

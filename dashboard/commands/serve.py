@@ -6,7 +6,13 @@ import subprocess
 import sys
 
 from dashboard.commands._args import lake_location, lake_options
-from dashboard.config import PROJECT_ROOT, resolve_db_path
+from dashboard.config import CACHE_DIR, DATA_DIR, PACKAGE_DIR, PROJECT_ROOT, resolve_db_path
+
+STREAMLIT_CONFIG = ".streamlit/config.toml"
+# An installed package has no .streamlit/config.toml: the settings of the checkout's that keep
+# everything on this machine, as options (tests/test_install.py checks the two agree).
+INSTALLED_OPTIONS = ["--browser.gatherUsageStats", "false", "--browser.serverAddress", "localhost",
+                     "--server.headless", "true", "--client.toolbarMode", "minimal", "--theme.base", "light"]
 
 
 def register(subparsers, common) -> None:
@@ -17,7 +23,9 @@ def register(subparsers, common) -> None:
 
 
 def run(args) -> int:
-    env = dict(os.environ, DASHBOARD_DB=str(resolve_db_path(args.db).resolve()))
+    # The app may run from another folder (the checkout's root): hand it this folder's paths.
+    env = dict(os.environ, DASHBOARD_DB=str(resolve_db_path(args.db).resolve()), DASHBOARD_DATA=str(DATA_DIR),
+               DASHBOARD_CACHE=str(CACHE_DIR))
     source = f"database {env['DASHBOARD_DB']}"
     if args.catalog or args.warehouse:  # team mode: the app reads the lake, no local file needed
         location = lake_location(args)
@@ -29,8 +37,12 @@ def run(args) -> int:
             env["DASHBOARD_AS_OF"] = args.as_of
         source = f"lake {location.describe()}"
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "dashboard" / "app.py"),
+        sys.executable, "-m", "streamlit", "run", str(PACKAGE_DIR / "app.py"),
         "--server.port", str(args.port), "--server.address", args.address,
     ]
+    if not (PROJECT_ROOT / STREAMLIT_CONFIG).exists():  # installed: no checkout's config beside it
+        cmd += INSTALLED_OPTIONS
     print(f"serving on http://{args.address}:{args.port}  ({source})", flush=True)
-    return subprocess.call(cmd, env=env, cwd=PROJECT_ROOT)
+    # In a checkout, from its root, so Streamlit reads .streamlit/config.toml.
+    cwd = PROJECT_ROOT if (PROJECT_ROOT / STREAMLIT_CONFIG).exists() else None
+    return subprocess.call(cmd, env=env, cwd=cwd)

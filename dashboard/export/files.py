@@ -19,6 +19,7 @@ from dashboard.config import SYNTHETIC_LABEL
 from dashboard.csvsafe import neutralise_csv_cell
 from dashboard.export.static import PROJECT_DISTRIBUTION
 from dashboard.formatting import UNSAFE_FILENAME_CHARS
+from dashboard.timeutil import to_utc, utc_times
 
 # HTML
 
@@ -91,8 +92,7 @@ def _csv_safe_value(value: Any) -> Any:
     if isinstance(value, str):
         return neutralise_csv_cell(value)
     if isinstance(value, pd.Timestamp):
-        stamp = value.tz_localize("UTC") if value.tzinfo is None else value.tz_convert("UTC")
-        return _format_utc(stamp)
+        return _format_utc(to_utc(value))
     if isinstance(value, (dict,)):
         return neutralise_csv_cell(json.dumps(value, ensure_ascii=False, default=str))
     return value
@@ -104,7 +104,7 @@ def csv_ready_frame(df: pd.DataFrame) -> pd.DataFrame:
     for name in df.columns:
         column = df[name]
         if isinstance(column.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(column):
-            stamps = column.dt.tz_localize("UTC") if column.dt.tz is None else column.dt.tz_convert("UTC")
+            stamps = utc_times(column)
             out[name] = stamps.map(lambda ts: _format_utc(ts) if pd.notna(ts) else None).astype(object)
         elif pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
             out[name] = column  # numbers stay numbers, even negative ones
@@ -216,16 +216,16 @@ def bar_coverage(bars: pd.DataFrame) -> list[dict]:
         key = key if isinstance(key, tuple) else (key,)
         entry = dict(zip(keys, key))
         entry.update(
-            first_ts=_json_time(group["ts"].min()),
-            last_ts=_json_time(group["ts"].max()),
+            first_ts=json_time(group["ts"].min()),
+            last_ts=json_time(group["ts"].max()),
             rows=int(len(group)),
         )
-        _label_source(entry)
+        label_source(entry)
         rows.append(entry)
     return rows
 
 
-def _label_source(entry: dict) -> dict:
+def label_source(entry: dict) -> dict:
     source = str(entry.get("source") or "")
     if source == "synthetic":
         entry["label"] = SYNTHETIC_LABEL
@@ -236,25 +236,23 @@ def _label_source(entry: dict) -> dict:
     return entry
 
 
-def _json_time(value: Any) -> str | None:
+def json_time(value: Any) -> str | None:
     if value is None or _is_missing(value):
         return None
-    stamp = pd.Timestamp(value)
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return _format_utc(stamp)
+    return _format_utc(to_utc(value))
 
 
-def _json_value(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     if is_dataclass(value) and not isinstance(value, type):
-        return {k: _json_value(v) for k, v in asdict(value).items()}
+        return {k: jsonable(v) for k, v in asdict(value).items()}
     if isinstance(value, Mapping):
-        return {str(k): _json_value(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
-        items = [_json_value(v) for v in value]
+        items = [jsonable(v) for v in value]
         return sorted(items, key=str) if isinstance(value, (set, frozenset)) else items
     if isinstance(value, (pd.Timestamp, dt.datetime)):
         stamp = pd.Timestamp(value)
-        return _json_time(stamp) if stamp.tzinfo is not None else stamp.isoformat()
+        return json_time(stamp) if stamp.tzinfo is not None else stamp.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, float) and math.isnan(value):
@@ -279,7 +277,7 @@ def is_synthetic(bars: pd.DataFrame) -> bool:
     return "source" in bars.columns and bool((bars["source"] == "synthetic").any())
 
 
-def _source_urls(frame: pd.DataFrame | None, id_col: str, title_col: str, url_col: str) -> list[dict]:
+def source_urls(frame: pd.DataFrame | None, id_col: str, title_col: str, url_col: str) -> list[dict]:
     if frame is None or len(frame) == 0 or url_col not in frame.columns:
         return []
     out = []
@@ -288,9 +286,9 @@ def _source_urls(frame: pd.DataFrame | None, id_col: str, title_col: str, url_co
         if _is_missing(url) or not url:
             continue
         out.append({
-            id_col: _json_value(record.get(id_col)),
-            title_col: _json_value(record.get(title_col)),
-            "source": _json_value(record.get("source")),
+            id_col: jsonable(record.get(id_col)),
+            title_col: jsonable(record.get(title_col)),
+            "source": jsonable(record.get("source")),
             "url": str(url),
         })
     return out

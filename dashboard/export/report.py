@@ -14,10 +14,10 @@ import plotly.graph_objects as go
 
 from dashboard.config import SYNTHETIC_LABEL
 from dashboard.export.files import (
-    _json_time,
-    _json_value,
-    _label_source,
-    _source_urls,
+    json_time,
+    jsonable,
+    label_source,
+    source_urls,
     bar_coverage,
     bars_frame,
     ensure_synthetic_label,
@@ -147,18 +147,18 @@ def report_zip(
         if synthetic else ""
     )
     files["README.txt"] = _README.format(
-        generated_at=_json_time(generated_at), version=project_version(), file_lines=file_lines,
+        generated_at=json_time(generated_at), version=project_version(), file_lines=file_lines,
         zone=zone, synthetic_note=synthetic_note,
     ).encode("utf-8")
 
     manifest = {
-        "generated_at": _json_time(generated_at),
+        "generated_at": json_time(generated_at),
         "project": PROJECT_DISTRIBUTION,
         "version": project_version(),
         "company": {"id": view.company_id, "name": view.company_name},
-        "filters": _json_value(filters),
+        "filters": jsonable(filters),
         "zone": zone,
-        "window_utc": {"start": _json_time(view.start), "end_exclusive": _json_time(view.end)},
+        "window_utc": {"start": json_time(view.start), "end_exclusive": json_time(view.end)},
         "window_days": {"start": view.start_day.isoformat(), "end_inclusive": view.end_day.isoformat()},
         "synthetic": synthetic,
         "synthetic_label": SYNTHETIC_LABEL if synthetic else None,
@@ -176,12 +176,12 @@ def report_zip(
         ],
         "bar_sources": bar_coverage(bars),
         "store_coverage": [
-            _label_source({k: _json_value(v) for k, v in row.items()})
+            label_source({k: jsonable(v) for k, v in row.items()})
             for row in (store_coverage.to_dict("records") if store_coverage is not None else [])
         ],
         "static_images": "included" if "chart.png" in files else f"missing: {static_note}",
-        "article_sources": _source_urls(articles, "article_id", "title", "url"),
-        "event_sources": _source_urls(events, "event_id", "headline", "source_url"),
+        "article_sources": source_urls(articles, "article_id", "title", "url"),
+        "event_sources": source_urls(events, "event_id", "headline", "source_url"),
         "rows": {name: int(len(frame)) for name, frame in tables},
         "notices": list(view.notices) + list(notes or []),
         "files": [

@@ -233,12 +233,13 @@ def parse_as_of(text: str | None) -> dt.datetime | None:
         return None
     import pandas as pd
 
+    from dashboard.timeutil import to_utc
+
     try:
         stamp = pd.Timestamp(text)
     except (ValueError, TypeError):
         raise LakeError(f"--as-of {text!r}: not a date or ISO time") from None
-    if stamp.tzinfo is None:
-        stamp = stamp.tz_localize("UTC")
+    stamp = to_utc(stamp)
     if len(text.strip()) == 10:  # a bare date: as of the end of that day
         stamp = stamp + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
     return stamp.to_pydatetime()

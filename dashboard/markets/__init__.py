@@ -15,7 +15,8 @@ never taken from a bar that finished after T (no backward filling).
 
 The rules live in two modules, re-exported here so callers say ``markets.price_at``:
 :mod:`~dashboard.markets.hours` (calendars, sessions, extended hours, session parts, the next
-tradable instant) and :mod:`~dashboard.markets.quotes` (bars at a time).
+tradable instant) and :mod:`~dashboard.markets.quotes` (bars at a time); which listing is a
+company's ADR and which series is a currency's FX live in :mod:`~dashboard.markets.listings`.
 """
 from dashboard.markets.hours import (  # noqa: F401
     CLOSED,
@@ -52,6 +53,7 @@ from dashboard.markets.quotes import (  # noqa: F401
     MAX_QUOTE_AGE,
     asof_index,
     asof_positions,
+    bars_in_hours,
     first_bar_index,
     first_bar_positions,
     first_trades,

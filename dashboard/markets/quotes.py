@@ -9,7 +9,7 @@ import pandas as pd
 from dashboard.markets.hours import (
     POST, PRE, REGULAR, bounds, event_times, next_tradable_times, prepare_sessions, session_parts,
 )
-from dashboard.timeutil import interval_length
+from dashboard.timeutil import interval_length, to_utc
 
 # Older home/FX quotes than this are not carried (a gap in the data, not a weekend).
 MAX_QUOTE_AGE = pd.Timedelta(days=5)
@@ -36,6 +36,13 @@ def regular_bars(bars: pd.DataFrame) -> pd.DataFrame:
     if "session_part" not in bars.columns:
         return bars
     return bars[bars["session_part"] == REGULAR].reset_index(drop=True)
+
+
+def bars_in_hours(bars: pd.DataFrame | None, sessions: pd.DataFrame, *, extended: bool) -> pd.DataFrame:
+    """The "extended hours" toggle's rule: prepared bars with their session part, and with the
+    toggle off (``--regular-only``) only the regular session's."""
+    bars = with_session_parts(bars, sessions)
+    return bars if extended else regular_bars(bars)
 
 
 BAR_COLUMNS = ["ts", "open", "high", "low", "close", "volume", "source", "interval", "end"]
@@ -79,8 +86,7 @@ def _epoch(values, unit: str) -> tuple[np.ndarray, np.ndarray]:
         if value is None or pd.isna(value):
             missing[i] = True
             continue
-        stamp = pd.Timestamp(value)
-        stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+        stamp = to_utc(value)
         out[i] = stamp.as_unit(unit).asm8.view("i8")  # in ``unit`` (Timestamp.value is always ns)
     return out, missing
 
@@ -170,7 +176,7 @@ def first_trades(bars: pd.DataFrame | None, sessions: pd.DataFrame, times, *, ex
     bars = with_session_parts(bars, sessions)
     extended = trades_extended(bars, extended)
     all_bars = bars
-    bars = bars if extended else regular_bars(bars)
+    bars = bars_in_hours(bars, sessions, extended=extended)
     event_ts = pd.DatetimeIndex(pd.to_datetime(pd.Series(list(times), dtype="object"), utc=True))
     times, day_ends = event_times(event_ts, precisions, zones)
     positions, moments = next_tradable_times(sessions, times, extended=extended, day_ends=day_ends)

@@ -22,7 +22,7 @@ from dashboard.ingest.companies import Registry, load_registry
 from dashboard.ingest.newsfields import Skipped
 from dashboard.ingest.outcomes import build_outcomes
 from dashboard.ingest.pipeline import IngestReport, ParsedBatch, load_context, store_parsed
-from dashboard.prices.yahoo import RateLimited, Unreachable, _with_retries
+from dashboard.prices.yahoo import RateLimited, Unreachable, with_retries
 
 DEFAULT_COUNT = 20
 YAHOO_HOST = "query2.finance.yahoo.com"
@@ -66,7 +66,7 @@ def _download_all(symbols: list[str], count: int, get_news: GetNews, sleep) -> d
     answers: dict[str, list] = {}
     for symbol in symbols:
         try:
-            items = _with_retries(lambda: get_news(symbol, count), sleep)
+            items = with_retries(lambda: get_news(symbol, count), sleep)
         except Unreachable:
             raise NewsFetchFailed("Yahoo news is unreachable (offline?); nothing was stored.") from None
         except RateLimited:

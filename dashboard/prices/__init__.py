@@ -1,2 +1,2 @@
-"""Prices: the Yahoo adapter (the only network code), interval policy, vendor import, the
+"""Prices: the Yahoo price adapter (network code, as are ``news.yahoo`` and the lake), interval policy, vendor import, the
 seeded synthetic sample, and the refresh of event windows."""

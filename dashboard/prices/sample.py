@@ -2,7 +2,7 @@
 
 Not market data. Every bar is made here from a fixed seed; only a handful of points (daily closes,
 a few intraday prices and extremes, moves from the previous close) are pinned to figures reported
-in the press (see ``docs/prices.md`` and ``data/sample/README.md`` for the sources). Between pinned points the path
+in the press (see ``docs/prices.md`` and ``dashboard/prices/sample_bars/README.md`` for the sources). Between pinned points the path
 is a Brownian bridge in log price, so it wanders realistically yet meets every anchor exactly.
 Sessions from :mod:`dashboard.markets`; the US listings also get thin pre-market and after-hours
 bars (:mod:`dashboard.prices.sample_extended`); ``HKD=X`` trades 24h on weekdays.
@@ -62,7 +62,7 @@ class Spec:
     premarket: dict = dataclasses.field(default_factory=dict)
 
 
-# Pinned points (what each is, and its source: data/sample/README.md). BABA: 11-11 close $160.80
+# Pinned points (what each is, and its source: dashboard/prices/sample_bars/README.md). BABA: 11-11 close $160.80
 # (derived, so that 11-12's reported -1.80% to $157.91 holds); 11-13 $159.84; 11-14 flat until
 # the FT report at 13:02 ET, Benzinga's intraday $152.31 (time not given, placed at 14:40) as the
 # day's low (reported lowest point about -4.7%), close $153.80; 11-17 opens near the $158.50
@@ -118,7 +118,7 @@ HK2800 = Spec(
 
 # USD/HKD (HKD per USD). No daily November 2025 rate was found; the start (7.776) and the clip
 # (7.76-7.79) are assumptions inside the Convertibility Undertaking band of 7.75-7.85 (the HKMA
-# reports 7.7705-7.8500 for 21 Jun-8 Oct 2025; data/sample/README.md).
+# reports 7.7705-7.8500 for 21 Jun-8 Oct 2025; dashboard/prices/sample_bars/README.md).
 HKDX = Spec(
     symbol="HKD=X", mic=markets.FX, zone="UTC", tick=0.0001, first_close=7.7760,
     minute_vol=0.00002, daily_vol=0.0006, volume_per_minute=0, band=(7.7600, 7.7900),

@@ -1,5 +1,6 @@
-"""The Yahoo adapter. ``download_from_yahoo`` is the only code in the project that touches the
-network; ``fetch`` wraps it with the interval policy, chunking, normalising, retries and storing,
+"""The Yahoo price adapter. ``download_from_yahoo`` is its only network call (the project's
+others: ``news.yahoo.get_news_from_yahoo`` for news, and the lake's catalog and warehouse in team
+mode); ``fetch`` wraps it with the interval policy, chunking, normalising, retries and storing,
 and every part of ``fetch`` runs for real in tests with yfinance-shaped frames injected.
 
 A failed or empty download never deletes or overwrites cached bars: only bars that arrived are
@@ -71,7 +72,7 @@ def _is_rate_limit(exc: BaseException) -> bool:
     return isinstance(exc, YFRateLimitError)
 
 
-def _with_retries(call: Callable[[], pd.DataFrame], sleep: Callable[[float], None],
+def with_retries(call: Callable[[], pd.DataFrame], sleep: Callable[[float], None],
                   attempts: int = ATTEMPTS) -> pd.DataFrame:
     """Run ``call``; retry connection and rate-limit errors with doubling backoff."""
     lost_connection = False
@@ -197,7 +198,7 @@ def _fetch_symbol(symbol, lo, hi, interval, download, db, now, sleep, progress) 
     frames, failure = [], None
     for span_start, span_end in spans:
         try:
-            raw = _with_retries(lambda: download(symbol, span_start, span_end, chosen, prepost), sleep)
+            raw = with_retries(lambda: download(symbol, span_start, span_end, chosen, prepost), sleep)
             frames.append(norm.normalise(raw, symbol))
         except Unreachable:
             failure = ("unreachable", "Yahoo unreachable")

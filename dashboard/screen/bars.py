@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard import markets, timeutil
+from dashboard.timeutil import utc_times
 from dashboard.analysis.load import AFTER as FIRST_TRADE_AFTER
 from dashboard.analysis.load import BEFORE as FIRST_TRADE_BEFORE
 from dashboard.screen.model import ListingView
@@ -38,14 +39,13 @@ def downsample_bars(bars: pd.DataFrame, max_points: int) -> pd.DataFrame:
     return bars.iloc[np.sort(keep.astype(np.int64))].reset_index(drop=True)
 
 
-def with_session_parts(bars: pd.DataFrame, mic: str, start, end, *, extended: bool) -> pd.DataFrame:
+def listing_bars_in_hours(bars: pd.DataFrame, mic: str, start, end, *, extended: bool) -> pd.DataFrame:
     """Prepared bars with their ``session_part`` (markets' rule) where the exchange has extended
     hours; without ``extended`` (the toggle off) only the regular session's bars are kept."""
     if not markets.has_extended_hours(mic) or bars is None or bars.empty:
         return bars
     sessions = markets.sessions(mic, start - pd.Timedelta(days=2), end + pd.Timedelta(days=2))
-    parted = markets.with_session_parts(bars, sessions)
-    return parted if extended else markets.regular_bars(parted)
+    return markets.bars_in_hours(bars, sessions, extended=extended)
 
 
 def volume_bucket_for(window: pd.Timedelta, interval: str) -> str:
@@ -63,7 +63,7 @@ def volume_buckets(bars: pd.DataFrame, bucket: str) -> pd.DataFrame:
     """Volume summed per ``bucket`` (floored in UTC: session opens fall on whole half hours)."""
     if bars is None or bars.empty or "volume" not in bars:
         return pd.DataFrame({"ts": pd.Series(dtype="datetime64[ns, UTC]"), "volume": pd.Series(dtype="float64")})
-    ts = _utc(bars["ts"])
+    ts = utc_times(bars["ts"])
     if not bucket:
         return pd.DataFrame({"ts": ts.to_numpy(), "volume": bars["volume"].astype("float64").to_numpy()})
     summed = bars["volume"].astype("float64").groupby(ts.dt.floor(bucket).to_numpy()).sum(min_count=1)
@@ -78,11 +78,7 @@ def downsample_frame(frame: pd.DataFrame, column: str, max_points: int) -> pd.Da
     return picked.rename(columns={"close": column, "_close": "close"})
 
 
-def _utc(series: pd.Series) -> pd.Series:
-    return pd.to_datetime(series, utc=True)
-
-
-def _extended_frame(spans) -> pd.DataFrame:
+def extended_frame(spans) -> pd.DataFrame:
     """markets.extended_intervals as start, end (UTC), part columns."""
     frame = pd.DataFrame(list(spans), columns=["start", "end", "part"])
     for column in ("start", "end"):
@@ -90,7 +86,7 @@ def _extended_frame(spans) -> pd.DataFrame:
     return frame
 
 
-def _closed_frame(raw: Any) -> pd.DataFrame:
+def closed_frame(raw: Any) -> pd.DataFrame:
     """Normalise markets.closed_intervals output (frame or pairs) to start/end UTC columns."""
     if raw is None:
         return pd.DataFrame({"start": pd.Series(dtype="datetime64[ns, UTC]"), "end": pd.Series(dtype="datetime64[ns, UTC]")})
@@ -98,10 +94,10 @@ def _closed_frame(raw: Any) -> pd.DataFrame:
         frame = raw.rename(columns={"closed_start": "start", "closed_end": "end"})[["start", "end"]]
     else:
         frame = pd.DataFrame(list(raw), columns=["start", "end"])
-    return pd.DataFrame({"start": _utc(frame["start"]), "end": _utc(frame["end"])})
+    return pd.DataFrame({"start": utc_times(frame["start"]), "end": utc_times(frame["end"])})
 
 
-def _reference_price(around: pd.DataFrame, bars: pd.DataFrame, when: pd.Timestamp) -> float | None:
+def price_at_reference(around: pd.DataFrame, bars: pd.DataFrame, when: pd.Timestamp) -> float | None:
     """% mode's base: the price at ``when`` (markets.price_at, from bars around the window);
     before any bar has finished, the first price in the window (its first bar's open)."""
     _, price = markets.price_at(around, when)
@@ -110,12 +106,12 @@ def _reference_price(around: pd.DataFrame, bars: pd.DataFrame, when: pd.Timestam
     return float(bars["open"].iloc[0]) if len(bars) else None
 
 
-def _in_usd_per_unit(bars: pd.DataFrame, currency: str, fx_bars: dict[str, pd.DataFrame],
+def in_usd_per_unit(bars: pd.DataFrame, currency: str, fx_bars: dict[str, pd.DataFrame],
                      shares_per_unit: float) -> pd.DataFrame | None:
     """Bars as USD per traded unit (the "USD per ADS" mode), FX as of each bar's end by the
     parity rule (markets.quotes_asof, markets.usd_per_unit); None without FX bars."""
     if currency == "USD":
-        return _scale_prices(bars, shares_per_unit)
+        return scale_prices(bars, shares_per_unit)
     if currency not in fx_bars:
         return None
     ends = markets.prepare_bars(bars)["end"] if len(bars) else bars["ts"]
@@ -126,14 +122,14 @@ def _in_usd_per_unit(bars: pd.DataFrame, currency: str, fx_bars: dict[str, pd.Da
     return out
 
 
-def _scale_prices(bars: pd.DataFrame, factor: pd.Series | float) -> pd.DataFrame:
+def scale_prices(bars: pd.DataFrame, factor: pd.Series | float) -> pd.DataFrame:
     out = bars.copy()
     for col in ("open", "high", "low", "close"):
         out[col] = out[col] * factor
     return out
 
 
-def first_trades(events: pd.DataFrame, listings: list[ListingView], bars: Mapping[str, pd.DataFrame],
+def events_first_trades(events: pd.DataFrame, listings: list[ListingView], bars: Mapping[str, pd.DataFrame],
                  start: pd.Timestamp, end: pd.Timestamp, *, extended: bool = True) -> pd.DataFrame:
     """markets.first_trades for every event on every listing (``bars`` by symbol, in the
     listing's own currency, reaching before and after the window); ``extended``: the

@@ -8,55 +8,34 @@ only applied when drawing (``charts``).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-import numpy as np
 import pandas as pd
 
 from dashboard import config, markets, store
 from dashboard.analysis import load as analysis_load
 from dashboard.formatting import ZONES
-from dashboard.screen.bars import (DEFAULT_MAX_POINTS, FIRST_TRADE_AFTER, FIRST_TRADE_BEFORE, _closed_frame,
-                                   _extended_frame, _in_usd_per_unit, _reference_price, _scale_prices, _utc,
-                                   downsample_bars, downsample_frame, first_trades, volume_bucket_for, volume_buckets,
-                                   with_session_parts)
+from dashboard.markets.listings import fx_symbol, shares_per_adr
+from dashboard.screen.bars import (DEFAULT_MAX_POINTS, FIRST_TRADE_AFTER, FIRST_TRADE_BEFORE, downsample_frame,
+                                   events_first_trades, listing_bars_in_hours)
+from dashboard.screen.filters import Filters
+from dashboard.screen.model import ViewData
 from dashboard.screen.overlap import overlap_of
-from dashboard.screen.filters import DEFAULT_COMPANY, Filters
 from dashboard.screen.searching import best_matches, search_matches
-from dashboard.screen.model import ListingView, ViewData
+from dashboard.screen.steps import (DEFAULT_WINDOW_DAYS, CompanyPick, listing_view, no_bars_notice, pick_company,
+                                    priced_bars, resolve_company, window_days)
 from dashboard.store import articles as store_articles
 from dashboard.store import bars as store_bars
 from dashboard.store import companies as store_companies
 from dashboard.store import events as store_events
 from dashboard.store import news as store_news
-from dashboard.timeutil import window_bounds
+from dashboard.timeutil import utc_times, window_bounds
 
-# The default window: the story days around the company's busiest news day (one screen).
-DEFAULT_WINDOW_DAYS = 6
+__all__ = ["DAYS_BEFORE_PEAK", "DEFAULT_WINDOW_DAYS", "ScreenOptions", "bar_span", "default_window", "load_article",
+           "load_options", "load_view", "resolve_company"]
 
-
-DAYS_BEFORE_PEAK = 1
-
-
-def resolve_company(companies: pd.DataFrame, wanted: str) -> tuple[str, str] | None:
-    """(company_id, name) matching ``wanted`` by id, name or alias, case-insensitively."""
-    if companies is None or len(companies) == 0:
-        return None
-    key = (wanted or "").strip().casefold()
-    for row in companies.to_dict("records"):
-        names = [row.get("company_id"), row.get("name"), *(_as_list(row.get("aliases")))]
-        if any(key == str(n).casefold() for n in names if n):
-            return str(row["company_id"]), str(row.get("name") or row["company_id"])
-    return None
-
-
-def _as_list(value: Any) -> list:
-    if value is None:
-        return []
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return list(value)
-    return [value]
+DAYS_BEFORE_PEAK = 1  # the default window starts the day before the busiest news day
 
 
 def bar_span(coverage: pd.DataFrame | None, symbols: Iterable[str]) -> tuple[pd.Timestamp, pd.Timestamp] | None:
@@ -120,197 +99,141 @@ def load_view(
     max_points: int = DEFAULT_MAX_POINTS,
     max_articles: int | None = None,
 ) -> ViewData:
-    """Load everything the screen shows for ``filters`` in one short read-only visit.
+    """Load everything the screen shows for ``filters`` in one short read-only visit: read the
+    rows (:func:`read_screen`), then price and draw each listing (``screen.steps``).
 
     ``max_articles``: keep only the newest that many articles (the total is in
     ``articles_total``); None keeps them all (exports).
 
     Raises store.DatabaseMissing / store.DatabaseBusy for the caller to explain.
     """
-
-    notices: list[str] = []
     zone = filters.zone if filters.zone in ZONES else "UTC"
-    with store.as_database(db).read() as con:
-        last_refresh = store_bars.last_refresh(con)
-        last_news_fetch = store_news.last_news_fetch(con)
-        companies = store_companies.list_companies(con)
-        found = resolve_company(companies, filters.company)
-        if found is None:
-            fallback = resolve_company(companies, DEFAULT_COMPANY)
-            if fallback is None and len(companies):
-                row = companies.iloc[0]
-                fallback = (str(row["company_id"]), str(row.get("name") or row["company_id"]))
-            if filters.company != DEFAULT_COMPANY or fallback is None:
-                notices.append(f"Unknown company {filters.company!r}; showing {fallback[1] if fallback else 'nothing'}.")
-            found = fallback
-        if found is None:
-            company_id, company_name = filters.company, filters.company
-        else:
-            company_id, company_name = found
-
-        listing_rows = store_companies.listings(con, company_id=company_id)
-        listing_rows = listing_rows.to_dict("records") if listing_rows is not None else []
-        symbols = [r["symbol"] for r in listing_rows]
-
-        start_day, end_day = filters.start, filters.end
-        if start_day is None or end_day is None:
-            window = default_window(con, (company_id,), symbols, zone)
-            if window is None:
-                today = pd.Timestamp.now(tz=zone).date()
-                window = (today - dt.timedelta(days=DEFAULT_WINDOW_DAYS - 1), today)
-            start_day = start_day or (
-                window[0] if end_day is None else min(window[0], end_day)
-            )
-            end_day = end_day or max(window[1], start_day)
-        start, end = window_bounds(start_day, end_day, zone)
-        # The store's `until` is inclusive; the window's end is exclusive, trimmed below.
-        until = end - pd.Timedelta(microseconds=1)
-
-        matches = search_matches(store.as_database(db), filters.search, notices)
-        matched = None if matches is None else matches.article_ids
-        article_filters = dict(tags=filters.tags, companies=(company_id,), sources=filters.sources, since=start, until=until)
-        articles_total = None
-        if matches is not None:  # the best max_articles first, with snippets
-            articles, articles_total = best_matches(con, store.as_database(db), matches, article_filters, max_articles)
-        else:
-            articles = store_articles.query_articles(con, **article_filters, limit=max_articles)
-        if matches is None and max_articles is not None and len(articles) >= max_articles:
-            articles_total = int(store_articles.count_articles(con, **article_filters))
-        events = store_events.query_events(
-            con, kinds=filters.kinds, companies=(company_id,), tags=filters.tags,
-            sources=filters.sources, since=start, until=until, article_ids=matched,
-        )
-        if len(articles):
-            articles = articles[_utc(articles["published_at"]) < end].reset_index(drop=True)
-        if len(events):
-            events = events[_utc(events["ts"]) < end].sort_values("ts", kind="stable").reset_index(drop=True)
-
-        # Bars around the window too: the price at an event or at the % mode's reference time
-        # is read from bars finished before it, and an event late in the window first trades after it.
-        around: dict[str, pd.DataFrame] = {}
-        for row in listing_rows:
-            frame = store_bars.query_bars(con, row["symbol"], start - FIRST_TRADE_BEFORE, end + FIRST_TRADE_AFTER,
-                                          interval=filters.interval, shown=(start, end))
-            around[row["symbol"]] = with_session_parts(markets.prepare_bars(frame), row.get("exchange_mic") or "",
-                                                       start, end, extended=filters.extended_hours)
-
-        fx_bars: dict[str, pd.DataFrame] = {}
-        if filters.price_mode == "usd":
-            for currency in {r.get("currency") for r in listing_rows} - {"USD", None}:
-                fx_symbol = f"{currency}=X"  # Yahoo's convention: units of `currency` per 1 USD
-                fx = store_bars.query_bars(con, fx_symbol, start - markets.MAX_QUOTE_AGE, end, interval="auto")
-                if fx is not None and len(fx):
-                    fx_bars[currency] = markets.prepare_bars(fx)
-
-        parity = parity_symbols = None
-        if filters.parity:
-            parity, parity_symbols = _load_parity(con, company_id, start, end, notices, filters.extended_hours)
-
-    listing_views: list[ListingView] = []
-    unit_shares = max((float(r.get("shares_per_unit") or 1) for r in listing_rows), default=1.0)
-    for row in listing_rows:
-        symbol = row["symbol"]
-        mic = row.get("exchange_mic") or ""
-        in_window = (around[symbol]["ts"] >= start) & (around[symbol]["ts"] < end)
-        bars = around[symbol][in_window].drop(columns="end").reset_index(drop=True)
-        currency = row.get("currency") or ""
-        y_unit = currency or "price"
-        reference_price = None
-        if len(bars):
-            if filters.price_mode == "usd":
-                converted = _in_usd_per_unit(bars, currency, fx_bars, unit_shares / float(row.get("shares_per_unit") or 1))
-                if converted is None:
-                    notices.append(
-                        f"No {currency}=X bars stored, so {symbol} cannot be shown in USD; "
-                        f"load FX with `python -m dashboard prices fetch` or the sample."
-                    )
-                else:
-                    bars = converted
-                    unquoted = int(bars["close"].isna().sum())
-                    if unquoted:
-                        notices.append(
-                            f"{unquoted:,} {symbol} bars have no {currency}=X quote from the "
-                            f"{markets.MAX_QUOTE_AGE.days} days before them, so they are left out in USD."
-                        )
-                    y_unit = f"USD per ADS ({unit_shares:g} sh)" if unit_shares > 1 else "USD"
-            elif filters.price_mode == "pct":
-                when = filters.reference if filters.reference is not None else start
-                reference_price = _reference_price(around[symbol], bars, when)
-                if reference_price:
-                    bars = _scale_prices(bars, 1.0 / reference_price)
-                    for col in ("open", "high", "low", "close"):
-                        bars[col] = (bars[col] - 1.0) * 100.0
-                    y_unit = "% change"
-        else:
-            notices.append(
-                f"No stored bars for {symbol} between {start_day} and {end_day}. The app shows stored "
-                f"prices only (Yahoo is not reachable from here): run `python -m dashboard prices sample` "
-                f"for the synthetic sample or `python -m dashboard prices fetch` when online."
-            )
-        interval = str(bars["interval"].iloc[0]) if len(bars) and "interval" in bars else filters.interval
-        total = len(bars)
-        bucket = volume_bucket_for(end - start, interval) if len(bars) else ""
-        volume = volume_buckets(bars, bucket)
-        shown = downsample_bars(bars, max_points)
-        extended = filters.extended_hours and markets.has_extended_hours(mic)
-        try:
-            closed = _closed_frame(markets.closed_intervals(mic, start, end, extended=extended) if mic else None)
-        except Exception as exc:  # an unknown exchange must not take the screen down
-            notices.append(f"No trading calendar for {symbol} ({mic}): {exc}")
-            closed = _closed_frame(None)
-        spans = _extended_frame(markets.extended_intervals(mic, start, end) if extended else [])
-        listing_views.append(
-            ListingView(
-                symbol=symbol,
-                name=str(row.get("name") or symbol),
-                exchange_mic=mic,
-                currency=currency,
-                tz=row.get("tz") or "UTC",
-                shares_per_unit=float(row.get("shares_per_unit") or 1),
-                bars=shown,
-                total_bars=total,
-                interval=interval,
-                closed=closed,
-                y_unit=y_unit,
-                reference_price=reference_price,
-                volume=volume,
-                volume_bucket=bucket,
-                extended=spans,
-            )
-        )
-
+    db = store.as_database(db)
+    with db.read() as con:
+        rows = read_screen(con, filters, zone, max_articles, db=db)
+    notices, start, end = rows.notices, rows.start, rows.end
+    adr_shares = shares_per_adr(rows.all_listings, rows.company_id)
+    listing_views = []
+    for listing in rows.listings:
+        around = rows.around[listing["symbol"]]
+        bars = around[(around["ts"] >= start) & (around["ts"] < end)].drop(columns="end").reset_index(drop=True)
+        priced = priced_bars(bars, around, listing, filters, start, fx_bars=rows.fx_bars, fx_symbols=rows.fx_symbols,
+                             adr_shares=adr_shares)
+        notices += priced.notices if len(bars) else [no_bars_notice(listing["symbol"], rows.start_day, rows.end_day)]
+        listing_views.append(listing_view(listing, priced, filters, start, end, max_points, notices))
     if any(lv.synthetic for lv in listing_views):
         notices.insert(0, f"Prices on this screen are a {config.SYNTHETIC_LABEL}.")
-    trades = first_trades(events, listing_views, around, start, end, extended=filters.extended_hours)
     overlap, overlap_note = overlap_of(listing_views, start, end, extended=filters.extended_hours)
     return ViewData(
-        filters=filters,
-        company_id=company_id,
-        company_name=company_name,
-        start=start,
-        end=end,
-        start_day=start_day,
-        end_day=end_day,
-        articles=articles,
-        events=events,
-        listings=listing_views,
-        notices=notices,
+        filters=filters, company_id=rows.company_id, company_name=rows.company_name, start=start, end=end,
+        start_day=rows.start_day, end_day=rows.end_day, articles=rows.articles, events=rows.events,
+        listings=listing_views, notices=notices,
         # Three parity lines (ADR, implied, premium) share these rows: half the budget keeps a
         # year's figure under 1 MB, still over two points per pixel of the 880 px plot.
-        parity=None if parity is None else downsample_frame(parity, "premium", max(max_points // 2, 1)),
-        parity_symbols=parity_symbols,
-        last_refresh=last_refresh,
-        last_news_fetch=last_news_fetch,
-        articles_total=articles_total,
-        first_trades=trades,
-        overlap=overlap,
-        overlap_note=overlap_note,
+        parity=None if rows.parity is None else downsample_frame(rows.parity, "premium", max(max_points // 2, 1)),
+        parity_symbols=rows.parity_symbols, last_refresh=rows.last_refresh, last_news_fetch=rows.last_news_fetch,
+        articles_total=rows.articles_total,
+        first_trades=events_first_trades(rows.events, listing_views, rows.around, start, end,
+                                         extended=filters.extended_hours),
+        overlap=overlap, overlap_note=overlap_note,
     )
 
 
-def _load_parity(con, company_id: str, start, end, notices: list[str], extended: bool = True):
+@dataclass
+class ScreenRows:
+    """What one visit to the store reads for a screen (:func:`read_screen`)."""
+
+    company_id: str
+    company_name: str
+    listings: list[dict]  # the company's listings, registry order
+    all_listings: pd.DataFrame  # every role (listing, benchmark, fx): the ADR and FX rules read it
+    start_day: dt.date
+    end_day: dt.date
+    start: pd.Timestamp  # UTC, inclusive
+    end: pd.Timestamp  # UTC, exclusive
+    notices: list[str] = field(default_factory=list)
+    articles: pd.DataFrame | None = None
+    articles_total: int | None = None
+    events: pd.DataFrame | None = None
+    around: dict[str, pd.DataFrame] = field(default_factory=dict)  # bars reaching around the window
+    fx_bars: dict[str, pd.DataFrame] = field(default_factory=dict)  # by currency (usd mode)
+    fx_symbols: dict[str, str] = field(default_factory=dict)  # by currency
+    parity: pd.DataFrame | None = None
+    parity_symbols: tuple[str, str] | None = None
+    last_refresh: dict | None = None
+    last_news_fetch: dict | None = None
+
+
+def read_screen(con, filters: Filters, zone: str, max_articles: int | None, *, db=None) -> ScreenRows:
+    """The company (resolved once), its window, and every row the screen shows, from one
+    connection (``db``, the database behind it, answers a search)."""
+    pick = pick_company(store_companies.list_companies(con), filters.company)
+    company_id = pick.company_id or filters.company
+    all_listings = store_companies.listings(con, roles=None)
+    listing_rows = store_companies.listings(con, company_id=company_id)
+    listing_rows = listing_rows.to_dict("records") if listing_rows is not None else []
+    symbols = [r["symbol"] for r in listing_rows]
+    default = None
+    if filters.start is None or filters.end is None:
+        default = default_window(con, (company_id,), symbols, zone)
+    start_day, end_day = window_days(filters.start, filters.end, default, pd.Timestamp.now(tz=zone).date())
+    start, end = window_bounds(start_day, end_day, zone)
+    rows = ScreenRows(company_id, pick.name, listing_rows, all_listings, start_day, end_day, start, end,
+                      notices=[pick.notice] if pick.notice else [],
+                      last_refresh=store_bars.last_refresh(con), last_news_fetch=store_news.last_news_fetch(con))
+    _read_news(con, rows, filters, max_articles, db)
+    _read_bars(con, rows, filters)
+    if filters.parity:
+        rows.parity, rows.parity_symbols = _load_parity(con, company_id, start, end, rows.notices,
+                                                        filters.extended_hours, listings=all_listings)
+    return rows
+
+
+def _read_news(con, rows: ScreenRows, filters: Filters, max_articles: int | None, db=None) -> None:
+    """The window's articles (the newest ``max_articles``, with the total; with a search, the
+    best-matching first, with snippets) and events (with a search, those of matching articles)."""
+    start, end = rows.start, rows.end
+    # The store's `until` is inclusive; the window's end is exclusive, trimmed below.
+    until = end - pd.Timedelta(microseconds=1)
+    scope = dict(tags=filters.tags, companies=(rows.company_id,), sources=filters.sources, since=start, until=until)
+    matches = search_matches(db, filters.search, rows.notices) if db is not None else None
+    if matches is not None:
+        articles, rows.articles_total = best_matches(con, db, matches, scope, max_articles)
+    else:
+        articles = store_articles.query_articles(con, **scope, limit=max_articles)
+        if max_articles is not None and len(articles) >= max_articles:
+            rows.articles_total = int(store_articles.count_articles(con, **scope))
+    events = store_events.query_events(con, kinds=filters.kinds, **scope,
+                                       article_ids=None if matches is None else matches.article_ids)
+    if len(articles):
+        articles = articles[utc_times(articles["published_at"]) < end].reset_index(drop=True)
+    if len(events):
+        events = events[utc_times(events["ts"]) < end].sort_values("ts", kind="stable").reset_index(drop=True)
+    rows.articles, rows.events = articles, events
+
+
+def _read_bars(con, rows: ScreenRows, filters: Filters) -> None:
+    """Each listing's bars reaching around the window (the price at an event or at the % mode's
+    reference time is read from bars finished before it, and an event late in the window first
+    trades after it), in the extended-hours toggle's hours; in usd mode the FX bars too."""
+    start, end = rows.start, rows.end
+    for row in rows.listings:
+        frame = store_bars.query_bars(con, row["symbol"], start - FIRST_TRADE_BEFORE, end + FIRST_TRADE_AFTER,
+                                      interval=filters.interval, shown=(start, end))
+        rows.around[row["symbol"]] = listing_bars_in_hours(markets.prepare_bars(frame), row.get("exchange_mic") or "",
+                                                           start, end, extended=filters.extended_hours)
+    if filters.price_mode != "usd":
+        return
+    for currency in {r.get("currency") for r in rows.listings} - {"USD", None}:
+        symbol = rows.fx_symbols[currency] = fx_symbol(rows.all_listings, currency)
+        fx = store_bars.query_bars(con, symbol, start - markets.MAX_QUOTE_AGE, end, interval="auto")
+        if fx is not None and len(fx):
+            rows.fx_bars[currency] = markets.prepare_bars(fx)
+
+
+def _load_parity(con, company_id: str, start, end, notices: list[str], extended: bool = True, *, listings=None):
     """The company's ADR parity over the window, or (None, None) with a notice saying why."""
-    listings = store_companies.listings(con, roles=None)
+    listings = store_companies.listings(con, roles=None) if listings is None else listings
     pair = analysis_load.parity_pair(listings, company_id)
     if pair is None:
         notices.append("ADR parity: this company has no ADR listing (a USD listing of several shares).")
@@ -322,7 +245,7 @@ def _load_parity(con, company_id: str, start, end, notices: list[str], extended:
         )
         return None, None
     frame = frame.copy()
-    frame["ts"] = _utc(frame["ts"])
+    frame["ts"] = utc_times(frame["ts"])
     return frame.reset_index(drop=True), (str(pair[0]["symbol"]), str(pair[1]["symbol"]))
 
 
@@ -337,6 +260,7 @@ class ScreenOptions:
     kinds: list[str]
     default_start: dt.date | None
     default_end: dt.date | None
+    company: CompanyPick | None = None  # how the company asked for was resolved (screen.steps)
 
 
 def load_options(db: Any, company: str, zone: str = "UTC") -> ScreenOptions:
@@ -344,10 +268,8 @@ def load_options(db: Any, company: str, zone: str = "UTC") -> ScreenOptions:
 
     with store.as_database(db).read() as con:
         companies = store_companies.list_companies(con)
-        found = resolve_company(companies, company) or resolve_company(companies, DEFAULT_COMPANY)
-        if found is None and len(companies):
-            found = (str(companies.iloc[0]["company_id"]), str(companies.iloc[0]["name"]))
-        company_id = found[0] if found else None
+        pick = pick_company(companies, company)
+        company_id = pick.company_id
         scope = (company_id,) if company_id else ()
         article_tags = store_articles.tag_counts(con, companies=scope)
         # Counts from SQL: loading the company's events (187k at benchmark size) took over a second.
@@ -371,6 +293,7 @@ def load_options(db: Any, company: str, zone: str = "UTC") -> ScreenOptions:
     return ScreenOptions(
         companies=[(str(r["company_id"]), str(r["name"])) for r in companies.to_dict("records")],
         company_id=company_id,
+        company=pick,
         tags=tags,
         sources=list(sources),
         kinds=kinds,

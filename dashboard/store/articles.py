@@ -12,6 +12,7 @@ import pyarrow as pa
 from dashboard.records import Article
 from dashboard.store import history
 from dashboard.store.companies import company_ids_matching
+from dashboard.timeutil import to_utc
 
 ARTICLE_COLUMNS = [
     "article_id", "title", "source", "region", "published_at", "published_raw", "published_zone",
@@ -33,10 +34,7 @@ def _as_bound(value) -> tuple[pd.Timestamp, bool]:
         value = pd.Timestamp(text)
     elif isinstance(value, date) and not isinstance(value, datetime):
         return pd.Timestamp(value).tz_localize("UTC"), True
-    stamp = pd.Timestamp(value)
-    if stamp.tzinfo is None:
-        stamp = stamp.tz_localize("UTC")
-    return stamp.tz_convert("UTC"), False
+    return to_utc(value), False
 
 
 def time_clauses(column: str, since=None, until=None) -> tuple[list[str], list]:

@@ -278,7 +278,8 @@ def coverage(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def count_bars(con: duckdb.DuckDBPyConnection, symbol: str | None = None) -> int:
-    """How many bars are stored (for one symbol, or all)."""
+    """How many bars are stored (for one symbol, or all). Only the tests call it: they check what
+    a command stored, and SQL lives only in the store."""
     if symbol is None:
         return con.execute("SELECT count(*) FROM bars").fetchall()[0][0]
     return con.execute("SELECT count(*) FROM bars WHERE symbol = ?", [symbol]).fetchall()[0][0]

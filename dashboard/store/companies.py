@@ -105,6 +105,7 @@ def listings(con: duckdb.DuckDBPyConnection, company_id: str | None = None,
 
 
 def get_listing(con: duckdb.DuckDBPyConnection, symbol: str) -> dict | None:
+    """One listing row. Only the tests call it (what an ingest registered); SQL lives only here."""
     cursor = con.execute(
         f"SELECT {', '.join(LISTING_COLUMNS)} FROM listings WHERE symbol = ?", [symbol]
     )
