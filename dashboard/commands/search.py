@@ -57,14 +57,12 @@ def _matches(args, db):
     """The search's matches, or an exit code after saying what is wrong."""
     from dashboard import search
 
-    found = search.status(db)
-    if found.state != "current" and not hasattr(db, "_path"):
-        try:
-            search.sync(db)  # a lake publish never changes: its index is built once, here
-        except search.IndexBusy as exc:
-            print(f"error: {exc}; try again in a moment", file=sys.stderr)
-            return 1
-    elif found.state == "missing":
+    try:
+        found = search.ready(db)
+    except search.IndexBusy as exc:
+        print(f"error: {exc}; try again in a moment", file=sys.stderr)
+        return 1
+    if found.state == "missing":
         print(f"error: {found.message}", file=sys.stderr)
         return 1
     elif found.state == "stale":

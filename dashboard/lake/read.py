@@ -166,6 +166,11 @@ class LakeDatabase:
         """Where the data lives, for messages and cache keys (credentials masked)."""
         return self.location.describe()
 
+    @property
+    def local_file(self) -> None:
+        """No DuckDB file behind a publish (``store.Database.local_file`` has one)."""
+        return None
+
     def exists(self) -> bool:
         return True  # resolving the publish already proved it
 

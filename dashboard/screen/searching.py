@@ -17,15 +17,13 @@ def search_matches(db, text: str, notices: list[str]) -> search.Matches | None:
     """The matches of ``text`` (None: no search, or one that cannot run, with a notice why)."""
     if not text.strip():
         return None
-    found = search.status(db)
-    if found.state != "current" and not hasattr(db, "_path"):
-        try:
-            search.sync(db)  # a lake publish never changes: each server builds its index once
-        except search.IndexBusy:
-            notices.append(f"Search {text!r} not applied yet: the search index of this publish is "
-                           "being built (by another session); reload in a moment.")
-            return None
-    elif found.state == "missing":
+    try:
+        found = search.ready(db)
+    except search.IndexBusy:
+        notices.append(f"Search {text!r} not applied yet: the search index of this publish is "
+                       "being built (by another session); reload in a moment.")
+        return None
+    if found.state == "missing":
         notices.append(f"Search {text!r} not applied: {found.message}.")
         return None
     elif found.state == "stale":

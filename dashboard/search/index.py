@@ -52,7 +52,7 @@ class Status:
 
 def index_dir(db) -> Path:
     """Beside the database file; a lake publish (no file) under the cache folder, per snapshot."""
-    path = getattr(db, "_path", None)
+    path = db.local_file
     if path is not None:
         return Path(path).with_name(Path(path).name + ".search")
     key = str(db.cache_key())
@@ -132,6 +132,17 @@ class Synced:
     articles: int  # articles (re)indexed
     documents: int  # index documents written (current texts and older revisions)
     full: bool  # built from nothing
+
+
+def ready(db) -> Status:
+    """The index's status as a search finds it. A lake publish never changes, so its index is
+    built here on its first search (each server once per publish; IndexBusy while another
+    session builds it); a local file's index is only reported, since every write keeps it."""
+    found = status(db)
+    if found.state != "current" and db.local_file is None:
+        sync(db)
+        found = status(db)
+    return found
 
 
 def sync(db, *, full: bool = False) -> Synced:

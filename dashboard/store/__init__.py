@@ -223,6 +223,12 @@ class Database:
     def exists(self) -> bool:
         return self._path.exists()
 
+    @property
+    def local_file(self) -> Path | None:
+        """The DuckDB file behind this database (a lake publish has none): what keeps files of
+        its own beside it, such as the search index."""
+        return self._path
+
     @contextlib.contextmanager
     def read(self, *, upgrade: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
         """A short-lived read-only connection (``upgrade`` False: an older file is not migrated,
