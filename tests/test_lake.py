@@ -246,3 +246,22 @@ def test_the_report_manifest_names_the_lake_snapshot(local_db, lake):
     assert manifest["data_source"]["kind"] == "iceberg"
     assert manifest["data_source"]["snapshot_id"] == result.log_snapshot_id
     assert manifest["data_source"]["table_snapshots"]["bars"] == {t.name: t for t in result.tables}["bars"].snapshot_id
+
+
+def test_search_reads_each_publish_with_an_index_of_its_own(local_db, lake, tmp_path, capsys, monkeypatch):
+    """A server searching the lake builds the index of the publish it reads on its first search:
+    the latest publish finds the article added before it, an --as-of read of the first does not."""
+    monkeypatch.setattr(config, "CACHE_DIR", tmp_path / "cache")
+    first = publish(local_db, lake)
+    add_article(local_db, tmp_path)
+    publish(local_db, lake)
+
+    def found(*extra):
+        code, out, err = run_cli(capsys, "articles", *lake_args(lake), "--search", "baseless", *extra,
+                                 "--format", "json")
+        assert code == 0, err
+        return [row["title"] for row in json.loads(out)]
+
+    assert found() == [NEW_ARTICLE["title"]]
+    assert found("--as-of", first.published_at.isoformat()) == []
+    assert len(list((tmp_path / "cache" / "search").iterdir())) == 2  # one index per publish read
