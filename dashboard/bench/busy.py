@@ -86,6 +86,10 @@ def probe_as_app(path: Path, stop: threading.Event, *, sessions: int = 1, ready=
     def session() -> None:
         first = True
         while first or not stop.is_set():
+            if not path.exists():  # the ingest beside it has not made the file yet
+                if stop.wait(0.05):
+                    break
+                continue
             outcome = "attempts"
             started = time.perf_counter()
             try:
@@ -104,6 +108,8 @@ def probe_as_app(path: Path, stop: threading.Event, *, sessions: int = 1, ready=
             if first:
                 first = False
                 first_reads.wait()
+        if first:  # stopped before the file was there
+            first_reads.wait()
 
     threads = [threading.Thread(target=session, daemon=True) for _ in range(sessions)]
     for thread in threads:
