@@ -126,11 +126,11 @@ def parse_chunks(found: list[Found], report: IngestReport, *, companies_file, co
         try:
             documents[index] = _read_document(item, max_bytes)
         except ParseError as exc:
-            report.reject(exc, report.events if item.kind == "events" else
-                          None if item.kind == "companies" else report.articles)
+            report.reject_file(exc, report.events if item.kind == "events" else
+                               None if item.kind == "companies" else report.articles)
             continue
         except OSError as exc:
-            report.reject(f"{item.path}: file: cannot read ({exc.strerror or exc})")
+            report.reject_file(f"{item.path}: file: cannot read ({exc.strerror or exc})")
             continue
         report.files.append(str(item.path))
         if item.kind == "companies" and (not companies_file or
