@@ -51,7 +51,7 @@ def classify(path: Path, formats: list[Format] = ()) -> tuple[str | None, str]:
         return "companies", ""
     if name in SETTINGS_FILES:
         return None, SETTINGS_FILES[name]
-    if suffix in (".parquet", ".duckdb", ".wal"):
+    if suffix in (".parquet", ".duckdb", ".wal", ".write-intent", ".readers-waiting"):  # a database, its locks
         return None, f"not an article, events or companies file ({suffix})"
     head = _head(path)
     if looks_like_feed(head):
