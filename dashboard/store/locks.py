@@ -52,11 +52,23 @@ def _open(lock: Path, *, create: bool) -> int | None:
 
 
 def _try(fd: int, how: int) -> bool:
+    """Take the lock without waiting: False when someone else holds it. Where the file system
+    cannot lock at all (some network mounts), True: DuckDB's own lock still keeps writes safe,
+    only the order among waiters is lost."""
     try:
         fcntl.flock(fd, how | fcntl.LOCK_NB)
         return True
     except BlockingIOError:
         return False
+    except OSError:
+        return True
+
+
+def _unlock(fd: int) -> None:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    except OSError:
+        pass
 
 
 def release(fd: int | None) -> None:
@@ -65,7 +77,7 @@ def release(fd: int | None) -> None:
     if fd is None or fd < 0:
         return
     try:
-        fcntl.flock(fd, fcntl.LOCK_UN)
+        _unlock(fd)
     finally:
         os.close(fd)
 
@@ -98,7 +110,7 @@ def writer_announced(path: Path) -> bool:
         return False
     try:
         if _try(fd, fcntl.LOCK_SH):
-            fcntl.flock(fd, fcntl.LOCK_UN)
+            _unlock(fd)
             return False
         return True
     finally:
@@ -133,7 +145,7 @@ def readers_waiting(path: Path) -> bool:
         return False
     try:
         if _try(fd, fcntl.LOCK_EX):
-            fcntl.flock(fd, fcntl.LOCK_UN)
+            _unlock(fd)
             return False
         return True
     finally:
