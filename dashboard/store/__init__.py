@@ -38,6 +38,8 @@ READER_BUSY_MESSAGE = "database busy: a reader has it open"
 # A refused open retries at most this far apart: a failed open costs about a millisecond, and a
 # reader waiting for a writer's gap between transactions must notice the gap.
 RETRY_MAX_DELAY_S = 0.05
+# How often a reader waiting behind an announced writer looks again.
+INTENT_POLL_S = 0.01
 # The longest a write waits for waiting readers to get in before it announces itself anyway.
 READER_HANDOFF_S = 1.0
 # Rows per row group written by this store (DuckDB's default is 122,880). A checkpoint rewrites the
@@ -132,7 +134,9 @@ def _open_reader(path: Path, wait_seconds: float) -> duckdb.DuckDBPyConnection:
                 waiting = locks.wait_as_reader(path)
             if time.monotonic() >= deadline:
                 raise _busy(path, refused, wait_seconds)
-            time.sleep(delay)
+            # Behind an announced writer, look often (a look costs microseconds): the writer's
+            # handoff waits for this reader to get in.
+            time.sleep(delay if refused else min(delay, INTENT_POLL_S))
             delay = min(delay * 2, RETRY_MAX_DELAY_S)
     finally:
         locks.release(waiting)
