@@ -70,4 +70,4 @@ bench: $(STAMP)
 	$(BIN)/python -m dashboard bench
 
 clean:
-	rm -rf $(VENV) .cache .pytest_cache test-output $(DB) $(DB).wal
+	rm -rf $(VENV) .cache .pytest_cache test-output $(DB) $(DB).wal $(DB).write-intent $(DB).readers-waiting

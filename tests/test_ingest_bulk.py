@@ -62,7 +62,13 @@ def corpus(tmp_path_factory):
     _, iso = generate._local_strings(frame)
     generated = generate.write_jsonl(frame, iso, root / "jsonl")
     generate.write_companies_toml(corpus, root / "companies.toml")
-    first = [config.ARTICLES_DIR, config.EVENTS_FILE, root / "companies.toml", *generated[:-1]]
+    # Fields over their limits are cut before the identity and hash (ingest/limits.py): stored
+    # column-wise at first, then met again record by record in the second batch (unchanged).
+    oversize = {"title": "Oversize " + "t" * 5_000, "source": "Oversize Wire", "published": "2025-11-14T10:00:00Z",
+                "summary": "s " * 15_000, "body": "b" * 1_200_000, "url": "https://example.com/" + "u" * 3_000,
+                "tags": ["Alibaba", "x" * 300]}
+    (root / "oversize.jsonl").write_text(json.dumps(oversize) + "\n", encoding="utf-8")
+    first = [config.ARTICLES_DIR, config.EVENTS_FILE, root / "companies.toml", *generated[:-1], root / "oversize.jsonl"]
 
     later = root / "later"
     later.mkdir()
@@ -73,7 +79,7 @@ def corpus(tmp_path_factory):
     twice = [dict(r, url=f"https://example.com/second/{n}") for n, r in enumerate(stored[30:35])]
     (later / "changes.jsonl").write_text(
         "\n".join(json.dumps(r) for r in corrected + sparse + stored[40:60] + twice) + "\n", encoding="utf-8")
-    (later / "again.jsonl").write_text("\n".join(json.dumps(r) for r in twice) + "\n", encoding="utf-8")
+    (later / "again.jsonl").write_text("\n".join(json.dumps(r) for r in twice + [oversize]) + "\n", encoding="utf-8")
     second = [later, generated[-1], root / "companies.toml"]
     return first, second
 
@@ -107,6 +113,10 @@ def test_both_paths_store_the_same_rows_and_report_the_same(tmp_path, corpus):
     added, updated, unchanged = (int(part.split()[0]) for part in second_report[0].split(", ")[:3])
     assert added >= 100 and updated >= 25 and unchanged >= 20, second_report[0]
     assert len(columnar_tables["article_revisions"]) > len(columnar_tables["articles"])
+    # The oversize article was stored cut, and its second copy, read record by record, is the same.
+    assert any(w.endswith("title: 5,009 characters, over the 1,000-character limit; kept the first 1,000")
+               for w in first_report[3])
+    assert not [c for c in second_report[4] if c[5].startswith("Oversize")]
 
 
 def test_every_new_article_has_its_whole_record(tmp_path, corpus):

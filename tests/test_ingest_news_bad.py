@@ -161,3 +161,66 @@ def test_whole_document_cap_names_file_size_limit_and_setting(db, tmp_path, caps
     assert code == 1
     assert f"rejected: {path}: size: 0.0 MB is over the 0.004 MB limit for whole-document files " \
            "(raise it with --max-bytes BYTES; JSON Lines and CSV have no limit)" in err
+
+
+def _summary(out: str) -> dict[str, str]:
+    return dict(line.split(": ", 1) for line in out.splitlines() if line.startswith(("articles:", "files:")))
+
+
+def test_a_deeply_nested_array_is_rejected_and_counted_as_rejected(db, tmp_path, capsys):
+    path = write(tmp_path / "nested.json", "[" * 100_000 + "]" * 100_000)
+    code = cli.main(["ingest", str(path), "--db", str(db), "--tags", ""])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert f"rejected: {path}: format: unknown JSON shape; known shapes:" in err
+    assert "Traceback" not in err
+    assert _summary(out) == {"articles": "0 added, 0 updated, 0 unchanged, 1 rejected",
+                             "files": "0 read, 0 skipped, 1 rejected"}
+
+
+def test_fields_over_their_limits_are_cut_with_a_warning_and_a_rerun_is_unchanged(db, tmp_path):
+    from dashboard.ingest import limits
+
+    record = {"title": "Huge " + "t" * 5_000_000, "source": "Wire", "published": "2025-11-14T10:00:00Z",
+              "summary": "fine", "body": "b" * (limits.FIELD_LIMITS["body"] + 5),
+              "url": "https://example.com/" + "u" * limits.URL_LIMIT}
+    path = write(tmp_path / "huge.jsonl", json.dumps({"title": "Small", "source": "Wire",
+                                                       "published": "2025-11-14T09:00:00Z"}) + "\n" + json.dumps(record) + "\n")
+    report = ingest(db, path)
+    assert report.ok and report.articles.added == 2
+    assert report.warnings == [
+        f"{path}:2: title: 5,000,005 characters, over the 1,000-character limit; kept the first 1,000",
+        f"{path}:2: body: 1,000,005 characters, over the 1,000,000-character limit; kept the first 1,000,000",
+        f"{path}:2: url: 2,068 characters, over the 2,048-character limit; dropped",
+    ]
+    with store.reader(db) as con:
+        title, body, url = con.execute("SELECT title, body, url FROM articles WHERE title LIKE 'Huge%'").fetchone()
+    assert (title, len(body), url) == (record["title"][:1_000], 1_000_000, None)
+    again = ingest(db, path)  # the cut happens before the identity and the content hash
+    assert (again.articles.added, again.articles.updated, again.articles.unchanged) == (0, 0, 2)
+
+
+def test_a_symlink_loop_in_a_folder_is_skipped_with_the_reason(db, tmp_path, capsys):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    write(folder / "good.jsonl", json.dumps({"title": "Good", "source": "S", "published": "2025-11-14T10:00:00Z"}) + "\n")
+    (folder / "loop-a").symlink_to(folder / "loop-b")
+    (folder / "loop-b").symlink_to(folder / "loop-a")
+    (folder / "here").symlink_to(folder)
+    code = cli.main(["ingest", str(folder), "--db", str(db), "--tags", ""])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert f"skipped: {folder / 'loop-a'}: symlink loop (the link leads back to itself)" in out
+    assert f"skipped: {folder / 'loop-b'}: symlink loop (the link leads back to itself)" in out
+    assert f"skipped: {folder / 'here'}: link to a folder: not followed" in out
+    assert _summary(out)["files"] == "1 read, 3 skipped"
+    assert titles(db) == {"Good"}
+
+
+def test_a_text_file_without_a_published_label_says_the_label_is_missing(db, tmp_path):
+    path = write(tmp_path / "story.txt", "A title\n\nGreater China\nSource: CNBC\nAlibaba\n\nNews Summary\n\nBody.\n")
+    report = ingest(db, path)
+    assert report.rejections == [f"{path}:4: published: no 'Published:' label on the Source line or the "
+                                 "line after it (expected 'Source: <name>Published: <MM/DD/YYYY, HH:MM:SS ZONE>')"]
+    empty = write(tmp_path / "empty-time.txt", "A title\n\nSource: CNBCPublished: \nAlibaba\n")
+    assert ingest(db, empty).rejections == [f"{empty}:3: published: missing after 'Published:'"]

@@ -96,8 +96,8 @@ def test_lock_held_by_another_process_is_reported_as_busy_then_clears(tmp_path):
         assert holder.stdout.readline().strip() == "holding"
         with pytest.raises(store.DatabaseBusy, match="database busy: another ingest/refresh is writing"):
             store.connect(path, read_only=True, wait_seconds=0.3)
-        # It flagged itself to the writer while it waited, and took the flag back when it gave up.
-        assert not path.with_name(path.name + ".readers-waiting").exists()
+        # It told writers it was waiting while it waited, and stopped saying so when it gave up.
+        assert not store.locks.readers_waiting(path)
     finally:
         holder.stdin.write("\n")
         holder.stdin.flush()
@@ -106,14 +106,81 @@ def test_lock_held_by_another_process_is_reported_as_busy_then_clears(tmp_path):
         assert "bars" in tables(con)
 
 
-def test_a_stale_reader_flag_is_cleared_and_does_not_hold_up_a_write(tmp_path):
+def _holding(code: str) -> subprocess.Popen:
+    """A child running ``code``, which prints "holding" and then blocks until it is killed."""
+    child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "holding"
+    return child
+
+
+def _kill(child: subprocess.Popen) -> None:
+    child.kill()  # SIGKILL: nothing of its own runs on the way out
+    child.wait(timeout=30)
+
+
+def test_a_reader_killed_while_waiting_does_not_hold_up_a_write(tmp_path):
     path = tmp_path / "db.duckdb"
-    flag = path.with_name(path.name + ".readers-waiting")
-    flag.touch()
-    os.utime(flag, (0, 0))  # left behind by a reader that died
+    with store.writer(path):
+        pass
+    waiting = _holding(f"""
+        import sys
+        from pathlib import Path
+        from dashboard.store import locks
+        assert locks.wait_as_reader(Path({str(path)!r})) is not None
+        print("holding", flush=True)
+        sys.stdin.read()
+    """)
+    assert store.locks.readers_waiting(path)
+    _kill(waiting)
+    assert not store.locks.readers_waiting(path)  # the kernel let go of its lock with it
     with store.Database(path).write() as con:
         con.execute("SELECT 1")
-    assert not flag.exists()
+
+
+def test_a_writer_keeps_new_readers_out_and_a_killed_one_locks_nobody_out(tmp_path):
+    path = tmp_path / "db.duckdb"
+    with store.writer(path):
+        pass
+    child = _holding(f"""
+        import sys
+        from dashboard import store
+        with store.Database({str(path)!r}).write() as con:
+            print("holding", flush=True)
+            sys.stdin.read()
+    """)
+    try:
+        assert store.locks.writer_announced(path)
+        with pytest.raises(store.DatabaseBusy, match=rf"another ingest/refresh is writing \(.*PID {child.pid}\)") as busy:
+            store.connect(path, read_only=True, wait_seconds=0.2)
+        assert busy.value.holder == "writer"
+    finally:
+        _kill(child)
+    assert not store.locks.writer_announced(path)
+    with store.reader(path) as con:  # at once: nothing is left to wait for
+        assert "bars" in tables(con)
+
+
+def test_a_writer_behind_a_reader_that_keeps_the_file_open_says_so(tmp_path):
+    path = tmp_path / "db.duckdb"
+    with store.writer(path):
+        pass
+    child = _holding(f"""
+        import sys
+        from dashboard import store
+        con = store.connect({str(path)!r}, read_only=True)
+        print("holding", flush=True)
+        sys.stdin.read()
+    """)
+    try:
+        with pytest.raises(store.DatabaseBusy, match=rf"a reader has it open \(.*PID {child.pid}\)") as busy:
+            with store.Database(path, wait_seconds=0.2).write():
+                pass
+        assert busy.value.holder == "reader"
+    finally:
+        _kill(child)
+    # It gave up its announcement: readers are not kept out by a writer that is gone.
+    assert not store.locks.writer_announced(path)
 
 
 def test_writer_in_a_process_that_holds_a_reader_gets_busy_not_a_traceback(tmp_path):

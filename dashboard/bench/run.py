@@ -89,17 +89,23 @@ def child_ingest(params: dict) -> dict:
     # process and its parse workers together (dashboard/bench/busy.py).
     probe = subprocess.Popen([sys.executable, "-m", "dashboard.bench.busy", str(db)], cwd=PROJECT_ROOT,
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) if params.get("probe") else None
+    # Desks reloading the page meanwhile: the app's read back to back, each in its own process.
+    desks = [subprocess.Popen([sys.executable, "-m", "dashboard.bench.busy", str(db), "--app"], cwd=PROJECT_ROOT,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+             for _ in range(params.get("app_readers", 0))]
     started = time.perf_counter()
     try:
         report = ingest_paths(db, paths)
         elapsed = time.perf_counter() - started
     finally:
         reader = json.loads(probe.communicate("")[0]) if probe else None
+        app_readers = [json.loads(desk.communicate("")[0].splitlines()[-1]) for desk in desks]
     from dashboard import store
 
     with store.as_database(db).read() as con:
         stored = con.execute("SELECT count(*) FROM articles").fetchone()[0]
-    return {"seconds": elapsed, "articles": int(stored), "report": _plain(report), "reader": reader}
+    return {"seconds": elapsed, "articles": int(stored), "report": _plain(report), "reader": reader,
+            "app_readers": app_readers}
 
 
 def child_read_json(params: dict) -> dict:

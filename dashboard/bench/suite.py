@@ -18,6 +18,7 @@ TARGET_INGEST_RATIO = 4.0  # at most 4x the cost of DuckDB's own read_json (issu
 TARGET_INGEST_1M_S = 60.0
 TARGET_INGEST_PEAK_MB = 1536.0
 TARGET_READER_WAIT_S = 2.0
+APP_READERS = 3  # desks reloading the page during the ingest measured under readers (issue 32)
 TEXT_INGEST_ARTICLES = 20_000  # one file per article: a sample, not all of them
 TARGET_FILTER_P50_MS = 50.0
 TARGET_CHART_RATIO = 2.0
@@ -48,7 +49,7 @@ class Plan:
 
 def measure_all(data: Dataset, sizes: Sizes, plan: Plan, *, log=print) -> list[dict]:
     records: list[dict] = []
-    for step in (_ingest_rows, _filter_row, _chart_rows, _app_rows, _study_rows, _lake_rows,
+    for step in (_ingest_rows, _ingest_under_readers_rows, _filter_row, _chart_rows, _app_rows, _study_rows, _lake_rows,
                  partial(page.rows, record=_record)):
         records.extend(step(data, sizes, plan, log))
     records.extend(search_rows.rows(data, sizes, plan, log, record=_record,
@@ -88,15 +89,21 @@ def _attempt(log, label: str, name: str, params: dict, timeout: float) -> tuple[
 # ---------------------------------------------------------------------------------------------
 
 
-def _ingest_rows(data: Dataset, sizes: Sizes, plan: Plan, log) -> list[dict]:
-    n = plan.ingest_articles
+def _jsonl_sample(data: Dataset, n: int) -> tuple[list, int]:
+    """Whole generated JSONL files until ``n`` articles are reached, and how many they hold."""
     jsonl, n_jsonl = [], 0
-    for path in data.jsonl_paths():  # whole files, until the sample is reached
+    for path in data.jsonl_paths():
         if n_jsonl >= n:
             break
         jsonl.append(path)
         with path.open("rb") as handle:
             n_jsonl += sum(1 for _ in handle)
+    return jsonl, n_jsonl
+
+
+def _ingest_rows(data: Dataset, sizes: Sizes, plan: Plan, log) -> list[dict]:
+    n = plan.ingest_articles
+    jsonl, n_jsonl = _jsonl_sample(data, n)
     n_text = min(n, TEXT_INGEST_ARTICLES)
     scratch = data.root / "scratch"
     scratch.mkdir(exist_ok=True)
@@ -163,6 +170,44 @@ def _ingest_side_rows(result: dict | None, error: str | None, count: int, sizes:
                           met=probe["longest_wait_s"] <= TARGET_READER_WAIT_S and not probe["busy"],
                           details={k: probe[k] for k in ("attempts", "waited", "busy")})
     return [wall, memory, reader]
+
+
+def _ingest_under_readers_rows(data: Dataset, sizes: Sizes, plan: Plan, log) -> list[dict]:
+    """The JSONL ingest alone, then again under desks reloading the page (issue 32): what the
+    readers cost the writer, and what the writer costs them."""
+    jsonl, count = _jsonl_sample(data, plan.ingest_articles)
+    paths = [str(data.companies_toml)] + [str(p) for p in jsonl]
+    scratch = data.root / "scratch"
+    log("ingest under readers")
+    runs = {}
+    for readers in (0, APP_READERS):
+        runs[readers] = _attempt(log, f"ingest_paths (jsonl), {readers} looping readers", "ingest",
+                                 {"db": str(scratch / f"ingest_readers_{readers}.duckdb"), "paths": paths,
+                                  "app_readers": readers}, plan.timeout_s)
+    (alone, alone_error), (under, under_error) = runs[0], runs[APP_READERS]
+    size = f"{count:,} articles"
+    wall = _record("ingest_under_readers", f"the same JSONL ingest while {APP_READERS} processes loop over the "
+                   "app's read (load_view, back to back): wall time", size, "s",
+                   baseline_name="the same ingest alone", error=under_error or alone_error)
+    wait = _record("ingest_readers_wait", f"those {APP_READERS} readers: longest wait to open "
+                   "(5 s of waiting is \"database busy\")", size, "s",
+                   target=f"<= {TARGET_READER_WAIT_S:g} s, none busy", error=under_error)
+    if under:
+        wall.update(value=under["seconds"], p50=under["seconds"] * 1000, p95=under["seconds"] * 1000,
+                    peak_mb=under["peak_mb"], details={"stored": under["articles"]})
+        desks = under["app_readers"]
+        longest = max(d["longest_wait_s"] for d in desks)
+        failed = sum(d["busy"] + d["errors"] for d in desks)
+        wait.update(value=longest, peak_mb=under["peak_mb"], met=longest <= TARGET_READER_WAIT_S and not failed,
+                    details={"reads": [d["attempts"] for d in desks], "waited": [d["waited"] for d in desks],
+                             "busy": sum(d["busy"] for d in desks), "errors": sum(d["errors"] for d in desks),
+                             "first_error": next((d["first_error"] for d in desks if d["first_error"]), None)})
+    if under and alone:
+        wall.update(baseline=alone["seconds"], baseline_peak_mb=alone["peak_mb"],
+                    ratio=under["seconds"] / alone["seconds"])
+        if under["articles"] != alone["articles"]:
+            wall["error"] = f"stored {under['articles']:,} articles under readers, {alone['articles']:,} alone"
+    return [wall, wait]
 
 
 def _filter_row(data: Dataset, sizes: Sizes, plan: Plan, log) -> list[dict]:

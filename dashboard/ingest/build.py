@@ -2,11 +2,13 @@
 tags, stance, content hash; and each article's publication event. Pure."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import unicodedata
 
 from dashboard.ingest import ParseError, RawArticle
+from dashboard.ingest import limits
 from dashboard.ingest.companies import Registry, link_companies
 from dashboard.ingest.stance import article_stance
 from dashboard.ingest.tagrules import RuleSet
@@ -64,10 +66,30 @@ def with_rule_tags(rules: RuleSet, tags: list[str], texts,
     return list(tags) + [tag for tag, _ in added], {tag.casefold(): origin for tag, origin in added}
 
 
+def _within_limits(raw: RawArticle, where: str) -> tuple[RawArticle, list[str]]:
+    """The record with every field over its limit cut (a copy; the record itself when none is)."""
+    changed, warnings = {}, []
+    for name in limits.FIELD_LIMITS:
+        value = getattr(raw, name)
+        if name in ("title", "source"):
+            value = " ".join(value.split())  # measured as stored
+        kept, cut = limits.cut(where, name, value)
+        if cut:
+            changed[name], warnings = kept, warnings + cut
+    for name, (kept, cut) in (("url", limits.limited_url(where, raw.url)),
+                              ("tags", limits.limited_tags(where, raw.tags))):
+        if cut:
+            changed[name], warnings = kept, warnings + cut
+    return (dataclasses.replace(raw, **changed) if changed else raw), warnings
+
+
 def build_article(raw: RawArticle, registry: Registry, source_zones: dict[str, str],
                   rules: RuleSet | None = None) -> tuple[Article, list[str]]:
     """Resolve the timestamp, identity, company links, rule tags and stance; raises a located
-    ParseError."""
+    ParseError. Fields over their limits are cut first (``ingest.limits``), so the identity and
+    the content hash are those of what is stored."""
+    where = _where(raw)
+    raw, limit_warnings = _within_limits(raw, where)
     title = " ".join(raw.title.split())
     source = " ".join(raw.source.split())
     try:
@@ -80,7 +102,6 @@ def build_article(raw: RawArticle, registry: Registry, source_zones: dict[str, s
         registry, tags=raw.tags, texts=[title, raw.subtitle, raw.summary], explicit=raw.companies,
         tickers=raw.tickers)
     stance = article_stance(title=title, subtitle=raw.subtitle, summary=raw.summary, body=raw.body)
-    where = _where(raw)
     tags, tag_origins = list(raw.tags), {}
     if rules:
         tags, tag_origins = with_rule_tags(rules, tags, [title, raw.subtitle, raw.summary, raw.body],
@@ -97,7 +118,7 @@ def build_article(raw: RawArticle, registry: Registry, source_zones: dict[str, s
     # Rule tags name their rule; the record's own tags take the copy's origin when merged. The
     # content hash is left to the write path (the merge rule, or SQL on the columnar path).
     article.tag_origins = tag_origins
-    warnings = [f"{where}: {raw.time_field}: {w}" for w in resolved.warnings]
+    warnings = limit_warnings + [f"{where}: {raw.time_field}: {w}" for w in resolved.warnings]
     warnings += [f"{where}: {w}" for w in url_warnings + link_warnings]
     return article, warnings
 

@@ -5,6 +5,7 @@ limit; whole documents (JSON, feeds, text, TOML) are read at once under ``max_by
 """
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -50,7 +51,7 @@ def classify(path: Path, formats: list[Format] = ()) -> tuple[str | None, str]:
         return "companies", ""
     if name in SETTINGS_FILES:
         return None, SETTINGS_FILES[name]
-    if suffix in (".parquet", ".duckdb", ".wal"):
+    if suffix in (".parquet", ".duckdb", ".wal", ".write-intent", ".readers-waiting"):  # a database, its locks
         return None, f"not an article, events or companies file ({suffix})"
     head = _head(path)
     if looks_like_feed(head):
@@ -88,15 +89,16 @@ def discover(paths: Iterable[str | Path], report, formats: list[Format] = ()) ->
         try:
             kind, reason = classify(path, formats)
         except OSError as exc:
-            report.reject(f"{path}: file: cannot read ({exc.strerror or exc})")
+            report.reject_file(f"{path}: file: cannot read ({exc.strerror or exc})")
             return
         if kind:
             found.append(Found(path, kind))
         elif explicit:
+            counts = None
             if path.suffix.lower() == ".json" or path.suffix.lower() == "":
                 from dashboard.ingest.shapes import unknown_shape
-                reason = unknown_shape()
-            report.reject(f"{path}: format: {reason}")
+                reason, counts = unknown_shape(), report.articles  # as when a known kind fails to parse
+            report.reject_file(f"{path}: format: {reason}", counts)
         else:
             report.skipped.append(f"{path}: {reason}")
 
@@ -105,14 +107,33 @@ def discover(paths: Iterable[str | Path], report, formats: list[Format] = ()) ->
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 relative = child.relative_to(path)
-                if any(part.startswith(".") for part in relative.parts) or not child.is_file():
+                if any(part.startswith(".") for part in relative.parts):
                     continue
-                add(child, explicit=False)
+                if child.is_symlink() and not child.is_file():
+                    report.skipped.append(f"{child}: {_unfollowed_link(child)}")
+                    continue
+                if child.is_file():
+                    add(child, explicit=False)
         elif path.is_file():
             add(path, explicit=True)
         else:
-            report.reject(f"{path}: path: no such file or folder")
+            report.reject_file(f"{path}: path: no such file or folder")
     return found
+
+
+def _unfollowed_link(link: Path) -> str:
+    """Why a link in a folder is not read (a folder walk follows links to files only)."""
+    try:
+        target = link.resolve(strict=True)
+    except RuntimeError:  # Python 3.11's word for ELOOP while resolving
+        return "symlink loop (the link leads back to itself)"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symlink loop (the link leads back to itself)"
+        return f"broken link ({exc.strerror or 'its target cannot be reached'})"
+    if target.is_dir():
+        return "link to a folder: not followed (name the folder itself to ingest it)"
+    return "link to something that is not a file"
 
 
 def read_bytes(path: Path, max_bytes: int) -> bytes:

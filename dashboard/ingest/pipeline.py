@@ -126,11 +126,11 @@ def parse_chunks(found: list[Found], report: IngestReport, *, companies_file, co
         try:
             documents[index] = _read_document(item, max_bytes)
         except ParseError as exc:
-            report.reject(exc, report.events if item.kind == "events" else
-                          None if item.kind == "companies" else report.articles)
+            report.reject_file(exc, report.events if item.kind == "events" else
+                               None if item.kind == "companies" else report.articles)
             continue
         except OSError as exc:
-            report.reject(f"{item.path}: file: cannot read ({exc.strerror or exc})")
+            report.reject_file(f"{item.path}: file: cannot read ({exc.strerror or exc})")
             continue
         report.files.append(str(item.path))
         if item.kind == "companies" and (not companies_file or
@@ -237,7 +237,8 @@ def ingest_paths(db: store.Database | str | Path, paths: Iterable[str | Path], *
     Bad records are reported (``report.rejections``) and the rest is stored. ``dry_run``: the same
     parse and merge, reported the same way, with nothing written (the file stays byte-identical).
     ``columnar`` False writes every article record by record (the tests compare both paths).
-    Raises store.DatabaseBusy when another process holds the database.
+    Raises store.DatabaseBusy when another writer, or a reader that keeps the file open, holds the
+    database past its wait; the message says who, and how many articles earlier chunks kept.
     """
     report = IngestReport(dry_run=dry_run)
     context = load_context(report, sources_file=sources_file, tags_file=tags_file)
@@ -245,7 +246,10 @@ def ingest_paths(db: store.Database | str | Path, paths: Iterable[str | Path], *
     if not dry_run:
         for parsed in parse_chunks(found, report, companies_file=companies_file, context=context,
                                    max_bytes=max_bytes, chunk_articles=chunk_articles):
-            store_parsed(db, parsed, report, progress=progress, columnar=columnar)
+            try:
+                store_parsed(db, parsed, report, progress=progress, columnar=columnar)
+            except store.DatabaseBusy as exc:
+                raise _busy_after(exc, report) from None
         return report
     # A dry run writes nothing, so later chunks could not see what earlier ones would store: it
     # plans the batch as one.
@@ -258,6 +262,17 @@ def ingest_paths(db: store.Database | str | Path, paths: Iterable[str | Path], *
     with db.read(upgrade=False) as con:
         plan_batch(con, parsed, report, columnar=columnar)
     return report
+
+
+def _busy_after(exc: store.DatabaseBusy, report: IngestReport) -> store.DatabaseBusy:
+    """The busy message, plus what this ingest's committed transactions keep."""
+    stored = report.articles.added + report.articles.updated
+    if not stored:
+        return store.DatabaseBusy(f"{exc}; this ingest stored nothing", holder=exc.holder)
+    what = "1 article this ingest stored before is" if stored == 1 else \
+        f"{stored:,} articles this ingest stored before are"
+    return store.DatabaseBusy(f"{exc}; the {what} kept, and running it again adds the rest", holder=exc.holder)
+    return store.DatabaseBusy(f"{exc}; {kept}", holder=exc.holder)
 
 
 def store_parsed(db: store.Database | str | Path, parsed: ParsedBatch, report: IngestReport, *,

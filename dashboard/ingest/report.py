@@ -41,6 +41,7 @@ class IngestReport:
     warnings: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # "file: reason"
     files: list[str] = field(default_factory=list)  # files read
+    files_rejected: int = 0  # files rejected whole (unknown format, unreadable, over the size limit)
     items_skipped: int = 0  # records left out on purpose (not a story, removed placeholders)
     # Updates, and in a dry run also what would be added: what `ingest` prints. (A real run does
     # not keep each "added": a million-article ingest would hold two million of them.)
@@ -64,9 +65,16 @@ class IngestReport:
         if counts is not None:
             counts.rejected += 1
 
+    def reject_file(self, error: ParseError | str, counts: Counts | None = None) -> None:
+        """A whole file rejected: counted among the files, and once in ``counts`` (the records it
+        was meant to hold), so the summary agrees with the rejection."""
+        self.reject(error, counts)
+        self.files_rejected += 1
+
     def summary_lines(self) -> list[str]:
+        rejected = f", {self.files_rejected} rejected" if self.files_rejected else ""
         lines = [f"articles: {self.articles}", f"events: {self.events}",
-                 f"files: {len(self.files)} read, {len(self.skipped)} skipped"]
+                 f"files: {len(self.files)} read, {len(self.skipped)} skipped{rejected}"]
         if self.items_skipped:
             lines.append(f"items skipped (not stories, removed): {self.items_skipped}")
         return lines + (["dry run: nothing was written"] if self.dry_run else [])

@@ -99,7 +99,11 @@ def parse_text(data: bytes | str, origin: str = "<text>") -> RawArticle:
             i = j + 1
     if not source:
         raise ParseError("source", "missing after 'Source:'", origin=origin, line=source_line_no)
-    if published is None or not published.strip():
+    if published is None:
+        raise ParseError("published", "no 'Published:' label on the Source line or the line after it "
+                         "(expected 'Source: <name>Published: <MM/DD/YYYY, HH:MM:SS ZONE>')",
+                         origin=origin, line=source_line_no)
+    if not published.strip():
         raise ParseError("published", "missing after 'Published:'", origin=origin, line=source_line_no)
 
     # Tags then the subtitle: the block of lines up to the first blank line.

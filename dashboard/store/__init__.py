@@ -11,9 +11,11 @@ read-only open elsewhere fails), so nothing here keeps a connection longer than 
 ``reader()`` / ``writer()`` open, yield and close. A lock held by someone else is retried
 briefly, then reported as :class:`DatabaseBusy` with a sentence a user can act on.
 
-A writer that writes in many short transactions (a chunked ingest) would win every race for the
-lock, since it reconnects the instant it closes. So a refused reader leaves a flag beside the file
-(``<db>.readers-waiting``) and every write first lets a flagged reader in (``READER_HANDOFF_S``).
+DuckDB's lock never waits, so the order among waiters is kept by two ``flock`` locks beside the
+file (``store/locks.py``): a writer announces itself (``<db>.write-intent``) and new readers wait
+behind it, so readers cannot hold a writer off; a waiting reader says so (``<db>.readers-waiting``)
+and the next write lets it in first (``READER_HANDOFF_S``), so a chunked writer cannot shut readers
+out.
 """
 from __future__ import annotations
 
@@ -29,12 +31,16 @@ from typing import Iterator
 import duckdb
 
 from dashboard import config
+from dashboard.store import locks
 
 BUSY_MESSAGE = "database busy: another ingest/refresh is writing"
+READER_BUSY_MESSAGE = "database busy: a reader has it open"
 # A refused open retries at most this far apart: a failed open costs about a millisecond, and a
 # reader waiting for a writer's gap between transactions must notice the gap.
-RETRY_MAX_DELAY_S = 0.1
-# The longest a write waits for a flagged reader to get in before taking the lock itself.
+RETRY_MAX_DELAY_S = 0.05
+# How often a reader waiting behind an announced writer looks again.
+INTENT_POLL_S = 0.01
+# The longest a write waits for waiting readers to get in before it announces itself anyway.
 READER_HANDOFF_S = 1.0
 # Rows per row group written by this store (DuckDB's default is 122,880). A checkpoint rewrites the
 # table's last, partly filled row group: with the default, each 10,000-article transaction of a
@@ -45,7 +51,11 @@ ROW_GROUP_SIZE = 10_240
 
 
 class DatabaseBusy(RuntimeError):
-    """Another process holds the database file's lock."""
+    """Someone else holds the database file: ``holder`` is "writer", "reader" or "this process"."""
+
+    def __init__(self, message: str, holder: str = "writer"):
+        super().__init__(message)
+        self.holder = holder
 
 
 class DatabaseMissing(FileNotFoundError):
@@ -83,28 +93,7 @@ def connect(
         raise DatabaseMissing(f"{path}: no database here yet (run `make data` or `python -m dashboard ingest data/`)")
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    deadline = time.monotonic() + wait_seconds
-    delay = 0.02
-    flagged = False
-    while True:
-        try:
-            con = duckdb.connect(str(path), read_only=True) if read_only else _open_writer(path)
-            break
-        except (duckdb.IOException, duckdb.ConnectionException, duckdb.ResourceInUseException) as exc:
-            # IOException: another process holds the file. ConnectionException or
-            # ResourceInUseException: this process already has it open in another way.
-            if not _is_lock_error(exc):
-                raise
-            if read_only:
-                flagged = _flag_waiting_reader(path) or flagged
-            if time.monotonic() >= deadline:
-                if flagged:
-                    _waiting_flag(path).unlink(missing_ok=True)
-                raise DatabaseBusy(f"{BUSY_MESSAGE} ({path}); try again in a moment") from None
-            time.sleep(delay)
-            delay = min(delay * 2, RETRY_MAX_DELAY_S)
-    if flagged:  # in: the writer may go on (another waiting reader flags again when refused)
-        _waiting_flag(path).unlink(missing_ok=True)
+    con = _open_reader(path, wait_seconds) if read_only else _open_writer_waiting(path, wait_seconds)
     con.execute("SET TimeZone = 'UTC'")
     if not read_only:
         migrate(con)
@@ -114,9 +103,79 @@ def connect(
         if not upgrade:
             raise DatabaseOutdated(f"{path}: written by an older release; any command without "
                                    "--dry-run upgrades it (e.g. `python -m dashboard articles`)")
-        connect(path, read_only=False, wait_seconds=wait_seconds).close()
+        with writer(path, wait_seconds=wait_seconds):
+            pass
         return connect(path, read_only=True, wait_seconds=wait_seconds)
     return con
+
+
+_LOCK_ERRORS = (duckdb.IOException, duckdb.ConnectionException, duckdb.ResourceInUseException)
+# IOException: another process holds the file. ConnectionException or ResourceInUseException:
+# this process already has it open in another way.
+
+
+def _open_reader(path: Path, wait_seconds: float) -> duckdb.DuckDBPyConnection:
+    """Open read-only once no writer has announced itself; while waiting, say so to the writer."""
+    deadline = time.monotonic() + wait_seconds
+    delay = 0.005
+    waiting = refused = None
+    try:
+        while True:
+            if not locks.writer_announced(path):
+                try:
+                    return duckdb.connect(str(path), read_only=True)
+                except _LOCK_ERRORS as exc:
+                    if not _is_lock_error(exc):
+                        raise
+                    refused = exc
+            else:
+                refused = None
+            if waiting is None:
+                waiting = locks.wait_as_reader(path)
+            if time.monotonic() >= deadline:
+                raise _busy(path, refused, wait_seconds)
+            # Behind an announced writer, look often (a look costs microseconds): the writer's
+            # handoff waits for this reader to get in.
+            time.sleep(delay if refused else min(delay, INTENT_POLL_S))
+            delay = min(delay * 2, RETRY_MAX_DELAY_S)
+    finally:
+        locks.release(waiting)
+
+
+def _open_writer_waiting(path: Path, wait_seconds: float) -> duckdb.DuckDBPyConnection:
+    """Open read-write, retrying while the file is held (by the readers already in, once this
+    writer has announced itself: see ``writer``)."""
+    deadline = time.monotonic() + wait_seconds
+    delay = 0.005
+    while True:
+        try:
+            return _open_writer(path)
+        except _LOCK_ERRORS as exc:
+            if not _is_lock_error(exc):
+                raise
+            if time.monotonic() >= deadline:
+                raise _busy(path, exc, wait_seconds) from None
+        time.sleep(delay)
+        delay = min(delay * 2, RETRY_MAX_DELAY_S)
+
+
+_HELD_BY_PID = re.compile(r"\(PID (\d+)\)")
+
+
+def _busy(path: Path, refused: Exception | None, waited: float) -> DatabaseBusy:
+    """Who holds the file, in a sentence: ``refused`` is DuckDB's refusal (None: the file was
+    never tried, a writer has announced itself)."""
+    text = str(refused or "")
+    if "different configuration" in text or "Unique file handle" in text:
+        return DatabaseBusy(f"{BUSY_MESSAGE} ({path}: this process holds another connection to it; "
+                            "close it first)", holder="this process")
+    pid = _HELD_BY_PID.search(text)
+    if pid and "read-only mode" in text:  # DuckDB adds that only when the holder reads
+        return DatabaseBusy(f"{READER_BUSY_MESSAGE} ({path}, PID {pid.group(1)}) and kept it open "
+                            f"for the {waited:g} s waited; try again once it has closed it", holder="reader")
+    holder_pid = pid.group(1) if pid else locks.announced_writer_pid(path)
+    who = f", PID {holder_pid}" if holder_pid else ""
+    return DatabaseBusy(f"{BUSY_MESSAGE} ({path}{who}); try again in a moment", holder="writer")
 
 
 def _open_writer(path: Path) -> duckdb.DuckDBPyConnection:
@@ -132,35 +191,6 @@ def _open_writer(path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _waiting_flag(path: Path) -> Path:
-    return path.with_name(path.name + ".readers-waiting")
-
-
-def _flag_waiting_reader(path: Path) -> bool:
-    """Tell the writer a reader is waiting (False where the folder is not writable)."""
-    try:
-        _waiting_flag(path).touch()
-        return True
-    except OSError:
-        return False
-
-
-def let_waiting_readers_in(path: str | Path) -> None:
-    """Before taking the write lock: if a reader was refused (its flag is there and fresh), wait
-    until it is in (it removes the flag) or ``READER_HANDOFF_S`` pass. A stale flag is removed."""
-    flag = _waiting_flag(Path(path))
-    try:
-        age = time.time() - flag.stat().st_mtime
-    except OSError:
-        return
-    if age > 10 * RETRY_MAX_DELAY_S:  # a waiting reader touches it on every refused try
-        flag.unlink(missing_ok=True)
-        return
-    deadline = time.monotonic() + READER_HANDOFF_S
-    while flag.exists() and time.monotonic() < deadline:
-        time.sleep(0.005)
-
-
 @contextlib.contextmanager
 def reader(path: str | Path, *, wait_seconds: float = 5.0,
            upgrade: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -174,12 +204,24 @@ def reader(path: str | Path, *, wait_seconds: float = 5.0,
 
 @contextlib.contextmanager
 def writer(path: str | Path, *, wait_seconds: float = 5.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived read-write connection (the one writer)."""
-    con = connect(path, read_only=False, wait_seconds=wait_seconds)
+    """A short-lived read-write connection (the one writer): waiting readers are let in first
+    (at most ``READER_HANDOFF_S``), then the writer announces itself, so no new reader comes in,
+    and opens once the readers already in have closed (``store/locks.py``). ``wait_seconds``
+    bounds each wait for a holder: another writer, or a reader that keeps the file open."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    locks.let_waiting_readers_in(path, READER_HANDOFF_S)
+    intent = locks.announce_writer(path, wait_seconds)
+    if intent is None:
+        raise _busy(path, None, wait_seconds)
     try:
-        yield con
+        con = connect(path, read_only=False, wait_seconds=wait_seconds)
+        try:
+            yield con
+        finally:
+            con.close()
     finally:
-        con.close()
+        locks.release(intent)
 
 
 @contextlib.contextmanager
@@ -241,17 +283,8 @@ class Database:
         """The one writer, as one transaction."""
         if self.read_only:
             raise PermissionError(f"{self.name}: opened read-only")
-        let_waiting_readers_in(self._path)
-        try:
-            with writer(self._path, wait_seconds=self.wait_seconds) as con, transaction(con):
-                yield con
-        except duckdb.ConnectionException as exc:
-            # This process already has the file open read-only (DuckDB refuses a second configuration).
-            if "different configuration" not in str(exc):
-                raise
-            raise DatabaseBusy(
-                f"{BUSY_MESSAGE} ({self.name}: this process holds a read-only connection; close it first)"
-            ) from None
+        with writer(self._path, wait_seconds=self.wait_seconds) as con, transaction(con):
+            yield con
 
     def cache_key(self) -> float:
         """Changes whenever the data is written (the file's or its WAL's write time)."""
