@@ -56,7 +56,9 @@ def test_report_zip_holds_the_study_table_and_figure(case_db, tmp_path, capsys):
     assert set(study["row"]) == {"pooled", "event"}
     assert set(study.loc[study["row"] == "pooled", "bars_source"]) == {"synthetic"}
     from_parquet = pd.read_parquet(io.BytesIO(bundle.read("study.parquet")))
-    assert list(from_parquet.columns) == list(study.columns)
+    # the same table; the CSV adds the synthetic label as a data_note on its synthetic rows
+    assert list(from_parquet.columns) + ["data_note"] == list(study.columns)
+    assert set(study.loc[study["bars_source"] == "synthetic", "data_note"]) == {config.SYNTHETIC_LABEL}
     assert LABEL_IN_HTML in bundle.read("caar.html").decode("utf-8")
     assert "caar.html" in bundle.read("README.txt").decode("utf-8")
 

@@ -130,6 +130,20 @@ def query_events(con: duckdb.DuckDBPyConnection, *, kinds=(), companies=(), tags
     return as_python_lists(frame, ["tags"])
 
 
+def query_event_times(con: duckdb.DuckDBPyConnection, *, kinds=(), companies=(), tags=(), sources=(),
+                      since=None, until=None) -> pd.DataFrame:
+    """Only the ``ts`` (UTC, oldest first) of the events query_events would return.
+
+    For callers that need when things happened, not what (e.g. the busiest day): at 187k events
+    it is a numeric fetch instead of building 17 columns of Python strings and tag lists.
+    """
+    where, params = _where(con, kinds=kinds, companies=companies, tags=tags, sources=sources,
+                           since=since, until=until)
+    numbers = con.execute(f"SELECT epoch_us(e.ts) AS ts_us FROM events e {where} ORDER BY e.ts, e.event_id",
+                          params).fetchnumpy()
+    return pd.DataFrame({"ts": pd.to_datetime(numbers["ts_us"], unit="us", utc=True)})
+
+
 def event_day_counts(con: duckdb.DuckDBPyConnection, *, zone: str = "UTC", kinds=(), companies=(),
                      tags=(), sources=(), since=None, until=None) -> pd.DataFrame:
     """How many matching events fall on each local day in ``zone``: columns ``day``
