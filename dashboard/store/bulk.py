@@ -36,30 +36,57 @@ PUBLICATION_EVENT = {
 }
 
 
+_LISTS = ("tags", "tag_origins", "link_ids", "link_hows", "company_ids")
+# The columns the bulk insert reads, one row per article: its fields, its tags with each tag's
+# origin, its company links (in order), its distinct company ids (sorted), and its place in the
+# batch (``arrival``: rows of one publication time are stored in the order they came).
+ROWS_SCHEMA = pa.schema([*((name, pa.string()) for name in _TEXT),
+                         ("published_at", pa.timestamp("us", tz="UTC")),
+                         *((name, pa.list_(pa.string())) for name in _LISTS), ("arrival", pa.int64())])
+
+
+def rows_table(columns: dict) -> pa.Table:
+    """The bulk insert's table from Python lists per column (``published_at`` as microseconds
+    since the epoch, UTC); ``arrival`` is their order. Both parse paths build rows here."""
+    count = len(columns["article_id"])
+    arrays = [pa.array(range(count), pa.int64()) if field.name == "arrival" else
+              pa.array(columns[field.name], field.type) for field in ROWS_SCHEMA]
+    return pa.Table.from_arrays(arrays, schema=ROWS_SCHEMA)
+
+
 def new_articles_table(articles: list[Article]) -> pa.Table:
-    """The columns the bulk insert reads: the article's fields, its tags with each tag's origin,
-    its company links (in order) and its distinct company ids (sorted)."""
-    columns = {name: pa.array([getattr(a, name) for a in articles], pa.string()) for name in _TEXT}
-    columns["published_at"] = pa.array([a.published_at.value // 1000 for a in articles],
-                                       pa.timestamp("us", tz="UTC"))
-    columns["tags"] = pa.array([list(a.tags) for a in articles], pa.list_(pa.string()))
-    columns["tag_origins"] = pa.array(
-        [[a.tag_origins.get(t.casefold(), a.origin or "") for t in a.tags] for a in articles],
-        pa.list_(pa.string()))
-    columns["link_ids"] = pa.array([[c for c, _ in a.company_links] for a in articles], pa.list_(pa.string()))
-    columns["link_hows"] = pa.array([[h for _, h in a.company_links] for a in articles], pa.list_(pa.string()))
-    columns["company_ids"] = pa.array([sorted({c for c, _ in a.company_links}) for a in articles],
-                                      pa.list_(pa.string()))
-    columns["arrival"] = pa.array(range(len(articles)), pa.int64())
-    return pa.table(columns)
+    """The rows of ``articles`` (merged Article records) for the bulk insert."""
+    columns = {name: [getattr(a, name) for a in articles] for name in _TEXT}
+    columns["published_at"] = [a.published_at.value // 1000 for a in articles]
+    columns["tags"] = [list(a.tags) for a in articles]
+    columns["tag_origins"] = [[a.tag_origins.get(t.casefold(), a.origin or "") for t in a.tags] for a in articles]
+    columns["link_ids"] = [[c for c, _ in a.company_links] for a in articles]
+    columns["link_hows"] = [[h for _, h in a.company_links] for a in articles]
+    columns["company_ids"] = [sorted({c for c, _ in a.company_links}) for a in articles]
+    return rows_table(columns)
 
 
-def insert_new_articles(con: duckdb.DuckDBPyConnection, articles: list[Article], now: datetime) -> None:
-    """Store ``articles`` (none of them stored yet, one copy each, not retracted) and their
-    publication events, as the merge rule would have added them."""
-    if not articles:
+def in_batch_order(tables: list[pa.Table], picks: list[tuple[int, int]]) -> pa.Table:
+    """One table of the rows ``picks`` names as (table, row), in that order, ``arrival`` renumbered."""
+    offsets, total = [], 0
+    for table in tables:
+        offsets.append(total)
+        total += table.num_rows
+    combined = pa.concat_tables([t.select(ROWS_SCHEMA.names).cast(ROWS_SCHEMA) for t in tables])
+    taken = combined.take(pa.array([offsets[t] + i for t, i in picks], pa.int64()))
+    return taken.set_column(ROWS_SCHEMA.get_field_index("arrival"), "arrival",
+                            pa.array(range(len(picks)), pa.int64()))
+
+
+def insert_new_articles(con: duckdb.DuckDBPyConnection, articles: list[Article] | pa.Table,
+                        now: datetime) -> None:
+    """Store ``articles`` (none of them stored yet, one copy each, not retracted; Article
+    records or their ``rows_table``) and their publication events, as the merge rule would have
+    added them."""
+    rows = new_articles_table(articles) if isinstance(articles, list) else articles
+    if rows is None or rows.num_rows == 0:
         return
-    con.register("bulk_source", new_articles_table(articles))
+    con.register("bulk_source", rows)
     try:
         con.execute(
             "CREATE OR REPLACE TEMP TABLE bulk_articles AS SELECT *, "
