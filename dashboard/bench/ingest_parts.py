@@ -11,12 +11,13 @@ JSONL file's articles (under new ids) through the columnar path, then commits an
 ingest does. Prints seconds for each step.
 
 ``python -m dashboard.bench.ingest_parts ingest N [--default-gc] [--default-row-groups]
-[--no-handoff] [--profile]`` — the first N generated JSONL files (5,000 articles each; 200 is
+[--no-handoff] [--record-parse] [--profile]`` — the first N generated JSONL files (5,000 articles each; 200 is
 all 1M) into a fresh scratch database, with a reader beside it opening as the app does
 (``bench/busy.py``): wall time, longest reader wait, opens that gave up, peak memory. Each flag
 turns one of issue 14's choices back to what it replaced, to measure what that choice does on
 today's code: Python's default garbage-collector pace, DuckDB's default row group size, no
-reader handoff. ``--profile``: the writer process's cProfile, by cumulative time.
+reader handoff; and issue 29's: ``--record-parse`` parses every file record by record (no
+``ingest.columnar``). ``--profile``: the writer process's cProfile, by cumulative time.
 
 ``python -m dashboard.bench.ingest_parts parse [JSONL]`` — what a parse worker spends per article
 on one generated JSONL file (records, zones, identity, links, stance, rules), and pickling the
@@ -111,7 +112,7 @@ DUCKDB_ROW_GROUP_SIZE = 122_880
 
 
 def ingest(files: int, *, default_gc: bool, default_row_groups: bool, no_handoff: bool,
-           profile: bool) -> None:
+           profile: bool, record_parse: bool = False) -> None:
     import cProfile
     import gc
     import pstats
@@ -127,6 +128,10 @@ def ingest(files: int, *, default_gc: bool, default_row_groups: bool, no_handoff
         store.ROW_GROUP_SIZE = DUCKDB_ROW_GROUP_SIZE
     if no_handoff:
         store.READER_HANDOFF_S = 0.0
+    if record_parse:
+        from dashboard.ingest import outcomes
+
+        outcomes.columnar_articles = lambda path, context: None
     paths = [COMPANIES, *sorted((COMPANIES.parent / "jsonl").glob("*.jsonl"))[:files]]
     with tempfile.TemporaryDirectory(dir=PROJECT_ROOT / "bench") as scratch:
         db = Path(scratch) / "ingest.duckdb"
@@ -210,14 +215,15 @@ def parse(jsonl: Path) -> None:
 
 
 def main(argv: list[str]) -> int:
-    flags = {"--default-gc", "--default-row-groups", "--no-handoff", "--profile"}
+    flags = {"--default-gc", "--default-row-groups", "--no-handoff", "--profile", "--record-parse"}
     if argv[:1] == ["matching"]:
         matching(Path(argv[1]) if len(argv) > 1 else DEFAULT_JSONL)
     elif argv[:1] == ["checkpoint"] and len(argv) == 3:
         checkpoint(Path(argv[1]), Path(argv[2]))
     elif argv[:1] == ["ingest"] and len(argv) >= 2 and argv[1].isdigit() and set(argv[2:]) <= flags:
         ingest(int(argv[1]), default_gc="--default-gc" in argv, default_row_groups="--default-row-groups" in argv,
-               no_handoff="--no-handoff" in argv, profile="--profile" in argv)
+               no_handoff="--no-handoff" in argv, profile="--profile" in argv,
+               record_parse="--record-parse" in argv)
     elif argv[:1] == ["parse"]:
         parse(Path(argv[1]) if len(argv) > 1 else DEFAULT_JSONL)
     elif argv[:1] == ["rowgroups"] and len(argv) == 2:

@@ -25,14 +25,17 @@ _TEXT = ("article_id", "title", "source", "region", "published_raw", "published_
          "published_precision", "subtitle", "summary", "background", "insights", "body", "url",
          "stance", "origin")
 
-# The publication event of an article row (``ingest.build.publication_event``), as SQL over it.
-PUBLICATION_EVENT = {
-    "event_id": "'pub-' || article_id", "ts": "published_at", "ts_raw": "published_raw",
-    "ts_zone": "published_zone", "precision": "published_precision", "kind": "'publication'",
-    "stance": "stance", "actor": "source", "source": "source", "headline": "title",
-    "detail": "subtitle", "source_url": "url", "article_id": "article_id",
-    "company_id": "link_ids[1]", "symbol": "CAST(NULL AS VARCHAR)", "value": "CAST(NULL AS VARCHAR)",
+# The publication event of an article row (``ingest.build.publication_event``): the event
+# fields that copy one of the row's columns, and the rest, as SQL over the row.
+_PUBLICATION_COPIES = {
+    "ts": "published_at", "ts_raw": "published_raw", "ts_zone": "published_zone",
+    "precision": "published_precision", "stance": "stance", "actor": "source", "source": "source",
+    "headline": "title", "detail": "subtitle", "source_url": "url", "article_id": "article_id",
     "tags": "tags",
+}
+PUBLICATION_EVENT = {
+    **_PUBLICATION_COPIES, "event_id": "'pub-' || article_id", "kind": "'publication'",
+    "company_id": "link_ids[1]", "symbol": "CAST(NULL AS VARCHAR)", "value": "CAST(NULL AS VARCHAR)",
 }
 
 
@@ -42,15 +45,23 @@ _LISTS = ("tags", "tag_origins", "link_ids", "link_hows", "company_ids")
 # batch (``arrival``: rows of one publication time are stored in the order they came).
 ROWS_SCHEMA = pa.schema([*((name, pa.string()) for name in _TEXT),
                          ("published_at", pa.timestamp("us", tz="UTC")),
-                         *((name, pa.list_(pa.string())) for name in _LISTS), ("arrival", pa.int64())])
+                         *((name, pa.list_(pa.string())) for name in _LISTS), ("arrival", pa.int64()),
+                         ("content_hash", pa.string()), ("event_hash", pa.string())])
 
 
 def rows_table(columns: dict) -> pa.Table:
     """The bulk insert's table from Python lists per column (``published_at`` as microseconds
-    since the epoch, UTC); ``arrival`` is their order. Both parse paths build rows here."""
+    since the epoch, UTC); ``arrival`` is their order. Both parse paths build rows here, with
+    the article's and its publication event's content hashes (``store.hashes``; in the parse
+    workers for a file parsed column-wise, so the writer does not spend its time on them)."""
     count = len(columns["article_id"])
-    arrays = [pa.array(range(count), pa.int64()) if field.name == "arrival" else
-              pa.array(columns[field.name], field.type) for field in ROWS_SCHEMA]
+    columns = dict(columns, arrival=range(count),
+                   content_hash=hashes.content_hashes(columns, hashes.ARTICLE_FIELDS))
+    event = {name: columns[column] for name, column in _PUBLICATION_COPIES.items()}
+    event.update(kind=["publication"] * count, symbol=[None] * count, value=[None] * count,
+                 company_id=[ids[0] if ids else None for ids in columns["link_ids"]])
+    columns["event_hash"] = hashes.content_hashes(event, hashes.EVENT_FIELDS)
+    arrays = [pa.array(columns[field.name], field.type) for field in ROWS_SCHEMA]
     return pa.Table.from_arrays(arrays, schema=ROWS_SCHEMA)
 
 
@@ -86,20 +97,11 @@ def insert_new_articles(con: duckdb.DuckDBPyConnection, articles: list[Article] 
     rows = new_articles_table(articles) if isinstance(articles, list) else articles
     if rows is None or rows.num_rows == 0:
         return
-    con.register("bulk_source", rows)
+    con.register("bulk_articles", rows)
     try:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE bulk_articles AS SELECT *, "
-            f"{hashes.content_hash_sql(hashes.ARTICLE_FIELDS)} AS content_hash, "
-            f"{hashes.content_hash_sql(hashes.EVENT_FIELDS, PUBLICATION_EVENT)} AS event_hash "
-            "FROM bulk_source")
+        _insert_all(con, pd.Timestamp(now).to_pydatetime())
     finally:
-        con.unregister("bulk_source")
-    stamp = pd.Timestamp(now).to_pydatetime()
-    try:
-        _insert_all(con, stamp)
-    finally:
-        con.execute("DROP TABLE IF EXISTS bulk_articles")
+        con.unregister("bulk_articles")
 
 
 def _insert_all(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
