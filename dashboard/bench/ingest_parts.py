@@ -31,6 +31,7 @@ inserts and of checkpoints with DuckDB's default row group size and with ``store
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -149,10 +150,16 @@ def ingest(files: int, *, default_gc: bool, default_row_groups: bool, no_handoff
         finally:
             probe = json.loads(reader.communicate("")[0])
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # CPU seconds say more than wall time on a shared machine: the writer's own, and its
+    # children's (the parse workers, and the reader, which is nearly idle).
+    cpu = {who: resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)}
+    writer_cpu, children_cpu = (u.ru_utime + u.ru_stime for u in cpu.values())
     print(f"{report.articles.added:,} articles from {files} files in {elapsed:.1f} s "
           f"({report.articles.added / elapsed:,.0f}/s); writer peak RSS {peak_mb:,.0f} MB, with its "
           f"workers {probe['tree_peak_mb']:,.0f} MB PSS; reader: longest wait {probe['longest_wait_s']:.2f} s, "
-          f"{probe['waited']} of {probe['attempts']} opens waited, {probe['busy']} gave up")
+          f"{probe['waited']} of {probe['attempts']} opens waited, {probe['busy']} gave up; CPU: writer "
+          f"{writer_cpu:.1f} s, parse workers and reader {children_cpu:.1f} s; load average "
+          f"{os.getloadavg()[0]:.1f}")
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
 
