@@ -19,9 +19,10 @@ today's code: Python's default garbage-collector pace, DuckDB's default row grou
 reader handoff; and issue 29's: ``--record-parse`` parses every file record by record (no
 ``ingest.columnar``). ``--profile``: the writer process's cProfile, by cumulative time.
 
-``python -m dashboard.bench.ingest_parts parse [JSONL]`` — what a parse worker spends per article
-on one generated JSONL file (records, zones, identity, links, stance, rules), and pickling the
-results back to the writer, in this process.
+``python -m dashboard.bench.ingest_parts parse [JSONL] [--record-parse]`` — what a parse worker
+spends per article on one generated JSONL file (records, zones, identity, links, stance, rules,
+content hashes), and pickling the results back to the writer, in this process: column-wise
+(``ingest.columnar``), or with ``--record-parse`` record by record.
 
 ``python -m dashboard.bench.ingest_parts rowgroups DB`` — 300,000 rows of each record table of a
 large store (e.g. ``bench/full/scratch/ingest_jsonl.duckdb``) appended to an empty copy of its
@@ -203,22 +204,26 @@ def rowgroups(db: Path) -> None:
                   f"{checkpointing:.2f} s ({rounds} transactions)")
 
 
-def parse(jsonl: Path) -> None:
+def parse(jsonl: Path, record_parse: bool = False) -> None:
     import pickle
 
+    from dashboard.ingest.columnar import ColumnarArticles
     from dashboard.ingest.companies import load_registry
     from dashboard.ingest.context import Context
     from dashboard.ingest.files import Found
     from dashboard.ingest.outcomes import articles_of_file
 
-    context = Context(registry=load_registry(COMPANIES))
+    context = Context(registry=load_registry(COMPANIES), columnar=not record_parse)
     started = time.perf_counter()
     outcomes = articles_of_file(Found(jsonl, "jsonl"), None, context)
     parsed = time.perf_counter()
     pickle.loads(pickle.dumps(outcomes))
     done = time.perf_counter()
-    print(f"{len(outcomes):,} outcomes: parse {(parsed - started) / len(outcomes) * 1e6:.1f} µs per article, "
-          f"pickle round trip {(done - parsed) / len(outcomes) * 1e6:.1f} µs")
+    # A file parsed column-wise is one outcome holding every article.
+    articles = sum(o.table.num_rows if isinstance(o, ColumnarArticles) else 1 for o in outcomes)
+    print(f"{articles:,} articles ({'columnar' if isinstance(outcomes[0], ColumnarArticles) else 'per record'}): "
+          f"parse {(parsed - started) / articles * 1e6:.1f} µs per article, "
+          f"pickle round trip {(done - parsed) / articles * 1e6:.1f} µs")
 
 
 def main(argv: list[str]) -> int:
@@ -232,7 +237,8 @@ def main(argv: list[str]) -> int:
                no_handoff="--no-handoff" in argv, profile="--profile" in argv,
                record_parse="--record-parse" in argv)
     elif argv[:1] == ["parse"]:
-        parse(Path(argv[1]) if len(argv) > 1 else DEFAULT_JSONL)
+        files = [a for a in argv[1:] if a != "--record-parse"]
+        parse(Path(files[0]) if files else DEFAULT_JSONL, record_parse="--record-parse" in argv)
     elif argv[:1] == ["rowgroups"] and len(argv) == 2:
         rowgroups(Path(argv[1]))
     else:

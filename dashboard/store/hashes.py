@@ -72,11 +72,18 @@ def content_hash(values: Mapping[str, Any], fields: tuple[tuple[str, str], ...])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def _encode_column(values: list, kind: str) -> list[str]:
+    """``_text`` / ``_micros`` / ``_list`` over a column, inlined for text (the common case)."""
+    if kind == "text":
+        return ["~" if v is None else f"{len(v) if v.isascii() else len(v.encode('utf-8'))}:{v}"
+                if isinstance(v, str) else _text(v) for v in values]
+    return [(_micros if kind == "time" else _ENCODERS[kind])(value) for value in values]
+
+
 def content_hashes(columns: Mapping[str, list], fields: tuple[tuple[str, str], ...]) -> list[str]:
     """The hash of every row of ``columns`` (field → one value per row; times as microseconds
     since the epoch): what ``content_hash`` gives for each row, without a record per row."""
-    encoded = [[(_micros if kind == "time" else _ENCODERS[kind])(value) for value in columns[name]]
-               for name, kind in fields]
+    encoded = [_encode_column(columns[name], kind) for name, kind in fields]
     return [hashlib.sha256((VERSION + "".join(parts)).encode("utf-8")).hexdigest() for parts in zip(*encoded)]
 
 
