@@ -58,8 +58,7 @@ _UTC_RANGE = (pd.Timestamp("1990-01-01", tz="UTC").value // 1000, pd.Timestamp("
 
 @dataclass
 class ColumnarArticles:
-    """One file's articles as rows (``store.bulk.rows_table`` plus ``own_tags``: how many of a
-    row's tags the record itself gave; the rest are rule tags) and its warnings in record order."""
+    """One file's articles as rows (``store.bulk.rows_table``) and its warnings in record order."""
 
     table: pa.Table
     warnings: list[str] = field(default_factory=list)
@@ -178,7 +177,7 @@ def _resolved(table: pa.Table, lines: list[int], origin: str, context: Context) 
         "article_id", "title", "source", "published_at", "published_raw", "published_zone",
         "published_precision", *TEXT_FIELDS, "stance", "origin", "tags", "tag_origins", "link_ids",
         "link_hows", "company_ids")}
-    own_tags, warnings = [], []
+    warnings = []
     registry, rules = context.registry, context.rules
     for n, line in enumerate(lines):
         where = f"{origin}:{line}"
@@ -204,10 +203,8 @@ def _resolved(table: pa.Table, lines: list[int], origin: str, context: Context) 
         rows["link_ids"].append([c for c, _ in links])
         rows["link_hows"].append([h for _, h in links])
         rows["company_ids"].append(sorted({c for c, _ in links}))
-        own_tags.append(len(record_tags))
     rows["published_at"], rows["published_zone"], rows["published_precision"] = utc, zones, precisions
-    built = rows_table(rows)
-    return ColumnarArticles(built.append_column("own_tags", pa.array(own_tags, pa.int32())), warnings)
+    return ColumnarArticles(rows_table(rows), warnings)
 
 
 def articles_of_rows(table: pa.Table, indices: list[int]) -> list[Article]:
@@ -215,7 +212,7 @@ def articles_of_rows(table: pa.Table, indices: list[int]) -> list[Article]:
     merge rule (copies of stored articles, or several copies of one in a batch)."""
     result = []
     for row in table.take(pa.array(indices, pa.int64())).to_pylist():
-        tags, origins, own = row["tags"], row["tag_origins"], row["own_tags"]
+        tags, origins = row["tags"], row["tag_origins"]
         article = Article(
             article_id=row["article_id"], title=row["title"], source=row["source"],
             published_at=pd.Timestamp(row["published_at"]).tz_convert("UTC"),
@@ -224,7 +221,9 @@ def articles_of_rows(table: pa.Table, indices: list[int]) -> list[Article]:
             subtitle=row["subtitle"], summary=row["summary"], background=row["background"],
             insights=row["insights"], body=row["body"], url=row["url"], stance=row["stance"],
             origin=row["origin"], tags=list(tags), company_links=list(zip(row["link_ids"], row["link_hows"])))
-        article.tag_origins = {tag.casefold(): origin for tag, origin in zip(tags[own:], origins[own:])}
+        # Tags not from the record itself (rule tags) name their origin, as in build_article.
+        article.tag_origins = {tag.casefold(): origin for tag, origin in zip(tags, origins)
+                               if origin != row["origin"]}
         result.append(article)
     return result
 
