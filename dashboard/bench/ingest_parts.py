@@ -13,7 +13,8 @@ ingest does. Prints seconds for each step.
 ``python -m dashboard.bench.ingest_parts ingest N [--default-gc] [--default-row-groups]
 [--no-handoff] [--record-parse] [--profile]`` — the first N generated JSONL files (5,000 articles each; 200 is
 all 1M) into a fresh scratch database, with a reader beside it opening as the app does
-(``bench/busy.py``): wall time, longest reader wait, opens that gave up, peak memory. Each flag
+(``bench/busy.py``): wall time, longest reader wait, opens that gave up, peak memory, CPU
+seconds, and the ratio to DuckDB's ``read_json`` of the same files (the bench's floor). Each flag
 turns one of issue 14's choices back to what it replaced, to measure what that choice does on
 today's code: Python's default garbage-collector pace, DuckDB's default row group size, no
 reader handoff; and issue 29's: ``--record-parse`` parses every file record by record (no
@@ -161,6 +162,12 @@ def ingest(files: int, *, default_gc: bool, default_row_groups: bool, no_handoff
           f"{probe['waited']} of {probe['attempts']} opens waited, {probe['busy']} gave up; CPU: writer "
           f"{writer_cpu:.1f} s, parse workers and reader {children_cpu:.1f} s; load average "
           f"{os.getloadavg()[0]:.1f}")
+    from dashboard.bench.run import child_read_json
+
+    with tempfile.TemporaryDirectory(dir=PROJECT_ROOT / "bench") as scratch:
+        floor = child_read_json({"db": str(Path(scratch) / "floor.duckdb"), "paths": [str(p) for p in paths[1:]]})
+    print(f"DuckDB read_json of the same files: {floor['seconds']:.2f} s; the ingest took "
+          f"{elapsed / floor['seconds']:.1f}x that")
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
 

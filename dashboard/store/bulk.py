@@ -4,8 +4,9 @@ with one ``INSERT … SELECT`` per table instead of record by record.
 It stores exactly what the per-record path (``save_articles`` + ``save_events`` after the merge
 rule) stores for such an article — its row, tags, company links, revision 1, origin, and its
 publication event with the event's own tags, revision and origin — and ``test_ingest_bulk.py``
-compares every table after ingesting one corpus both ways. Content hashes are computed here in
-SQL by the one definition of ``store.hashes``. Articles already stored, several copies of one
+compares every table after ingesting one corpus both ways. Content hashes come with the rows
+(``rows_table``: the column form of ``store.hashes``, run in the parse workers for a file parsed
+column-wise, ``ingest.columnar``). Articles already stored, several copies of one
 article in a batch, and retractions go through the merge rule instead (``ingest.pipeline``).
 """
 from __future__ import annotations
