@@ -70,6 +70,7 @@ def plan_batch(con, parsed, report: IngestReport, *, columnar: bool = True) -> P
 
 
 def _labels(articles: dict, bulk: set[str], tables: list) -> dict[str, tuple[str, str]]:
+    """id → (origin, title) of each article the bulk write adds, for the report."""
     columns: dict[int, tuple[list, list]] = {}
     result = {}
     for key in bulk:
