@@ -55,6 +55,15 @@ def test_python_and_sql_give_the_same_event_hashes():
     assert python == _sql_hashes(rows, hashes.EVENT_FIELDS, {"tags"})
 
 
+def test_the_column_form_gives_each_row_its_record_hash():
+    """The bulk write hashes columns of rows (times as epoch microseconds) in the parse workers."""
+    rows = _article_rows()
+    columns = {name: [row[name] for row in rows] for name, _ in hashes.ARTICLE_FIELDS}
+    columns["published_at"] = [row["published_at"].value // 1000 for row in rows]
+    assert hashes.content_hashes(columns, hashes.ARTICLE_FIELDS) == [
+        hashes.content_hash(row, hashes.ARTICLE_FIELDS) for row in rows]
+
+
 @pytest.mark.parametrize("field, a, b", [
     ("title", "ab", "a"),           # a field's length is part of it: no run-on between fields
     ("tags", ["a", "b"], ["ab"]),   # nor between list items

@@ -11,16 +11,19 @@ JSONL file's articles (under new ids) through the columnar path, then commits an
 ingest does. Prints seconds for each step.
 
 ``python -m dashboard.bench.ingest_parts ingest N [--default-gc] [--default-row-groups]
-[--no-handoff] [--profile]`` — the first N generated JSONL files (5,000 articles each; 200 is
+[--no-handoff] [--record-parse] [--profile]`` — the first N generated JSONL files (5,000 articles each; 200 is
 all 1M) into a fresh scratch database, with a reader beside it opening as the app does
-(``bench/busy.py``): wall time, longest reader wait, opens that gave up, peak memory. Each flag
+(``bench/busy.py``): wall time, longest reader wait, opens that gave up, peak memory, CPU
+seconds, and the ratio to DuckDB's ``read_json`` of the same files (the bench's floor). Each flag
 turns one of issue 14's choices back to what it replaced, to measure what that choice does on
 today's code: Python's default garbage-collector pace, DuckDB's default row group size, no
-reader handoff. ``--profile``: the writer process's cProfile, by cumulative time.
+reader handoff; and issue 29's: ``--record-parse`` parses every file record by record (no
+``ingest.columnar``). ``--profile``: the writer process's cProfile, by cumulative time.
 
-``python -m dashboard.bench.ingest_parts parse [JSONL]`` — what a parse worker spends per article
-on one generated JSONL file (records, zones, identity, links, stance, rules), and pickling the
-results back to the writer, in this process.
+``python -m dashboard.bench.ingest_parts parse [JSONL] [--record-parse]`` — what a parse worker
+spends per article on one generated JSONL file (records, zones, identity, links, stance, rules,
+content hashes), and pickling the results back to the writer, in this process: column-wise
+(``ingest.columnar``), or with ``--record-parse`` record by record.
 
 ``python -m dashboard.bench.ingest_parts rowgroups DB`` — 300,000 rows of each record table of a
 large store (e.g. ``bench/full/scratch/ingest_jsonl.duckdb``) appended to an empty copy of its
@@ -30,6 +33,7 @@ inserts and of checkpoints with DuckDB's default row group size and with ``store
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -111,7 +115,7 @@ DUCKDB_ROW_GROUP_SIZE = 122_880
 
 
 def ingest(files: int, *, default_gc: bool, default_row_groups: bool, no_handoff: bool,
-           profile: bool) -> None:
+           profile: bool, record_parse: bool = False) -> None:
     import cProfile
     import gc
     import pstats
@@ -127,6 +131,10 @@ def ingest(files: int, *, default_gc: bool, default_row_groups: bool, no_handoff
         store.ROW_GROUP_SIZE = DUCKDB_ROW_GROUP_SIZE
     if no_handoff:
         store.READER_HANDOFF_S = 0.0
+    if record_parse:
+        from dashboard.ingest import outcomes
+
+        outcomes.columnar_articles = lambda path, context: None
     paths = [COMPANIES, *sorted((COMPANIES.parent / "jsonl").glob("*.jsonl"))[:files]]
     with tempfile.TemporaryDirectory(dir=PROJECT_ROOT / "bench") as scratch:
         db = Path(scratch) / "ingest.duckdb"
@@ -144,10 +152,22 @@ def ingest(files: int, *, default_gc: bool, default_row_groups: bool, no_handoff
         finally:
             probe = json.loads(reader.communicate("")[0])
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # CPU seconds say more than wall time on a shared machine: the writer's own, and its
+    # children's (the parse workers, and the reader, which is nearly idle).
+    cpu = {who: resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)}
+    writer_cpu, children_cpu = (u.ru_utime + u.ru_stime for u in cpu.values())
     print(f"{report.articles.added:,} articles from {files} files in {elapsed:.1f} s "
           f"({report.articles.added / elapsed:,.0f}/s); writer peak RSS {peak_mb:,.0f} MB, with its "
           f"workers {probe['tree_peak_mb']:,.0f} MB PSS; reader: longest wait {probe['longest_wait_s']:.2f} s, "
-          f"{probe['waited']} of {probe['attempts']} opens waited, {probe['busy']} gave up")
+          f"{probe['waited']} of {probe['attempts']} opens waited, {probe['busy']} gave up; CPU: writer "
+          f"{writer_cpu:.1f} s, parse workers and reader {children_cpu:.1f} s; load average "
+          f"{os.getloadavg()[0]:.1f}")
+    from dashboard.bench.run import child_read_json
+
+    with tempfile.TemporaryDirectory(dir=PROJECT_ROOT / "bench") as scratch:
+        floor = child_read_json({"db": str(Path(scratch) / "floor.duckdb"), "paths": [str(p) for p in paths[1:]]})
+    print(f"DuckDB read_json of the same files: {floor['seconds']:.2f} s; the ingest took "
+          f"{elapsed / floor['seconds']:.1f}x that")
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
 
@@ -191,35 +211,41 @@ def rowgroups(db: Path) -> None:
                   f"{checkpointing:.2f} s ({rounds} transactions)")
 
 
-def parse(jsonl: Path) -> None:
+def parse(jsonl: Path, record_parse: bool = False) -> None:
     import pickle
 
+    from dashboard.ingest.columnar import ColumnarArticles
     from dashboard.ingest.companies import load_registry
     from dashboard.ingest.context import Context
     from dashboard.ingest.files import Found
     from dashboard.ingest.outcomes import articles_of_file
 
-    context = Context(registry=load_registry(COMPANIES))
+    context = Context(registry=load_registry(COMPANIES), columnar=not record_parse)
     started = time.perf_counter()
     outcomes = articles_of_file(Found(jsonl, "jsonl"), None, context)
     parsed = time.perf_counter()
     pickle.loads(pickle.dumps(outcomes))
     done = time.perf_counter()
-    print(f"{len(outcomes):,} outcomes: parse {(parsed - started) / len(outcomes) * 1e6:.1f} µs per article, "
-          f"pickle round trip {(done - parsed) / len(outcomes) * 1e6:.1f} µs")
+    # A file parsed column-wise is one outcome holding every article.
+    articles = sum(o.table.num_rows if isinstance(o, ColumnarArticles) else 1 for o in outcomes)
+    print(f"{articles:,} articles ({'columnar' if isinstance(outcomes[0], ColumnarArticles) else 'per record'}): "
+          f"parse {(parsed - started) / articles * 1e6:.1f} µs per article, "
+          f"pickle round trip {(done - parsed) / articles * 1e6:.1f} µs")
 
 
 def main(argv: list[str]) -> int:
-    flags = {"--default-gc", "--default-row-groups", "--no-handoff", "--profile"}
+    flags = {"--default-gc", "--default-row-groups", "--no-handoff", "--profile", "--record-parse"}
     if argv[:1] == ["matching"]:
         matching(Path(argv[1]) if len(argv) > 1 else DEFAULT_JSONL)
     elif argv[:1] == ["checkpoint"] and len(argv) == 3:
         checkpoint(Path(argv[1]), Path(argv[2]))
     elif argv[:1] == ["ingest"] and len(argv) >= 2 and argv[1].isdigit() and set(argv[2:]) <= flags:
         ingest(int(argv[1]), default_gc="--default-gc" in argv, default_row_groups="--default-row-groups" in argv,
-               no_handoff="--no-handoff" in argv, profile="--profile" in argv)
+               no_handoff="--no-handoff" in argv, profile="--profile" in argv,
+               record_parse="--record-parse" in argv)
     elif argv[:1] == ["parse"]:
-        parse(Path(argv[1]) if len(argv) > 1 else DEFAULT_JSONL)
+        files = [a for a in argv[1:] if a != "--record-parse"]
+        parse(Path(files[0]) if files else DEFAULT_JSONL, record_parse="--record-parse" in argv)
     elif argv[:1] == ["rowgroups"] and len(argv) == 2:
         rowgroups(Path(argv[1]))
     else:

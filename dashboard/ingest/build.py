@@ -25,7 +25,16 @@ def _normalise(text: str) -> str:
 
 def article_identity(source: str, title: str, published_utc) -> str:
     """Stable id: normalised source + title + UTC publication minute."""
-    minute = published_utc.tz_convert("UTC").strftime("%Y-%m-%dT%H:%MZ")
+    return identity_of_minute(source, title, published_utc.tz_convert("UTC").strftime(IDENTITY_MINUTE))
+
+
+# The publication minute as the identity writes it (strftime; also run over a column in
+# ``ingest.columnar``).
+IDENTITY_MINUTE = "%Y-%m-%dT%H:%MZ"
+
+
+def identity_of_minute(source: str, title: str, minute: str) -> str:
+    """The identity given the UTC minute already written with ``IDENTITY_MINUTE``."""
     key = f"{_normalise(source)}\n{_normalise(title)}\n{minute}"
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
@@ -83,6 +92,20 @@ def _within_limits(raw: RawArticle, where: str) -> tuple[RawArticle, list[str]]:
     return (dataclasses.replace(raw, **changed) if changed else raw), warnings
 
 
+def derived_fields(registry: Registry, rules: RuleSet | None, *, title: str, subtitle, summary, body,
+                   tags: list[str], companies: list[str], tickers: list[str]):
+    """What an article's text and lists give it: (company links, their warnings, stance, tags
+    with the rule tags added, rule tag → origin). The one composition both parse paths use."""
+    links, link_warnings = link_companies(registry, tags=tags, texts=[title, subtitle, summary],
+                                          explicit=companies, tickers=tickers)
+    stance = article_stance(title=title, subtitle=subtitle, summary=summary, body=body).stance
+    all_tags, tag_origins = list(tags), {}
+    if rules:
+        all_tags, tag_origins = with_rule_tags(rules, all_tags, [title, subtitle, summary, body],
+                                               {company_id for company_id, _ in links})
+    return links, link_warnings, stance, all_tags, tag_origins
+
+
 def build_article(raw: RawArticle, registry: Registry, source_zones: dict[str, str],
                   rules: RuleSet | None = None) -> tuple[Article, list[str]]:
     """Resolve the timestamp, identity, company links, rule tags and stance; raises a located
@@ -98,21 +121,16 @@ def build_article(raw: RawArticle, registry: Registry, source_zones: dict[str, s
     except ParseError as exc:
         raise exc.located(raw.origin, raw.line, raw.item) from None
     url, url_warnings = safe_url(raw.url, "url")
-    links, link_warnings = link_companies(
-        registry, tags=raw.tags, texts=[title, raw.subtitle, raw.summary], explicit=raw.companies,
-        tickers=raw.tickers)
-    stance = article_stance(title=title, subtitle=raw.subtitle, summary=raw.summary, body=raw.body)
-    tags, tag_origins = list(raw.tags), {}
-    if rules:
-        tags, tag_origins = with_rule_tags(rules, tags, [title, raw.subtitle, raw.summary, raw.body],
-                              {company_id for company_id, _ in links})
+    links, link_warnings, stance, tags, tag_origins = derived_fields(
+        registry, rules, title=title, subtitle=raw.subtitle, summary=raw.summary, body=raw.body,
+        tags=raw.tags, companies=raw.companies, tickers=raw.tickers)
     published_raw = str(raw.published) if not raw.time_note else f"{raw.published} ({raw.time_note})"
     article = Article(
         article_id=article_identity(source, title, resolved.utc), title=title, source=source,
         published_at=resolved.utc, published_raw=published_raw, published_zone=resolved.zone,
         published_precision=resolved.precision, region=raw.region, subtitle=raw.subtitle,
         summary=raw.summary, background=raw.background, insights=raw.insights, body=raw.body,
-        url=url, stance=stance.stance, origin=where, tags=tags, company_links=links,
+        url=url, stance=stance, origin=where, tags=tags, company_links=links,
         retracted=raw.retracted,
     )
     # Rule tags name their rule; the record's own tags take the copy's origin when merged. The

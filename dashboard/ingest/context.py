@@ -22,6 +22,9 @@ class Context:
     source_zones: dict[str, str] = field(default_factory=dict)
     formats: list[Format] = field(default_factory=list)
     rules: RuleSet = field(default_factory=lambda: RuleSet([]))
+    # Well-formed JSON Lines files of our records are parsed column-wise (``ingest.columnar``);
+    # False parses every file record by record (the tests compare both).
+    columnar: bool = True
 
 
 def load_source_settings(path: str | Path | None, report: IngestReport) -> tuple[dict[str, str], list[Format]]:

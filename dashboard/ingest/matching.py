@@ -29,6 +29,7 @@ except ImportError:  # pragma: no cover
 WHOLE_WORD = r"(?<![\w])(?:{})(?![\w])"
 
 _CACHE_LIMIT = 4096  # compiled cut-down patterns kept per alternation
+_PREFIX = 4  # characters of an anchor that group it with others (see Alternation)
 
 
 def is_cjk(term: str) -> bool:
@@ -68,6 +69,14 @@ class Alternation:
         self._template, self._flags = template, flags
         self.whole = self._compile(tuple(regex for regex, _ in self._alternatives))
         self._cut: dict[tuple[str, ...], re.Pattern | None] = {}
+        # Anchors grouped by their first few characters: a group whose prefix is not in the text
+        # is passed over whole (an anchor in the text has its prefix in it too), so a text is
+        # searched for a few prefixes, not for every anchor. Positions keep the order.
+        self._always = [(n, regex) for n, (regex, anchor) in enumerate(self._alternatives) if anchor is None]
+        self._groups: dict[str, list[tuple[int, str, str]]] = {}
+        for n, (regex, anchor) in enumerate(self._alternatives):
+            if anchor is not None:
+                self._groups.setdefault(anchor[:_PREFIX], []).append((n, regex, anchor))
 
     def _key(self, anchor: str | None) -> str | None:
         if not anchor or not anchor.isascii():
@@ -83,7 +92,12 @@ class Alternation:
         if not text.isascii():
             return self.whole
         haystack = text.lower() if self.ignore_case else text
-        kept = tuple(regex for regex, anchor in self._alternatives if anchor is None or anchor in haystack)
+        found = list(self._always)
+        for prefix, members in self._groups.items():
+            if prefix in haystack:
+                found += [(n, regex) for n, regex, anchor in members if anchor in haystack]
+        found.sort()
+        kept = tuple(regex for _, regex in found)
         try:
             return self._cut[kept]
         except KeyError:

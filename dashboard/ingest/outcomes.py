@@ -8,6 +8,7 @@ from typing import Iterable
 
 from dashboard.ingest import ParseError
 from dashboard.ingest.build import build_article
+from dashboard.ingest.columnar import columnar_articles
 from dashboard.ingest.context import Context
 from dashboard.ingest.csvfmt import parse_article_csv
 from dashboard.ingest.feeds import parse_feed
@@ -76,7 +77,12 @@ def build_outcomes(records: Iterable, context: Context, origin: str) -> list:
 
 def articles_of_file(item: Found, document, context: Context) -> list:
     """Everything one article file yields, in order: (Article, warnings), ParseError, or a
-    file-level warning (str). Pure, so it can run in a worker process."""
+    file-level warning (str); or, for a well-formed JSON Lines file, its ColumnarArticles alone.
+    Pure, so it can run in a worker process."""
+    if item.kind == "jsonl" and context.columnar:
+        columns = columnar_articles(item.path, context)
+        if columns is not None:  # else a record it cannot read exactly: parse record by record
+            return [columns]
     outcomes: list = []
     if item.kind in ("json", "jsonl"):
         outcomes.extend(_unknown_field_warnings(item, document))

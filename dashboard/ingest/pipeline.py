@@ -20,6 +20,7 @@ from typing import Callable, Iterable, Iterator
 
 from dashboard import config, search, store
 from dashboard.ingest import ParseError
+from dashboard.ingest.columnar import ColumnarArticles, TableRow
 from dashboard.ingest.companies import Registry, parse_registry
 from dashboard.ingest.context import Context, load_context
 from dashboard.ingest.outcomes import FileNote, articles_of_file
@@ -68,11 +69,20 @@ class ParsedBatch:
     articles: dict[str, list[Article]] = field(default_factory=dict)  # id → copies, in file order
     events: dict[str, list[Event]] = field(default_factory=dict)  # id → copies, in file order
     copies: int = 0  # article copies collected
+    tables: list = field(default_factory=list)  # ColumnarArticles tables; their rows are TableRow copies
 
     def add_article(self, article: Article) -> None:
         """Every copy is kept, in order: the merge rule decides what each one changes."""
         self.articles.setdefault(article.article_id, []).append(article)
         self.copies += 1
+
+    def add_table(self, columns: ColumnarArticles) -> None:
+        """A file parsed column-wise: each row is a copy like any other, in file order."""
+        number = len(self.tables)
+        self.tables.append(columns.table)
+        for index, key in enumerate(columns.table["article_id"].to_pylist()):
+            self.articles.setdefault(key, []).append(TableRow(number, index))
+        self.copies += columns.table.num_rows
 
     def collect(self, outcomes, report: IngestReport) -> None:
         """Take one file's outcomes (see ``build_outcomes``) into the batch and the report."""
@@ -84,6 +94,9 @@ class ParsedBatch:
                 report.warnings.append(outcome.text)
             elif isinstance(outcome, str):  # a file-level warning
                 report.warnings.append(outcome)
+            elif isinstance(outcome, ColumnarArticles):
+                report.warnings.extend(outcome.warnings)
+                self.add_table(outcome)
             else:
                 article, warnings = outcome
                 report.warnings.extend(warnings)
@@ -236,12 +249,14 @@ def ingest_paths(db: store.Database | str | Path, paths: Iterable[str | Path], *
 
     Bad records are reported (``report.rejections``) and the rest is stored. ``dry_run``: the same
     parse and merge, reported the same way, with nothing written (the file stays byte-identical).
-    ``columnar`` False writes every article record by record (the tests compare both paths).
+    ``columnar`` False parses and writes every article record by record (the tests compare both
+    paths).
     Raises store.DatabaseBusy when another writer, or a reader that keeps the file open, holds the
     database past its wait; the message says who, and how many articles earlier chunks kept.
     """
     report = IngestReport(dry_run=dry_run)
     context = load_context(report, sources_file=sources_file, tags_file=tags_file)
+    context.columnar = columnar
     found = discover(paths, report, context.formats)
     if not dry_run:
         for parsed in parse_chunks(found, report, companies_file=companies_file, context=context,

@@ -4,8 +4,9 @@ with one ``INSERT … SELECT`` per table instead of record by record.
 It stores exactly what the per-record path (``save_articles`` + ``save_events`` after the merge
 rule) stores for such an article — its row, tags, company links, revision 1, origin, and its
 publication event with the event's own tags, revision and origin — and ``test_ingest_bulk.py``
-compares every table after ingesting one corpus both ways. Content hashes are computed here in
-SQL by the one definition of ``store.hashes``. Articles already stored, several copies of one
+compares every table after ingesting one corpus both ways. Content hashes come with the rows
+(``rows_table``: the column form of ``store.hashes``, run in the parse workers for a file parsed
+column-wise, ``ingest.columnar``). Articles already stored, several copies of one
 article in a batch, and retractions go through the merge rule instead (``ingest.pipeline``).
 """
 from __future__ import annotations
@@ -25,54 +26,83 @@ _TEXT = ("article_id", "title", "source", "region", "published_raw", "published_
          "published_precision", "subtitle", "summary", "background", "insights", "body", "url",
          "stance", "origin")
 
-# The publication event of an article row (``ingest.build.publication_event``), as SQL over it.
-PUBLICATION_EVENT = {
-    "event_id": "'pub-' || article_id", "ts": "published_at", "ts_raw": "published_raw",
-    "ts_zone": "published_zone", "precision": "published_precision", "kind": "'publication'",
-    "stance": "stance", "actor": "source", "source": "source", "headline": "title",
-    "detail": "subtitle", "source_url": "url", "article_id": "article_id",
-    "company_id": "link_ids[1]", "symbol": "CAST(NULL AS VARCHAR)", "value": "CAST(NULL AS VARCHAR)",
+# The publication event of an article row (``ingest.build.publication_event``): the event
+# fields that copy one of the row's columns, and the rest, as SQL over the row.
+_PUBLICATION_COPIES = {
+    "ts": "published_at", "ts_raw": "published_raw", "ts_zone": "published_zone",
+    "precision": "published_precision", "stance": "stance", "actor": "source", "source": "source",
+    "headline": "title", "detail": "subtitle", "source_url": "url", "article_id": "article_id",
     "tags": "tags",
+}
+PUBLICATION_EVENT = {
+    **_PUBLICATION_COPIES, "event_id": "'pub-' || article_id", "kind": "'publication'",
+    "company_id": "link_ids[1]", "symbol": "CAST(NULL AS VARCHAR)", "value": "CAST(NULL AS VARCHAR)",
 }
 
 
+_LISTS = ("tags", "tag_origins", "link_ids", "link_hows", "company_ids")
+# The columns the bulk insert reads, one row per article: its fields, its tags with each tag's
+# origin, its company links (in order), its distinct company ids (sorted), and its place in the
+# batch (``arrival``: rows of one publication time are stored in the order they came).
+ROWS_SCHEMA = pa.schema([*((name, pa.string()) for name in _TEXT),
+                         ("published_at", pa.timestamp("us", tz="UTC")),
+                         *((name, pa.list_(pa.string())) for name in _LISTS), ("arrival", pa.int64()),
+                         ("content_hash", pa.string()), ("event_hash", pa.string())])
+
+
+def rows_table(columns: dict) -> pa.Table:
+    """The bulk insert's table from Python lists per column (``published_at`` as microseconds
+    since the epoch, UTC); ``arrival`` is their order. Both parse paths build rows here, with
+    the article's and its publication event's content hashes (``store.hashes``; in the parse
+    workers for a file parsed column-wise, so the writer does not spend its time on them)."""
+    count = len(columns["article_id"])
+    columns = dict(columns, arrival=range(count),
+                   content_hash=hashes.content_hashes(columns, hashes.ARTICLE_FIELDS))
+    event = {name: columns[column] for name, column in _PUBLICATION_COPIES.items()}
+    event.update(kind=["publication"] * count, symbol=[None] * count, value=[None] * count,
+                 company_id=[ids[0] if ids else None for ids in columns["link_ids"]])
+    columns["event_hash"] = hashes.content_hashes(event, hashes.EVENT_FIELDS)
+    arrays = [pa.array(columns[field.name], field.type) for field in ROWS_SCHEMA]
+    return pa.Table.from_arrays(arrays, schema=ROWS_SCHEMA)
+
+
 def new_articles_table(articles: list[Article]) -> pa.Table:
-    """The columns the bulk insert reads: the article's fields, its tags with each tag's origin,
-    its company links (in order) and its distinct company ids (sorted)."""
-    columns = {name: pa.array([getattr(a, name) for a in articles], pa.string()) for name in _TEXT}
-    columns["published_at"] = pa.array([a.published_at.value // 1000 for a in articles],
-                                       pa.timestamp("us", tz="UTC"))
-    columns["tags"] = pa.array([list(a.tags) for a in articles], pa.list_(pa.string()))
-    columns["tag_origins"] = pa.array(
-        [[a.tag_origins.get(t.casefold(), a.origin or "") for t in a.tags] for a in articles],
-        pa.list_(pa.string()))
-    columns["link_ids"] = pa.array([[c for c, _ in a.company_links] for a in articles], pa.list_(pa.string()))
-    columns["link_hows"] = pa.array([[h for _, h in a.company_links] for a in articles], pa.list_(pa.string()))
-    columns["company_ids"] = pa.array([sorted({c for c, _ in a.company_links}) for a in articles],
-                                      pa.list_(pa.string()))
-    columns["arrival"] = pa.array(range(len(articles)), pa.int64())
-    return pa.table(columns)
+    """The rows of ``articles`` (merged Article records) for the bulk insert."""
+    columns = {name: [getattr(a, name) for a in articles] for name in _TEXT}
+    columns["published_at"] = [a.published_at.value // 1000 for a in articles]
+    columns["tags"] = [list(a.tags) for a in articles]
+    columns["tag_origins"] = [[a.tag_origins.get(t.casefold(), a.origin or "") for t in a.tags] for a in articles]
+    columns["link_ids"] = [[c for c, _ in a.company_links] for a in articles]
+    columns["link_hows"] = [[h for _, h in a.company_links] for a in articles]
+    columns["company_ids"] = [sorted({c for c, _ in a.company_links}) for a in articles]
+    return rows_table(columns)
 
 
-def insert_new_articles(con: duckdb.DuckDBPyConnection, articles: list[Article], now: datetime) -> None:
-    """Store ``articles`` (none of them stored yet, one copy each, not retracted) and their
-    publication events, as the merge rule would have added them."""
-    if not articles:
+def in_batch_order(tables: list[pa.Table], picks: list[tuple[int, int]]) -> pa.Table:
+    """One table of the rows ``picks`` names as (table, row), in that order, ``arrival`` renumbered."""
+    offsets, total = [], 0
+    for table in tables:
+        offsets.append(total)
+        total += table.num_rows
+    combined = pa.concat_tables([t.select(ROWS_SCHEMA.names).cast(ROWS_SCHEMA) for t in tables])
+    taken = combined.take(pa.array([offsets[t] + i for t, i in picks], pa.int64()))
+    return taken.set_column(ROWS_SCHEMA.get_field_index("arrival"), "arrival",
+                            pa.array(range(len(picks)), pa.int64()))
+
+
+def insert_new_articles(con: duckdb.DuckDBPyConnection, articles: list[Article] | pa.Table,
+                        now: datetime) -> None:
+    """Store ``articles`` (none of them stored yet, one copy each, not retracted; Article
+    records or their ``rows_table``) and their publication events, as the merge rule would have
+    added them."""
+    rows = new_articles_table(articles) if isinstance(articles, list) else articles
+    if rows is None or rows.num_rows == 0:
         return
-    con.register("bulk_source", new_articles_table(articles))
+    con.register("bulk_articles", rows)
     try:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE bulk_articles AS SELECT *, "
-            f"{hashes.content_hash_sql(hashes.ARTICLE_FIELDS)} AS content_hash, "
-            f"{hashes.content_hash_sql(hashes.EVENT_FIELDS, PUBLICATION_EVENT)} AS event_hash "
-            "FROM bulk_source")
+        _insert_all(con, pd.Timestamp(now).to_pydatetime())
     finally:
-        con.unregister("bulk_source")
-    stamp = pd.Timestamp(now).to_pydatetime()
-    try:
-        _insert_all(con, stamp)
-    finally:
-        con.execute("DROP TABLE IF EXISTS bulk_articles")
+        con.unregister("bulk_articles")
 
 
 def _insert_all(con: duckdb.DuckDBPyConnection, now: datetime) -> None:

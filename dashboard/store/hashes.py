@@ -9,7 +9,8 @@ read two ways, then hashed with SHA-256:
 - a time → its microseconds since the epoch, encoded as text;
 - a list of text → ``[``, the number of items, then each item encoded as text.
 
-The per-record ingest path (``ingest.build``) and the columnar one (``store.bulk``) both use it,
+The merge rule (``ingest.build``) hashes one record, the bulk write (``store.bulk``) a column of
+rows in the parse workers (``content_hashes``), and migrations in SQL (``content_hash_sql``),
 so a file read by either path gives the same hash, and re-ingest reports ``unchanged`` whichever
 path read it first. Migration 021 rewrote the hashes stored under the earlier (JSON) definition;
 ``test_hashes.py`` holds the migration to this module.
@@ -58,6 +59,10 @@ def _list(value) -> str:
     return f"[{len(items)}" + "".join([_text(item) for item in items])
 
 
+def _micros(value) -> str:
+    return "~" if value is None else _text(str(value))
+
+
 _ENCODERS = {"text": _text, "time": _time, "list": _list}
 
 
@@ -65,6 +70,21 @@ def content_hash(values: Mapping[str, Any], fields: tuple[tuple[str, str], ...])
     """The hash of one record given as field → value (lists for list fields)."""
     payload = VERSION + "".join([_ENCODERS[kind](values.get(name)) for name, kind in fields])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _encode_column(values: list, kind: str) -> list[str]:
+    """``_text`` / ``_micros`` / ``_list`` over a column, inlined for text (the common case)."""
+    if kind == "text":
+        return ["~" if v is None else f"{len(v) if v.isascii() else len(v.encode('utf-8'))}:{v}"
+                if isinstance(v, str) else _text(v) for v in values]
+    return [(_micros if kind == "time" else _ENCODERS[kind])(value) for value in values]
+
+
+def content_hashes(columns: Mapping[str, list], fields: tuple[tuple[str, str], ...]) -> list[str]:
+    """The hash of every row of ``columns`` (field → one value per row; times as microseconds
+    since the epoch): what ``content_hash`` gives for each row, without a record per row."""
+    encoded = [_encode_column(columns[name], kind) for name, kind in fields]
+    return [hashlib.sha256((VERSION + "".join(parts)).encode("utf-8")).hexdigest() for parts in zip(*encoded)]
 
 
 def _text_sql(expression: str) -> str:
