@@ -28,6 +28,8 @@ def open_app(db, monkeypatch, params) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     for key, value in params.items():
         at.query_params[key] = value
+    for section in ("reactions_open", "events_open", "articles_open"):  # the tables below the chart
+        at.session_state[section] = True
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -60,7 +62,7 @@ def test_ticker_linked_news_shows_under_its_company(news_db, monkeypatch):
     assert set(articles(at)["title"]) == {"Hong Kong tech shares slip in early trade",
                                           "Tencent expands cloud computing in Asia",
                                           "Options traders position for volatility"}
-    assert any("News: never fetched from Yahoo here" in c.value.replace("\\", "")  # in the header's status line
+    assert any("News: never fetched from Yahoo here" in c.proto.help.replace("\\", "")  # the header's status tooltip
                for c in at.caption)
 
 

@@ -24,6 +24,8 @@ def open_app(db, monkeypatch, params: dict) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     for key, value in params.items():
         at.query_params[key] = value
+    for section in ("reactions_open", "events_open", "articles_open"):  # the tables below the chart
+        at.session_state[section] = True
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
