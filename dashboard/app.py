@@ -22,6 +22,10 @@ from dashboard.lake.catalog import LakeError, LakeLocation
 from dashboard.screen import Filters
 
 st.set_page_config(page_title="Event overlay — news vs. prices", page_icon="📈", layout="wide")
+# The page's top padding (Streamlit's 6rem) cut to what its toolbar needs, so the header and the
+# chart's controls leave the chart within the top 35 % of a 1280×800 screen (docs/app.md). A
+# constant style rule, no text of ours: st.html puts a style-only block out of the layout.
+PAGE_STYLE = "<style>[data-testid=stMainBlockContainer] {padding-top: 3rem;}</style>"
 
 LAKE = LakeLocation.from_env()  # team mode: DASHBOARD_CATALOG + DASHBOARD_WAREHOUSE
 # What this run reads: the file, or one publish of the lake (main() sets it per run).
@@ -319,6 +323,7 @@ def open_database():
 
 def main() -> None:
     global DB
+    st.html(PAGE_STYLE)
     seed_state_from_url()
     try:
         DB = open_database()

@@ -23,6 +23,9 @@ from dashboard.screen import Filters
 # The chart controls' widget keys (also the session-state names the whole page reads).
 CHART_KEYS = ("price_mode", "interval", "zone", "parity", "extended_hours", "reference")
 REACTIONS_OPEN = "reactions_open"  # the reactions section's open state (app.py)
+PRICE_MODE_HELP = ("Price: each listing in its own currency. % change: from the reference time (empty = the "
+                   "window's start). USD per ADS: both listings in US dollars per ADS (HK price × shares per "
+                   "ADS ÷ USD/HKD).")
 
 
 @st.cache_data(show_spinner="Loading prices and events…", max_entries=64)
@@ -92,13 +95,13 @@ def mirror_to_url(filters: Filters) -> None:
 
 def _controls() -> None:
     """One row over the chart: prices as, interval, zone, and the two toggles."""
-    mode, interval, zone, toggles = st.columns([2.6, 1, 1.4, 1.2], vertical_alignment="top")
+    mode, interval, zone, toggles = st.columns([2.2, 1, 1.4, 1.5], vertical_alignment="top")
     mode.radio("Prices as", screen.PRICE_MODES, key="price_mode", format_func=screen.PRICE_MODE_LABELS.get,
-               horizontal=True)
+               horizontal=True, help=PRICE_MODE_HELP)
     interval.selectbox("Bar interval", screen.INTERVALS, key="interval")
     zone.selectbox("Display time zone", screen.ZONES, key="zone",
                    format_func=lambda z: f"{screen.ZONE_LABELS[z]} ({z})")
-    toggles.toggle("Show ADR parity", key="parity",
+    toggles.toggle("ADR parity", key="parity",
                    help="An extra row: the ADR against its home-market price × shares per ADS ÷ FX, and the premium.")
     toggles.toggle("extended hours", key="extended_hours", help="US pre-market and after-hours bars (dotted, lighter tint)")
 

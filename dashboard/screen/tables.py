@@ -267,7 +267,9 @@ def header_line(view: ViewData) -> tuple[str | None, str, str, str | None]:
     badge, full, warning = header_status(view)
     news = "News: ingested files only" if view.last_news_fetch is None else "News: fetched " + pd.Timestamp(
         view.last_news_fetch["fetched_at"]).tz_convert("UTC").strftime("%Y-%m-%d %H:%M UTC")
-    return badge, f"{_short_price_status(view.last_refresh)} · {news}", full, warning
+    # After a failed refresh the warning badge and its time fill the line; the news status is in the tooltip.
+    short = _short_price_status(view.last_refresh) + ("" if warning else f" · {news}")
+    return badge, short, full, warning
 
 
 CELL_CHARS = 160  # a table cell's text as sent; the reader shows it whole
