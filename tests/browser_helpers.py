@@ -95,12 +95,19 @@ class AppPage:
         self.wait_idle()
         self.page.keyboard.press(key)
 
-    def click_at(self, x: float, y: float, *, reruns: bool = True) -> None:
-        """A mouse click at viewport coordinates (chart markers, grid rows drawn on a canvas)."""
+    def click_at(self, x: float, y: float, *, reruns: bool = True, until: tuple[str, object] | None = None) -> None:
+        """A mouse click at viewport coordinates (chart markers, grid rows drawn on a canvas).
+
+        ``until`` (a JS predicate and its argument) is for a click inside an ``st.fragment`` that
+        asks for a whole-page run (a pick on the chart opens the reader): the fragment's run ends
+        first and the page may look idle for a moment before the full run starts, so the wait is
+        for the full run's outcome (the predicate, e.g. the URL naming the pick) and then idle."""
         self.wait_idle()
         if reruns:
             with self.rerun():
                 self.page.mouse.click(x, y)
+                if until is not None:
+                    self.page.wait_for_function(until[0], arg=until[1], timeout=IDLE_TIMEOUT_MS)
         else:
             self.page.mouse.click(x, y)
 

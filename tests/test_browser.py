@@ -161,7 +161,9 @@ def click_marker(app, event_id: str) -> None:
     )
     viewport = app.page.viewport_size
     assert 0 <= position["x"] < viewport["width"] and 0 <= position["y"] < viewport["height"], position
-    app.click_at(position["x"], position["y"], reruns=True)
+    # a pick on the chart (in its fragment) reruns the whole page: done once the URL names it
+    app.click_at(position["x"], position["y"], reruns=True,
+                 until=("(id) => new URLSearchParams(location.search).get('event') === id", event_id))
 
 
 def url_event(page) -> str | None:
@@ -218,14 +220,16 @@ def test_picking_an_events_table_row_opens_it_in_the_reader(server, app_page, ri
     assert isinstance(picked["article_id"], str) and picked["article_id"], picked
     app, page = app_page, app_page.page
     app.open(f"{server}/?kinds=publication")
-    app.click(page.get_by_role("tab", name="Events"))
-    grid = page.locator("[data-testid=stTabs] [role=tabpanel] [data-testid=stDataFrame]")
+    app.click(page.locator(".st-key-events_open summary"), reruns=True)  # the table is built when opened
+    grid = page.locator(".st-key-events_open [data-testid=stDataFrame]")
     grid.scroll_into_view_if_needed()
     canvas = grid.locator("canvas[data-testid=data-grid-canvas]")
     canvas.wait_for()
-    # click only once the grid has stopped moving (the same box on two frames in a row)
+    # click only once the grid has stopped moving: the expander's opening animation is over (no
+    # animation or transition running on the page) and the same box on two frames in a row
     app.wait_for_function(
-        "(el) => { const r = el.getBoundingClientRect(), key = [r.x, r.y, r.width, r.height].join();"
+        "(el) => { if (document.getAnimations().some(a => a.playState === 'running')) return false;"
+        " const r = el.getBoundingClientRect(), key = [r.x, r.y, r.width, r.height].join();"
         " const same = el.__box === key; el.__box = key; return same && r.height > 0; }",
         arg=canvas.element_handle(),
     )
