@@ -23,6 +23,7 @@ from dashboard.screen import Filters
 # The chart controls' widget keys (also the session-state names the whole page reads).
 CHART_KEYS = ("price_mode", "interval", "zone", "parity", "extended_hours", "reference")
 REACTIONS_OPEN = "reactions_open"  # the reactions section's open state (app.py)
+DOWNLOADS_OPEN = "downloads_open"  # the downloads panel under the chart
 PRICE_MODE_HELP = ("Price: each listing in its own currency. % change: from the reference time (empty = the "
                    "window's start). USD per ADS: both listings in US dollars per ADS (HK price × shares per "
                    "ADS ÷ USD/HKD).")
@@ -156,4 +157,9 @@ def chart_section(db: Any, stamp: Any, choices: dict, page_filters: Filters, pag
     take_new_selection("chart", screen.picked_point_ids(chart_state), "selected_event")
     if state.get("selected_event") != picked_before:
         st.rerun()  # a pick on the chart opens it in the reader, below the fragment
-    render_export_buttons(st, fig, view, view.filters, db=db)  # downloads under the figure
+    # The downloads under the figure, built only while opened (eight widgets fewer on a load
+    # and on every chart rerun); opening it reruns this fragment only.
+    downloads = st.expander("Download the chart and its data", key=DOWNLOADS_OPEN, on_change="rerun")
+    if downloads.open:
+        with downloads:
+            render_export_buttons(st, fig, view, view.filters, db=db)

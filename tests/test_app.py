@@ -352,8 +352,18 @@ def test_the_sections_below_the_chart_are_built_only_when_opened(open_app):
     at = open_app(sections_open=False)
     assert figure(at) and not at.dataframe
     labels = [e.label for e in at.expander]
-    assert labels[0].startswith("How each listing reacted") and "Events" in labels and "Articles" in labels
+    assert any(label.startswith("How each listing reacted") for label in labels)
+    assert "Events" in labels and "Articles" in labels and "Download the chart and its data" in labels
     assert not [w for w in at.sidebar.radio if w.key == "price_mode"] and at.radio(key="price_mode")
     at.session_state["events_open"] = True
     at.run()
     assert len(event_rows(at)) == 72 and not [d for d in at.dataframe if "wait" in d.value.columns]
+
+
+def test_the_downloads_under_the_chart_are_built_when_opened(open_app):
+    at = open_app(sections_open=False)
+    assert not at.get("download_button")
+    at.session_state["downloads_open"] = True
+    at.run()
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert {"PNG", "SVG", "HTML", "CSV", "Parquet", "Report ZIP"} <= set(labels)
