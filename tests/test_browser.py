@@ -148,7 +148,7 @@ def default_view(rich_db):
     return screen.load_view(rich_db, screen.Filters(), max_articles=screen.MAX_TABLE_ROWS)
 
 
-def click_marker(app, event_id: str) -> None:
+def click_marker(app, event_id: str, headline: str) -> None:
     """A real mouse click on the event's marker, once the chart has drawn it and it has stopped
     moving (the same position on two frames in a row: the chart may still be resizing)."""
     app.wait_idle()
@@ -161,9 +161,10 @@ def click_marker(app, event_id: str) -> None:
     )
     viewport = app.page.viewport_size
     assert 0 <= position["x"] < viewport["width"] and 0 <= position["y"] < viewport["height"], position
-    # a pick on the chart (in its fragment) reruns the whole page: done once the URL names it
-    app.click_at(position["x"], position["y"], reruns=True,
-                 until=("(id) => new URLSearchParams(location.search).get('event') === id", event_id))
+    # a pick on the chart (in its fragment) reruns the whole page: done once the reader shows it
+    app.click_at(position["x"], position["y"], until=(
+        "(headline) => [...document.querySelectorAll('.st-key-reader h4')].some(h => h.textContent.includes(headline))",
+        headline))
 
 
 def url_event(page) -> str | None:
@@ -189,7 +190,7 @@ def test_clicking_a_marker_opens_its_event_and_article_in_the_reader(server, app
     reader = page.locator(".st-key-reader")
     assert reader.get_by_text("Click a marker on the chart").count() == 1  # nothing open yet
 
-    click_marker(app, tweet["event_id"])
+    click_marker(app, tweet["event_id"], tweet["headline"])
     assert reader.locator("h4", has_text=tweet["headline"]).count() == 1
     assert url_event(page) == tweet["event_id"]
     assert reader.get_by_text(str(tweet["actor"]), exact=False).count() >= 1
@@ -199,7 +200,7 @@ def test_clicking_a_marker_opens_its_event_and_article_in_the_reader(server, app
     reader.screenshot(path=str(TEST_OUTPUT / "reader-after-marker-click.png"))
 
     # the newest click wins: a publication marker replaces it, with its article's sections
-    click_marker(app, publication["event_id"])
+    click_marker(app, publication["event_id"], publication["headline"])
     assert reader.locator("h4", has_text=publication["headline"]).count() == 1
     assert url_event(page) == publication["event_id"]
     assert reader.get_by_text("Article", exact=True).count() == 1
@@ -220,7 +221,9 @@ def test_picking_an_events_table_row_opens_it_in_the_reader(server, app_page, ri
     assert isinstance(picked["article_id"], str) and picked["article_id"], picked
     app, page = app_page, app_page.page
     app.open(f"{server}/?kinds=publication")
-    app.click(page.locator(".st-key-events_open summary"), reruns=True)  # the table is built when opened
+    # the table is built when opened: done once its grid is drawn
+    app.click(page.locator(".st-key-events_open summary"),
+              until=("() => !!document.querySelector('.st-key-events_open [data-testid=stDataFrame] canvas')", None))
     grid = page.locator(".st-key-events_open [data-testid=stDataFrame]")
     grid.scroll_into_view_if_needed()
     canvas = grid.locator("canvas[data-testid=data-grid-canvas]")

@@ -84,7 +84,8 @@ def test_hostile_text_in_snippets_stays_inert_in_a_browser(indexed_db, app_page)
     app, page = app_page, app_page.page
     with run_streamlit(indexed_db) as url:
         app.open(f"{url}/?q=script%20OR%20onerror%20OR%20ampersands")
-        app.click(page.locator(".st-key-articles_open summary"), reruns=True)  # built when opened
+        app.click(page.locator(".st-key-articles_open summary"),  # built when opened: done once drawn
+                  until=("() => !!document.querySelector('.st-key-articles_open [data-testid=stDataFrame] canvas')", None))
         injected = page.evaluate("""() => ({
             pwned: window.__pwned === undefined ? null : window.__pwned,
             imgs: document.querySelectorAll('img[src="x"], img[onerror]').length,
