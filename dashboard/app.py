@@ -11,8 +11,9 @@ import os
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, config, search, store, versions
-from dashboard.app_exports import render_export_buttons
+from dashboard import config, search, store, versions
+from dashboard.app_chart import (REACTIONS_OPEN, cached_view, chart_choices, chart_section, mirror_to_url,
+                                 seed_chart_state, take_new_selection)
 from dashboard.app_search import render_search_index_state
 from dashboard.app_study import render_study
 from dashboard.formatting import markdown_literal as md
@@ -21,6 +22,10 @@ from dashboard.lake.catalog import LakeError, LakeLocation
 from dashboard.screen import Filters
 
 st.set_page_config(page_title="Event overlay — news vs. prices", page_icon="📈", layout="wide")
+# The page's top padding (Streamlit's 6rem) cut to what its toolbar needs, so the header and the
+# chart's controls leave the chart within the top 35 % of a 1280×800 screen (docs/app.md). A
+# constant style rule, no text of ours: st.html puts a style-only block out of the layout.
+PAGE_STYLE = "<style>[data-testid=stMainBlockContainer] {padding-top: 3rem;}</style>"
 
 LAKE = LakeLocation.from_env()  # team mode: DASHBOARD_CATALOG + DASHBOARD_WAREHOUSE
 # What this run reads: the file, or one publish of the lake (main() sets it per run).
@@ -38,22 +43,6 @@ DB = store.Database(config.resolve_db_path(), read_only=True)
 @st.cache_data(show_spinner=False, max_entries=64)
 def cached_options(_db, db_name: str, stamp: float, company: str, zone: str) -> screen.ScreenOptions:
     return screen.load_options(_db, company, zone)
-
-
-@st.cache_data(show_spinner="Loading prices and events…", max_entries=64)
-def cached_view(_db, db_name: str, stamp: float, filters: Filters, max_articles: int) -> screen.ViewData:
-    # The article table shows the newest rows only; the rest are counted, not loaded.
-    return screen.load_view(_db, filters, max_articles=max_articles)
-
-
-# Building the figure is most of a rerun (plotly validates every trace and shape), so the built
-# figure is kept on the same key as the view it draws, plus theme and highlight. A resource, not
-# data: nothing mutates it (st.plotly_chart and the exports copy it), and unpickling a copy per
-# rerun would cost as much as building it.
-@st.cache_resource(show_spinner="Drawing the chart…", max_entries=16)
-def cached_figure(db_name: str, stamp: float, filters: Filters, theme: str, highlight: str | None,
-                  _view: screen.ViewData):
-    return charts.overlay_figure(_view, theme=theme, highlight=highlight)
 
 
 @st.cache_data(show_spinner="Computing reactions…", max_entries=64)
@@ -115,12 +104,13 @@ def render_reactions(view: screen.ViewData, stamp: tuple, rows: pd.DataFrame, no
         if any(config.SYNTHETIC_LABEL in n for n in rows["notes"]):
             st.warning(f"⚠ Figures computed from the {md(config.SYNTHETIC_LABEL)}.")
         state = st.dataframe(
-            screen.style_reactions(rows), key="reaction_table", on_select="rerun", selection_mode="single-row",
+            # Sent light: long text cut (a pick opens the event whole in the reader).
+            screen.style_reactions(screen.clip_cells(rows, ["event", "notes"])), key="reaction_table", on_select="rerun", selection_mode="single-row",
             hide_index=True, width="stretch", height=360,
             column_config={"event_id": None, "event": st.column_config.TextColumn(width="medium"),
                            "notes": st.column_config.TextColumn(width="large")},
         )
-        _take_new_selection("reaction_table", screen.picked_row_ids(state, rows, "event_id"), "selected_event")
+        take_new_selection("reaction_table", screen.picked_row_ids(state, rows, "event_id"), "selected_event")
 
     st.subheader("Reported vs computed")
     scope, claims_note = screen.claims_scope(view, screen.MAX_CLAIM_TEXTS)
@@ -132,7 +122,7 @@ def render_reactions(view: screen.ViewData, stamp: tuple, rows: pd.DataFrame, no
         return
     st.caption(md(summary) + screen.CLAIMS_HELP)
     st.dataframe(
-        claim_table, key="claims_table", hide_index=True, width="stretch", height=320,
+        screen.clip_cells(claim_table, ["quote", "detail"]), key="claims_table", hide_index=True, width="stretch", height=320,
         column_config={"quote": st.column_config.TextColumn(width="large"),
                        "detail": st.column_config.TextColumn(width="large")},
     )
@@ -151,6 +141,7 @@ def seed_state_from_url() -> None:
     st.session_state["_notices"] = notices
     st.session_state["selected_event"] = st.query_params.get("event") or None
     st.session_state["selected_article"] = st.query_params.get("article") or None
+    seed_chart_state(filters)
     st.session_state["_seeded"] = True
 
 
@@ -163,15 +154,14 @@ def _seed_choices(key: str, wanted, offered, noun: str, notices: list[str], *, i
     st.session_state[key] = [v for v in st.session_state[key] if v in offered]
 
 
-def sidebar(stamp: tuple) -> Filters:
+def sidebar(stamp: tuple) -> dict:
     url_filters: Filters = st.session_state["_url_filters"]
     notices: list[str] = st.session_state["_notices"]
     st.sidebar.header("Filters")
 
-    # Zone first: the default window is a set of days in the display zone.
-    zone_default = url_filters.zone
+    # The default window is a set of days in the display zone (a chart control, seeded from the URL).
     company_wanted = st.session_state.get("company", url_filters.company)
-    options = cached_options(DB, DB.name, stamp, company_wanted, st.session_state.get("zone", zone_default))
+    options = cached_options(DB, DB.name, stamp, company_wanted, st.session_state["zone"])
     if not options.companies:
         st.error("The database holds no companies yet: run `python -m dashboard ingest data/`.")
         st.stop()
@@ -209,60 +199,14 @@ def sidebar(stamp: tuple) -> Filters:
         st.session_state["dates"] = (start, end) if start and end else ()
     st.sidebar.date_input("Dates (in the display zone)", key="dates")
 
-    if "zone" not in st.session_state:
-        st.session_state["zone"] = url_filters.zone
-    st.sidebar.selectbox("Display time zone", screen.ZONES, key="zone", format_func=lambda z: f"{screen.ZONE_LABELS[z]} ({z})")
-    if "interval" not in st.session_state:
-        st.session_state["interval"] = url_filters.interval
-    st.sidebar.selectbox("Bar interval", screen.INTERVALS, key="interval")
-    if "price_mode" not in st.session_state:
-        st.session_state["price_mode"] = url_filters.price_mode
-    st.sidebar.radio("Prices as", screen.PRICE_MODES, key="price_mode", format_func=screen.PRICE_MODE_LABELS.get)
-    if "parity" not in st.session_state:
-        st.session_state["parity"] = url_filters.parity
-    st.sidebar.toggle("Show ADR parity", key="parity",
-                      help="An extra row: the ADR against its home-market price × shares per ADS ÷ FX, and the premium.")
-    st.session_state.setdefault("extended_hours", url_filters.extended_hours)
-    st.sidebar.toggle("extended hours", key="extended_hours", help="US pre-market and after-hours bars (dotted, lighter tint)")
-    reference = None
-    if st.session_state["price_mode"] == "pct":
-        if "reference" not in st.session_state:
-            st.session_state["reference"] = (
-                url_filters.reference.strftime("%Y-%m-%dT%H:%MZ") if url_filters.reference is not None else ""
-            )
-        reference = st.sidebar.text_input("Reference time (UTC, e.g. 2025-11-14T18:00Z; empty = window start)",
-                                          key="reference")
-
     start, end, hint = screen.picked_window(st.session_state.get("dates"), default_window)
     if hint:
         st.sidebar.caption(hint)
 
-    filters, unusable = screen.build_filters({
-        "company": st.session_state["company"], "tags": st.session_state["tags"],
-        "sources": st.session_state["sources"], "kinds": st.session_state["kinds"], "start": start, "end": end,
-        "zone": st.session_state["zone"], "interval": st.session_state["interval"],
-        "price_mode": st.session_state["price_mode"], "reference": reference,
-        "parity": bool(st.session_state.get("parity")),
-        "extended_hours": bool(st.session_state.get("extended_hours", True)),
-        "search": st.session_state.get("search", ""),
-    }, screen.SIDEBAR)
-    for problem in unusable:
-        st.sidebar.warning(md(str(problem)))
-    return filters
-
-
-def mirror_to_url(filters: Filters) -> None:
-    params = filters.to_query_params()  # only what differs from the defaults
-    for name in ("selected_event", "selected_article"):
-        if st.session_state.get(name):
-            params[name.split("_")[1]] = st.session_state[name]
-    current = {k: st.query_params.get_all(k) for k in st.query_params}
-    wanted = {k: v if isinstance(v, list) else [v] for k, v in params.items()}
-    if st.query_params.get("as_of"):  # a lake read as of a time stays as of that time
-        wanted["as_of"] = [st.query_params["as_of"]]
-        params["as_of"] = st.query_params["as_of"]
-    if current != wanted:
-        st.query_params.from_dict(params)
+    # The sidebar's part of the filters; the chart's own controls add theirs (app_chart).
+    return {"company": st.session_state["company"], "tags": st.session_state["tags"],
+            "sources": st.session_state["sources"], "kinds": st.session_state["kinds"], "start": start, "end": end,
+            "search": st.session_state.get("search", "")}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -280,7 +224,7 @@ def render_table(key: str, rows: pd.DataFrame, total: int, noun: str, as_shown, 
         st.caption(md(note))
     state = st.dataframe(as_shown(rows), key=key, on_select="rerun", selection_mode="single-row", hide_index=True,
                          width="stretch")
-    _take_new_selection(key, screen.picked_row_ids(state, rows, id_column), target)
+    take_new_selection(key, screen.picked_row_ids(state, rows, id_column), target)
 
 
 def render_reader(view: screen.ViewData, stamp: tuple) -> None:
@@ -328,30 +272,19 @@ def render_versions(past: dict | None) -> None:
 # The page
 
 
-def _take_new_selection(name: str, ids: list[str], target: str) -> None:
-    """A widget's selection wins only when it changed since the last run (newest click wins)."""
-    previous = st.session_state.get(f"_last_{name}")
-    if ids != previous:
-        st.session_state[f"_last_{name}"] = ids
-        if ids:
-            st.session_state["selected_event"] = None
-            st.session_state["selected_article"] = None
-            st.session_state[target] = ids[0]
-
-
 def apply_pending_selections(view: screen.ViewData, reactions) -> None:
     """A click in a table below the chart reruns the page before that table is drawn again;
     take it now so the chart drawn above it already highlights the picked event.
     ``reactions()`` gives the reaction rows; it is called only when that table has a pick."""
     state = st.session_state
-    _take_new_selection("chart", screen.picked_point_ids(state.get("overlay_chart")), "selected_event")
+    take_new_selection("chart", screen.picked_point_ids(state.get("overlay_chart")), "selected_event")
     tables = [("reaction_table", reactions, "event_id", "selected_event")]
     if len(view.events):
         tables.append(("event_table", screen.listed_events(view, screen.MAX_TABLE_ROWS), "event_id", "selected_event"))
     if len(view.articles):
         tables.append(("article_table", view.articles, "article_id", "selected_article"))
     for key, rows, id_column, target in tables:
-        _take_new_selection(key, screen.picked_row_ids(state.get(key), rows, id_column), target)
+        take_new_selection(key, screen.picked_row_ids(state.get(key), rows, id_column), target)
 
 
 def _theme_type() -> str:
@@ -369,6 +302,14 @@ def _theme_type() -> str:
     return "dark" if kind == "dark" else "light"
 
 
+def _section(label: str, key: str):
+    """An expander below the chart whose content is built only while it is open (the study's
+    pattern, app_study.py): opening or closing it reruns the page. The panel while open (the
+    caller draws into it), else None."""
+    panel = st.expander(label, key=key, on_change="rerun")
+    return panel if panel.open else None
+
+
 def open_database():
     """The local file, or with DASHBOARD_CATALOG/WAREHOUSE the lake's latest publish (or the one
     current at ?as_of= / DASHBOARD_AS_OF): then no local file is needed."""
@@ -382,13 +323,15 @@ def open_database():
 
 def main() -> None:
     global DB
+    st.html(PAGE_STYLE)
     seed_state_from_url()
     try:
         DB = open_database()
         stamp = DB.cache_key()
         if not DB.exists():
             raise store.DatabaseMissing(f"{DB.name}: no database here yet")
-        filters = sidebar(stamp)
+        choices = sidebar(stamp)
+        filters, _ = screen.build_filters({**choices, **chart_choices()}, screen.SIDEBAR)  # unusable: said by the chart
         view = cached_view(DB, DB.name, stamp, filters, screen.MAX_TABLE_ROWS)
     except store.DatabaseMissing as exc:
         st.title("Event overlay")
@@ -420,53 +363,33 @@ def main() -> None:
 
     apply_pending_selections(view, reactions)
     mirror_to_url(filters)
-    zone_label = screen.ZONE_LABELS[view.zone]
     # A compact header (a small title, one summary line, one status line) so the chart starts
-    # high on the first screen (issue 17; the sizes in docs/app.md).
+    # high on the first screen (issues 17 and 28; the sizes in docs/app.md).
     st.subheader(f"{md(view.company_name)}: news vs. prices", anchor=False)
-    summary = [f"{view.start_day:%a %Y-%m-%d} → {view.end_day:%a %Y-%m-%d}, times in {zone_label}",
-               f"{len(view.events):,} events", f"{view.total_articles:,} articles"]
-    summary += [f"{lv.symbol}: {lv.total_bars:,} {lv.interval} bars" for lv in view.listings]
-    if LAKE is not None:  # where the data comes from, on the same summary line
-        summary.append(f"{DB.describe()} · {LAKE.describe()}")
     for notice in st.session_state.get("_notices", []):
         st.warning(md(notice))
     st.session_state["_notices"] = []  # URL notices are shown once, on the run that read the URL
     for notice in screen.other_notices(view):
         st.info(md(notice))
-    badge, status, warning = screen.header_status(view)
-    # A failed refresh is a red badge on the same caption, not a warning box: a box's padding and
-    # larger text pushed the chart below the first screen at 1280x800 (issue 17).
-    line = ((f":orange-badge[**{md(badge)}**] " if badge else "")
-            + (f":red-badge[**{md(warning)}**] " if warning else "") + md(status))
-    st.caption(" · ".join(md(part) for part in summary) + "  \n" + line)
+    theme = _theme_type()
+    source_note = f"{DB.describe()} · {LAKE.describe()}" if LAKE is not None else None
+    chart_section(DB, stamp, choices, filters, view, theme, source_note)  # a fragment: reruns alone
 
-    if view.events.empty:
-        st.info("No events match these filters in this window. Widen the dates or clear a filter.")
-    if not view.has_bars and view.events.empty:
-        st.info("Nothing to draw: no prices and no events for these filters.")
-    else:
-        theme = _theme_type()
-        fig = cached_figure(DB.name, stamp, filters, theme, st.session_state.get("selected_event"), view)
-        chart_state = st.plotly_chart(
-            # theme=None: the app shows exactly the figure that `export chart` writes.
-            fig, key="overlay_chart", on_select="rerun", selection_mode="points", theme=None,
-            config=charts.chart_config(screen.figure_filename(filters, view)),
-        )
-        _take_new_selection("chart", screen.picked_point_ids(chart_state), "selected_event")
-        render_export_buttons(st, fig, view, view.filters, db=DB)  # downloads under the figure
-
-    render_reactions(view, stamp, reactions(), analysis["note"])
-    render_study(DB, view, stamp, theme=_theme_type())  # built only when its panel is opened
-
-    events_tab, articles_tab = st.tabs([f"Events ({len(view.events):,})", f"Articles ({view.total_articles:,})"])
-    with events_tab:
+    # Below the chart, each section is built only while it is open (a closed one costs a rerun
+    # nothing and sends nothing); the open states have keys, so a filter change keeps them.
+    if panel := _section("How each listing reacted · reported vs computed moves", REACTIONS_OPEN):
+        with panel:
+            render_reactions(view, stamp, reactions(), analysis["note"])
+    render_study(DB, view, stamp, theme=theme)
+    if panel := _section("Events", "events_open"):
         listed = screen.listed_events(view, screen.MAX_TABLE_ROWS) if len(view.events) else view.events
-        render_table("event_table", listed, len(view.events), "events",
-                     lambda rows: screen.event_table(rows, view.zone), "event_id", "selected_event")
-    with articles_tab:
-        render_table("article_table", view.articles, view.total_articles, "articles",
-                     lambda rows: screen.article_table(rows, view.zone), "article_id", "selected_article")
+        with panel:
+            render_table("event_table", listed, len(view.events), "events",
+                         lambda rows: screen.event_table(rows, view.zone), "event_id", "selected_event")
+    if panel := _section("Articles", "articles_open"):
+        with panel:
+            render_table("article_table", view.articles, view.total_articles, "articles",
+                         lambda rows: screen.article_table(rows, view.zone), "article_id", "selected_article")
     mirror_to_url(filters)
     render_reader(view, stamp)
 

@@ -78,10 +78,24 @@ class AppPage:
         locator.wait_for(state="visible")
         return locator
 
-    def click(self, locator, *, reruns: bool = False) -> None:
-        """Click ``locator`` once the app is idle; with ``reruns``, also wait for the rerun."""
+    def idle_and(self, js: str, arg=None) -> None:
+        """Until the app is idle *and* ``js(arg)`` holds at the same moment: for an action whose
+        run may not be counted (see ``click``)."""
+        both = f"([arg]) => ({IDLE_JS})(0) && ({js})(arg)"
+        self.page.wait_for_function(both, arg=[arg], timeout=IDLE_TIMEOUT_MS)
+
+    def click(self, locator, *, reruns: bool = False, until: tuple[str, object] | None = None) -> None:
+        """Click ``locator`` once the app is idle; with ``reruns``, also wait for the rerun.
+
+        ``until`` (a JS predicate on what the run draws, and its argument) replaces counting runs
+        where a run can be too short to count: a fast run's "running" state may never be drawn
+        (the browser handles its start and end before React renders), so the counter misses it.
+        Then the wait is for the run's outcome in the DOM, on an idle page."""
         self._ready(locator)
-        if reruns:
+        if until is not None:
+            locator.click()
+            self.idle_and(*until)
+        elif reruns:
             with self.rerun():
                 locator.click()
         else:
@@ -95,10 +109,17 @@ class AppPage:
         self.wait_idle()
         self.page.keyboard.press(key)
 
-    def click_at(self, x: float, y: float, *, reruns: bool = True) -> None:
-        """A mouse click at viewport coordinates (chart markers, grid rows drawn on a canvas)."""
+    def click_at(self, x: float, y: float, *, reruns: bool = True, until: tuple[str, object] | None = None) -> None:
+        """A mouse click at viewport coordinates (chart markers, grid rows drawn on a canvas).
+
+        ``until`` as for ``click``; needed for a click inside an ``st.fragment`` that asks for a
+        whole-page run (a pick on the chart opens the reader): the fragment's run ends first and
+        the page may look idle for a moment before the full run starts."""
         self.wait_idle()
-        if reruns:
+        if until is not None:
+            self.page.mouse.click(x, y)
+            self.idle_and(*until)
+        elif reruns:
             with self.rerun():
                 self.page.mouse.click(x, y)
         else:

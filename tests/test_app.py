@@ -13,15 +13,20 @@ from dashboard.store import events as store_events
 
 APP = str(config.PROJECT_ROOT / "dashboard" / "app.py")
 FT_TWEET = "2025-11-14-ft-report-tweet"
+SECTIONS = ("reactions_open", "events_open", "articles_open")  # the expanders below the chart
 
 
 @pytest.fixture
 def open_app(rich_db, monkeypatch):
-    def _open(params: dict | None = None, db=rich_db) -> AppTest:
+    def _open(params: dict | None = None, db=rich_db, *, sections_open: bool = True) -> AppTest:
+        """The screen; with ``sections_open`` its table sections below the chart opened, as a
+        user who reads them has them (each is built only while open)."""
         monkeypatch.setenv("DASHBOARD_DB", str(db))
         at = AppTest.from_file(APP, default_timeout=60)
         for key, value in (params or {}).items():
             at.query_params[key] = value
+        for key in SECTIONS if sections_open else ():
+            at.session_state[key] = True
         at.run()
         assert not at.exception, [e.value for e in at.exception]
         return at
@@ -77,8 +82,13 @@ def multiselect(at: AppTest, label: str):
     return next(w for w in at.sidebar.multiselect if w.label.startswith(label))
 
 
+def caption_text(caption) -> str:
+    """A caption as a reader sees it: its line and its tooltip (the header's full status)."""
+    return caption.value + ("\n" + caption.proto.help if caption.proto.help else "")
+
+
 def all_text(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
+    parts = [m.value for m in at.markdown] + [caption_text(c) for c in at.caption] + [t.value for t in at.title]
     parts += [h.value for h in at.subheader]
     parts += [i.value for i in at.info] + [w.value for w in at.warning]
     return "\n".join(str(p) for p in parts)
@@ -95,7 +105,7 @@ def test_default_view_shows_both_listings_and_the_case_markers(open_app):
     assert any("denial" in e for e in ids)
     assert len(ids) == len(event_rows(at))  # chart and table show the same events
     # one compact status line under the title carries the synthetic badge (not a banner)
-    header = re.sub(r"\\(.)", r"\1", at.caption[0].value)
+    header = re.sub(r"\\(.)", r"\1", caption_text(at.caption[0]))
     assert f":orange-badge[**⚠ {config.SYNTHETIC_LABEL}**]" in header and "never refreshed from Yahoo" in header
     assert not any("Prices on this screen" in w.value for w in at.warning)  # the old banner is gone
     assert any(config.SYNTHETIC_LABEL in (a.get("text") or "") for a in fig["layout"]["annotations"])
@@ -137,9 +147,9 @@ def test_query_params_round_trip_into_widgets_and_back(open_app):
               "interval": "15m", "mode": "pct"}
     at = open_app(params)
     assert multiselect(at, "Tags").value == ["Tech War"]
-    assert at.sidebar.selectbox(key="zone").value == "Asia/Hong_Kong"
-    assert at.sidebar.selectbox(key="interval").value == "15m"
-    assert at.sidebar.radio(key="price_mode").value == "pct"
+    assert at.selectbox(key="zone").value == "Asia/Hong_Kong"
+    assert at.selectbox(key="interval").value == "15m"
+    assert at.radio(key="price_mode").value == "pct"
     fig = figure(at)
     assert "Hong Kong" in fig["layout"]["title"]["text"] and "2025-11-12 → 2025-11-18" in fig["layout"]["title"]["text"]
     for key, value in params.items():
@@ -151,7 +161,7 @@ def test_bad_params_fall_back_with_a_notice(open_app):
     at = open_app({"zone": "Mars/Olympus", "tags": ["No Such Tag"], "interval": "7m"})
     warnings = " ".join(w.value for w in at.warning)
     assert "Mars/Olympus" in warnings and "7m" in warnings and "No Such Tag" in warnings
-    assert at.sidebar.selectbox(key="zone").value == "UTC"
+    assert at.selectbox(key="zone").value == "UTC"
     assert figure(at)  # the default view still renders
 
 
@@ -225,14 +235,14 @@ def test_selected_event_is_highlighted_on_the_chart_and_opened_in_the_reader(ope
 def test_parity_toggle_adds_the_parity_rows_and_the_url_says_so(open_app):
     at = open_app()
     assert not [t for t in figure(at)["data"] if "implied parity" in (t.get("name") or "")]
-    at.sidebar.toggle(key="parity").set_value(True).run()
+    at.toggle(key="parity").set_value(True).run()
     assert not at.exception
     fig = figure(at)
     names = [t.get("name") or "" for t in fig["data"]]
     assert any("9988.HK-implied parity" in n for n in names) and "ADR premium (%)" in names
     assert param(at, "parity") == ["1"]
     again = open_app({"parity": "1"})
-    assert again.sidebar.toggle(key="parity").value is True
+    assert again.toggle(key="parity").value is True
 
 
 def test_claims_panel_marks_the_close_and_the_intraday_low(open_app):
@@ -275,6 +285,7 @@ def test_the_screen_says_when_yahoo_was_unreachable_and_the_cache_is_served(open
     # a red badge on the header's caption line, not a warning box that pushes the chart down
     header = [c.value for c in at.caption if "Yahoo was unreachable" in c.value]
     assert header and f":red-badge[**{screen.REFRESH_WARNING}**]" in header[0]
+    assert "\n" not in header[0].split("  \n", 1)[1]  # the status is one line; the full text in its tooltip
     assert not any("Yahoo" in w.value for w in at.warning)
 
 
@@ -289,7 +300,7 @@ def test_a_crowded_window_lists_the_newest_rows_and_measures_curated_events(open
     text = all_text(at).replace("\\", "")
     assert f"Showing the newest 5 of {all_events} events" in text
     assert f"Showing the newest 5 of {all_articles} articles" in text
-    assert f"Events ({all_events})" in [t.label for t in at.tabs]
+    assert f"{all_events} events" in caption_text(at.caption[0])
     assert "article publications" in text and f"of the {all_events} events in this window" in text
     measured = int(re.search(r"Reactions for (\d+) of the", text).group(1))
     assert measured < all_events
@@ -333,3 +344,26 @@ def test_reader_shows_versions_origins_and_a_retraction_as_text(open_app, case_d
     assert origins["origin"].iloc[0].endswith("articles/000_9279edc7659a31d4.txt")
     assert origins["origin"].iloc[1].endswith("articles/seed-article-url.jsonl:1")
     assert origins["origin"].iloc[2] == f"{later}:1"
+
+
+def test_the_sections_below_the_chart_are_built_only_when_opened(open_app):
+    """Issue 28: a closed section sends nothing (no table, no reactions computed); opening one
+    builds its table, and the chart's controls sit by the chart, not in the sidebar."""
+    at = open_app(sections_open=False)
+    assert figure(at) and not at.dataframe
+    labels = [e.label for e in at.expander]
+    assert any(label.startswith("How each listing reacted") for label in labels)
+    assert "Events" in labels and "Articles" in labels and "Download the chart and its data" in labels
+    assert not [w for w in at.sidebar.radio if w.key == "price_mode"] and at.radio(key="price_mode")
+    at.session_state["events_open"] = True
+    at.run()
+    assert len(event_rows(at)) == 72 and not [d for d in at.dataframe if "wait" in d.value.columns]
+
+
+def test_the_downloads_under_the_chart_are_built_when_opened(open_app):
+    at = open_app(sections_open=False)
+    assert not at.get("download_button")
+    at.session_state["downloads_open"] = True
+    at.run()
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert {"PNG", "SVG", "HTML", "CSV", "Parquet", "Report ZIP"} <= set(labels)

@@ -148,7 +148,7 @@ def default_view(rich_db):
     return screen.load_view(rich_db, screen.Filters(), max_articles=screen.MAX_TABLE_ROWS)
 
 
-def click_marker(app, event_id: str) -> None:
+def click_marker(app, event_id: str, headline: str) -> None:
     """A real mouse click on the event's marker, once the chart has drawn it and it has stopped
     moving (the same position on two frames in a row: the chart may still be resizing)."""
     app.wait_idle()
@@ -161,7 +161,10 @@ def click_marker(app, event_id: str) -> None:
     )
     viewport = app.page.viewport_size
     assert 0 <= position["x"] < viewport["width"] and 0 <= position["y"] < viewport["height"], position
-    app.click_at(position["x"], position["y"], reruns=True)
+    # a pick on the chart (in its fragment) reruns the whole page: done once the reader shows it
+    app.click_at(position["x"], position["y"], until=(
+        "(headline) => [...document.querySelectorAll('.st-key-reader h4')].some(h => h.textContent.includes(headline))",
+        headline))
 
 
 def url_event(page) -> str | None:
@@ -187,7 +190,7 @@ def test_clicking_a_marker_opens_its_event_and_article_in_the_reader(server, app
     reader = page.locator(".st-key-reader")
     assert reader.get_by_text("Click a marker on the chart").count() == 1  # nothing open yet
 
-    click_marker(app, tweet["event_id"])
+    click_marker(app, tweet["event_id"], tweet["headline"])
     assert reader.locator("h4", has_text=tweet["headline"]).count() == 1
     assert url_event(page) == tweet["event_id"]
     assert reader.get_by_text(str(tweet["actor"]), exact=False).count() >= 1
@@ -197,7 +200,7 @@ def test_clicking_a_marker_opens_its_event_and_article_in_the_reader(server, app
     reader.screenshot(path=str(TEST_OUTPUT / "reader-after-marker-click.png"))
 
     # the newest click wins: a publication marker replaces it, with its article's sections
-    click_marker(app, publication["event_id"])
+    click_marker(app, publication["event_id"], publication["headline"])
     assert reader.locator("h4", has_text=publication["headline"]).count() == 1
     assert url_event(page) == publication["event_id"]
     assert reader.get_by_text("Article", exact=True).count() == 1
@@ -218,14 +221,18 @@ def test_picking_an_events_table_row_opens_it_in_the_reader(server, app_page, ri
     assert isinstance(picked["article_id"], str) and picked["article_id"], picked
     app, page = app_page, app_page.page
     app.open(f"{server}/?kinds=publication")
-    app.click(page.get_by_role("tab", name="Events"))
-    grid = page.locator("[data-testid=stTabs] [role=tabpanel] [data-testid=stDataFrame]")
+    # the table is built when opened: done once its grid is drawn
+    app.click(page.locator(".st-key-events_open summary"),
+              until=("() => !!document.querySelector('.st-key-events_open [data-testid=stDataFrame] canvas')", None))
+    grid = page.locator(".st-key-events_open [data-testid=stDataFrame]")
     grid.scroll_into_view_if_needed()
     canvas = grid.locator("canvas[data-testid=data-grid-canvas]")
     canvas.wait_for()
-    # click only once the grid has stopped moving (the same box on two frames in a row)
+    # click only once the grid has stopped moving: the expander's opening animation is over (no
+    # animation or transition running on the page) and the same box on two frames in a row
     app.wait_for_function(
-        "(el) => { const r = el.getBoundingClientRect(), key = [r.x, r.y, r.width, r.height].join();"
+        "(el) => { if (document.getAnimations().some(a => a.playState === 'running')) return false;"
+        " const r = el.getBoundingClientRect(), key = [r.x, r.y, r.width, r.height].join();"
         " const same = el.__box === key; el.__box = key; return same && r.height > 0; }",
         arg=canvas.element_handle(),
     )

@@ -35,7 +35,11 @@ MEASURE_JS = """() => {
   const legend = g.querySelector('g.legend');
   if (legend) labels.push({text: 'legend', ...box(legend.getBoundingClientRect())});
   const main = document.querySelector('[data-testid=stMain]');
+  // the header's caption: the summary line and the status line, each one line (issue 28)
+  const header = main.querySelector('[data-testid=stCaptionContainer]');
+  const lineHeight = header ? parseFloat(getComputedStyle(header).lineHeight) : 0;
   return {
+    headerLines: header && lineHeight ? Math.round(header.querySelector('p').getBoundingClientRect().height / lineHeight) : 0,
     chartTop: chart.getBoundingClientRect().top,
     figure: box(g.querySelector('svg.main-svg').getBoundingClientRect()),
     // the top margin Plotly drew against the one the figure asked for: more means the legend
@@ -91,6 +95,8 @@ def overlaps(a: dict, b: dict) -> bool:
 def layout_problems(m: dict, *, check_top: bool) -> list[str]:
     """What is wrong with one measured page, in words (empty when it is right)."""
     problems = []
+    if m.get("headerLines", 0) > 2:
+        problems.append(f"the header's summary and status take {m['headerLines']} lines, not 2")
     if check_top and m["chartTop"] > CHART_TOP_SHARE * m["innerHeight"]:
         problems.append(f"chart starts at {m['chartTop']:.0f} px of {m['innerHeight']} (over {CHART_TOP_SHARE:.0%})")
     for name, width in m["scrollWidths"].items():
@@ -126,6 +132,8 @@ def test_layout_problems_sees_overlap_clipping_scroll_and_a_low_chart():
     assert any("scrolls sideways" in p for p in problems)
     assert "clipped by the figure's edge: 'c'" in problems
     assert "overlap: 'b' and 'c'" in problems
+    assert layout_problems(dict(good, headerLines=3), check_top=True) == [
+        "the header's summary and status take 3 lines, not 2"]
     pushed = dict(good, marginTop={"asked": 140, "drawn": 149})
     assert layout_problems(pushed, check_top=True) == [
         "the legend pushed the plot down: top margin 149 px, planned 140 px"]
@@ -147,6 +155,7 @@ def test_screen_fits_each_supported_window_size(server, sized_context):
             assert m["sidebarOpen"] is not collapsed, f"{size}: the sidebar should be {'collapsed' if collapsed else 'open'}"
             assert any(l["text"].startswith("title: ") for l in m["labels"]) and len(m["labels"]) > 4
             assert "Yahoo was unreachable" in page.inner_text("[data-testid=stMain]")
+            assert m["headerLines"] >= 2, "the header caption was measured"
             page.screenshot(path=str(TEST_OUTPUT / f"screen-{size}-{view}.png"))
             found[view] = layout_problems(m, check_top=not collapsed)
         finally:

@@ -24,6 +24,8 @@ def open_app(db, monkeypatch, params: dict) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     for key, value in params.items():
         at.query_params[key] = value
+    for section in ("reactions_open", "events_open", "articles_open"):  # the tables below the chart
+        at.session_state[section] = True
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -82,8 +84,8 @@ def test_hostile_text_in_snippets_stays_inert_in_a_browser(indexed_db, app_page)
     app, page = app_page, app_page.page
     with run_streamlit(indexed_db) as url:
         app.open(f"{url}/?q=script%20OR%20onerror%20OR%20ampersands")
-        app.click(page.get_by_role("tab", name="Articles", exact=False))
-        app.wait_idle()
+        app.click(page.locator(".st-key-articles_open summary"),  # built when opened: done once drawn
+                  until=("() => !!document.querySelector('.st-key-articles_open [data-testid=stDataFrame] canvas')", None))
         injected = page.evaluate("""() => ({
             pwned: window.__pwned === undefined ? null : window.__pwned,
             imgs: document.querySelectorAll('img[src="x"], img[onerror]').length,

@@ -410,3 +410,34 @@ def test_header_status_merges_the_synthetic_badge_with_the_price_status():
     badge, text, warning = header_status(fetched_synthetic)  # the warning first, after the badges
     assert badge and warning == REFRESH_WARNING and text.startswith("Prices: Yahoo was unreachable")
     assert "The synthetic sample stands in until real bars" in text
+
+
+def test_header_line_is_short_with_the_full_status_for_its_tooltip():
+    """Issue 28: the status line fits one line beside the badges; the full sentences go in its
+    tooltip. After a failed refresh the line is the failure and its time alone."""
+    from conftest import build_view
+
+    from dashboard.screen import REFRESH_WARNING, header_line, header_status
+
+    plain = build_view()
+    badge, short, full, warning = header_line(plain)
+    assert (badge, full, warning) == header_status(plain)
+    assert short == "Prices: stored bars only · News: ingested files only"
+    offline = build_view(source="yahoo")
+    offline.last_refresh = {"checked_at": pd.Timestamp("2026-11-28 08:20", tz="UTC"), "status": "offline"}
+    offline.last_news_fetch = {"fetched_at": pd.Timestamp("2026-11-28 08:21", tz="UTC"), "items": 4,
+                               "symbols": ["BABA"]}
+    badge, short, full, warning = header_line(offline)
+    assert warning == REFRESH_WARNING and short == "Yahoo was unreachable at 2026-11-28 08:20 UTC"
+    assert "News: last fetched from Yahoo at 2026-11-28 08:21 UTC (4 stories for BABA)" in full
+    offline.last_refresh = {**offline.last_refresh, "status": "fetched"}
+    assert header_line(offline)[1] == "Prices: fetched 2026-11-28 08:20 UTC · News: fetched 2026-11-28 08:21 UTC"
+
+
+def test_clip_cells_cuts_long_text_only_in_the_named_columns():
+    from dashboard.screen import clip_cells
+
+    table = pd.DataFrame({"headline": ["short", "x" * 200, None], "notes": ["y" * 200] * 3})
+    clipped = clip_cells(table, ["headline", "absent"], limit=10)
+    assert list(clipped["headline"][:2]) == ["short", "x" * 9 + "…"] and pd.isna(clipped["headline"][2])
+    assert clipped["notes"].equals(table["notes"]) and table["headline"][1] == "x" * 200  # a copy

@@ -28,7 +28,7 @@ from dashboard.screen.reader import (NOTHING_PICKED, ReaderBlock, ReaderPick, ar
 from dashboard.screen.scope import (MAX_CLAIM_TEXTS, MAX_REACTION_EVENTS, AnalysisScope, analysis_scope,
                                     claims_scope, load_claims, load_reactions, reaction_scope)
 from dashboard.screen.tables import (CLAIMS_HELP, MAX_TABLE_ROWS, REACTIONS_HELP, REFRESH_WARNING, RETURN_COLUMNS,
-                                     article_table, claim_rows, event_table, header_status, listed_events, news_status_line,
+                                     article_table, claim_rows, clip_cells, event_table, header_line, header_status, listed_events, news_status_line,
                                      other_notices, price_status_line, reaction_rows, shown_note, style_reactions,
                                      verdict_summary)
 from dashboard.timeutil import window_bounds
@@ -46,6 +46,6 @@ __all__ = [
     "MAX_CLAIM_TEXTS", "MAX_REACTION_EVENTS", "AnalysisScope", "analysis_scope", "claims_scope", "load_claims",
     "load_reactions", "reaction_scope",
     "CLAIMS_HELP", "MAX_TABLE_ROWS", "REACTIONS_HELP", "RETURN_COLUMNS", "article_table", "claim_rows", "event_table",
-    "header_status", "REFRESH_WARNING", "listed_events", "news_status_line", "other_notices", "price_status_line", "reaction_rows",
+    "clip_cells", "header_line", "header_status", "REFRESH_WARNING", "listed_events", "news_status_line", "other_notices", "price_status_line", "reaction_rows",
     "shown_note", "style_reactions", "verdict_summary", "window_bounds",
 ]

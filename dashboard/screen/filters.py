@@ -18,9 +18,9 @@ PRICE_MODES = ("price", "pct", "usd")
 
 
 PRICE_MODE_LABELS = {
-    "price": "Price (listing currency)",
-    "pct": "% change from a reference time",
-    "usd": "USD per ADS (both listings)",
+    "price": "Price",
+    "pct": "% change",
+    "usd": "USD per ADS",
 }
 
 

@@ -167,8 +167,9 @@ def shown_note(shown: int, total: int, noun: str) -> str | None:
 
 
 def event_table(events: pd.DataFrame, zone: str) -> pd.DataFrame:
-    """The Events table as shown: times in the display zone, the lane each event is drawn in."""
-    return pd.DataFrame({
+    """The Events table as shown: times in the display zone, the lane each event is drawn in;
+    long headlines cut (the reader shows them whole)."""
+    return clip_cells(pd.DataFrame({
         "time": [format_time(t, p, zone) for t, p in zip(events["ts"], events["precision"])],
         "lane": [lane_label(k, s) for k, s in zip(events["kind"], events["stance"])],
         "kind": events["kind"],
@@ -176,7 +177,7 @@ def event_table(events: pd.DataFrame, zone: str) -> pd.DataFrame:
         "headline": events["headline"],
         "source": events["source"],
         "tags": ["; ".join(t or []) for t in events["tags"]],
-    })
+    }), ["headline"])
 
 
 def article_table(articles: pd.DataFrame, zone: str) -> pd.DataFrame:
@@ -191,7 +192,7 @@ def article_table(articles: pd.DataFrame, zone: str) -> pd.DataFrame:
     for name in ("snippet", "matched"):
         if name in articles:
             table[name] = articles[name].to_numpy()
-    return table
+    return clip_cells(table, ["title"])  # a snippet is short already (search.snippet)
 
 
 def price_status_line(last_refresh: dict | None) -> tuple[str, bool]:
@@ -249,3 +250,36 @@ def header_status(view: ViewData) -> tuple[str | None, str, str | None]:
 def other_notices(view: ViewData) -> list[str]:
     """The view's notices besides the synthetic one (header_status says that one)."""
     return [n for n in view.notices if config.SYNTHETIC_LABEL not in n]
+
+
+def _short_price_status(last_refresh: dict | None) -> str:
+    if last_refresh is None:
+        return "Prices: stored bars only"
+    when = pd.Timestamp(last_refresh["checked_at"]).tz_convert("UTC").strftime("%Y-%m-%d %H:%M UTC")
+    return {"offline": f"Yahoo was unreachable at {when}", "partial": f"Prices: some windows missing at {when}",
+            "fetched": f"Prices: fetched {when}"}.get(last_refresh["status"], f"Prices: checked {when}")
+
+
+def header_line(view: ViewData) -> tuple[str | None, str, str, str | None]:
+    """(synthetic badge or None, the short status that fits one line beside the badges, the full
+    status from :func:`header_status` for its tooltip, refresh-warning badge or None). A wrapped
+    status line pushed the chart to 37 % of a 1280×800 screen (issue 28)."""
+    badge, full, warning = header_status(view)
+    news = "News: ingested files only" if view.last_news_fetch is None else "News: fetched " + pd.Timestamp(
+        view.last_news_fetch["fetched_at"]).tz_convert("UTC").strftime("%Y-%m-%d %H:%M UTC")
+    # After a failed refresh the warning badge and its time fill the line; the news status is in the tooltip.
+    short = _short_price_status(view.last_refresh) + ("" if warning else f" · {news}")
+    return badge, short, full, warning
+
+
+CELL_CHARS = 160  # a table cell's text as sent; the reader shows it whole
+
+
+def clip_cells(table: pd.DataFrame, columns: Iterable[str], limit: int = CELL_CHARS) -> pd.DataFrame:
+    """``table`` with the long text of ``columns`` cut to ``limit`` characters (and "…"), so a
+    table sends light; picking the row opens the whole text in the reader."""
+    out = table.copy()
+    for name in columns:
+        if name in out:
+            out[name] = [t if not isinstance(t, str) or len(t) <= limit else t[:limit - 1] + "…" for t in out[name]]
+    return out
