@@ -103,18 +103,23 @@ def announce_writer(path: Path, wait_seconds: float) -> int | None:
     return fd
 
 
-def writer_announced(path: Path) -> bool:
-    """Whether a writer holds ``<db>.write-intent`` (looked at by taking it shared for an instant)."""
-    fd = _open(intent_file(path), create=False)
+def _held_by_another(lock_file: Path, probe: int) -> bool:
+    """Whether another process holds ``lock_file`` against ``probe`` (taken for an instant)."""
+    fd = _open(lock_file, create=False)
     if fd is None:
         return False
     try:
-        if _try(fd, fcntl.LOCK_SH):
+        if _try(fd, probe):
             _unlock(fd)
             return False
         return True
     finally:
         os.close(fd)
+
+
+def writer_announced(path: Path) -> bool:
+    """Whether a writer holds ``<db>.write-intent`` (looked at by taking it shared for an instant)."""
+    return _held_by_another(intent_file(path), fcntl.LOCK_SH)
 
 
 def announced_writer_pid(path: Path) -> int | None:
@@ -140,16 +145,7 @@ def wait_as_reader(path: Path) -> int | None:
 
 def readers_waiting(path: Path) -> bool:
     """Whether a reader holds ``<db>.readers-waiting`` (looked at by taking it for an instant)."""
-    fd = _open(waiting_file(path), create=False)
-    if fd is None:
-        return False
-    try:
-        if _try(fd, fcntl.LOCK_EX):
-            _unlock(fd)
-            return False
-        return True
-    finally:
-        os.close(fd)
+    return _held_by_another(waiting_file(path), fcntl.LOCK_EX)
 
 
 def let_waiting_readers_in(path: Path, handoff_seconds: float) -> None:
