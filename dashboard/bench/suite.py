@@ -49,7 +49,7 @@ class Plan:
 
 def measure_all(data: Dataset, sizes: Sizes, plan: Plan, *, log=print) -> list[dict]:
     records: list[dict] = []
-    for step in (_ingest_rows, _ingest_under_readers_rows, _filter_row, _chart_rows, _app_rows, _study_rows, _lake_rows,
+    for step in (_ingest_rows, ingest_under_readers_rows, _filter_row, _chart_rows, _app_rows, _study_rows, _lake_rows,
                  partial(page.rows, record=_record)):
         records.extend(step(data, sizes, plan, log))
     records.extend(search_rows.rows(data, sizes, plan, log, record=_record,
@@ -172,7 +172,7 @@ def _ingest_side_rows(result: dict | None, error: str | None, count: int, sizes:
     return [wall, memory, reader]
 
 
-def _ingest_under_readers_rows(data: Dataset, sizes: Sizes, plan: Plan, log) -> list[dict]:
+def ingest_under_readers_rows(data: Dataset, sizes: Sizes, plan: Plan, log) -> list[dict]:
     """The JSONL ingest alone, then again under desks reloading the page (issue 32): what the
     readers cost the writer, and what the writer costs them."""
     jsonl, count = _jsonl_sample(data, plan.ingest_articles)
