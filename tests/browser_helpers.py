@@ -34,6 +34,19 @@ from dashboard.bench.page import COUNT_RUNS_JS, IDLE_JS  # noqa: E402
 
 
 
+# What hostile article text would leave in the page if it were rendered as HTML: a set flag,
+# injected elements and handlers, javascript: links. Every count is 0 and pwned null when inert.
+INJECTED_MARKUP_JS = """() => ({
+    pwned: window.__pwned === undefined ? null : window.__pwned,
+    imgs: document.querySelectorAll('img[src="x"], img[onerror]').length,
+    handlers: document.querySelectorAll('[onerror], [onload], [onmouseover]').length,
+    iframes: document.querySelectorAll('iframe[src^="javascript"]').length,
+    scripts: [...document.scripts].filter(s => s.textContent.includes('__pwned')).length,
+    jsLinks: document.querySelectorAll('a[href^="javascript"]').length,
+})"""
+INERT = {"pwned": None, "imgs": 0, "handlers": 0, "iframes": 0, "scripts": 0, "jsLinks": 0}
+
+
 def install(context) -> None:
     """Count script runs in every page of ``context`` (call before opening pages)."""
     context.add_init_script(COUNT_RUNS_JS)

@@ -228,6 +228,25 @@ def rich_db(tmp_path_factory) -> Path:
 # streamlit run + Chromium
 
 
+APP_SCRIPT = str(PROJECT_ROOT / "dashboard" / "app.py")
+
+
+def open_app_at(db, monkeypatch, params: dict):
+    """The app through AppTest on ``db`` with URL ``params``, the tables below the chart opened
+    (they are built only when opened); no exception on the page."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("DASHBOARD_DB", str(db))
+    at = AppTest.from_file(APP_SCRIPT, default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    for section in ("reactions_open", "events_open", "articles_open"):
+        at.session_state[section] = True
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def _free_port() -> int:
     with contextlib.closing(socket.socket()) as s:
         s.bind(("127.0.0.1", 0))

@@ -2,19 +2,15 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+import analysis_builder as builder  # tests/analysis_builder.py: bars from a known step path
 from dashboard import config, markets
 from dashboard.analysis.claims import Claim, check_claim, claims_table, extract_claims
 
-_spec = importlib.util.spec_from_file_location(
-    "analysis_builder", Path(__file__).parent / "fixtures" / "analysis" / "builder.py")
-builder = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(builder)
 utc = builder.utc
 
 LISTINGS = pd.DataFrame([

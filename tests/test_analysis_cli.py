@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import json
 import shutil
@@ -11,14 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import analysis_builder as builder  # tests/analysis_builder.py: bars from a known step path
 from dashboard import cli, config, store
 from dashboard.ingest.pipeline import ingest_paths
 from dashboard.store.bars import upsert_bars
 
-_spec = importlib.util.spec_from_file_location(
-    "analysis_builder", Path(__file__).parent / "fixtures" / "analysis" / "builder.py")
-builder = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(builder)
 
 EVENTS = Path(__file__).parent / "fixtures" / "analysis" / "events.csv"
 NY = builder.session_minutes("XNYS", "2025-11-06", "2025-11-19")

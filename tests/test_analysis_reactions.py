@@ -1,19 +1,14 @@
 """Event reactions on hand-made bars: first tradable bar, reference, windows, abnormal, volume."""
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
+import analysis_builder as builder  # tests/analysis_builder.py: bars from a known step path
 from dashboard import markets
 from dashboard.analysis.reactions import listing_reaction, reaction_table
 
-_spec = importlib.util.spec_from_file_location(
-    "analysis_builder", Path(__file__).parent / "fixtures" / "analysis" / "builder.py")
-builder = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(builder)
 utc = builder.utc
 
 NY_SESSIONS = markets.sessions("XNYS", "2025-11-01", "2025-11-25")

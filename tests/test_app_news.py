@@ -7,10 +7,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import config
+from conftest import open_app_at as open_app
 from dashboard.ingest.pipeline import ingest_paths
 
-APP = str(config.PROJECT_ROOT / "dashboard" / "app.py")
 NEWS = Path(__file__).parent / "fixtures" / "news"
 WINDOW = {"start": "2025-11-13", "end": "2025-11-19", "zone": "UTC"}
 
@@ -22,18 +21,6 @@ def news_db(tmp_path_factory):
                           sources_file=NEWS / "sources.toml", tags_file=NEWS / "tags.toml")
     assert report.ok, report.rejections
     return db
-
-
-def open_app(db, monkeypatch, params) -> AppTest:
-    monkeypatch.setenv("DASHBOARD_DB", str(db))
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    for section in ("reactions_open", "events_open", "articles_open"):  # the tables below the chart
-        at.session_state[section] = True
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def articles(at: AppTest):

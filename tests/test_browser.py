@@ -6,6 +6,7 @@ Screenshots land in test-output/ for a human to look at.
 from __future__ import annotations
 
 import pytest
+from browser_helpers import INERT, INJECTED_MARKUP_JS
 from conftest import TEST_OUTPUT, run_streamlit
 
 from dashboard import config, store
@@ -96,15 +97,8 @@ def test_html_in_titles_and_tags_never_executes(server, app_page, rich_db):
     page.get_by_role("option", name="script", exact=False).first.wait_for()
     app.press("Escape")
     app.click(page.locator("h3").first)  # close the dropdown (the page title)
-    injected = page.evaluate("""() => ({
-        pwned: window.__pwned === undefined ? null : window.__pwned,
-        imgs: document.querySelectorAll('img[src="x"], img[onerror]').length,
-        handlers: document.querySelectorAll('[onerror], [onload], [onmouseover]').length,
-        iframes: document.querySelectorAll('iframe[src^="javascript"]').length,
-        scripts: [...document.scripts].filter(s => s.textContent.includes('__pwned')).length,
-        jsLinks: document.querySelectorAll('a[href^="javascript"]').length,
-    })""")
-    assert injected == {"pwned": None, "imgs": 0, "handlers": 0, "iframes": 0, "scripts": 0, "jsLinks": 0}
+    injected = page.evaluate(INJECTED_MARKUP_JS)
+    assert injected == INERT
     assert app.dialogs == []
     reader = page.locator(".st-key-reader")
     reader.scroll_into_view_if_needed()

@@ -3,20 +3,14 @@ instant they name, not anywhere in the day, and the verdict says which instant w
 headline move is a pre-market move when the article's own text says so."""
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
+import analysis_builder as builder  # tests/analysis_builder.py: bars from a known step path
 from dashboard import markets
 from dashboard.analysis.claim_text import Claim, extract_claims, instant_of
 from dashboard.analysis.claims import check_claim, claims_table
 
-_spec = importlib.util.spec_from_file_location(
-    "analysis_builder", Path(__file__).parent / "fixtures" / "analysis" / "builder.py")
-builder = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(builder)
 utc = builder.utc
 
 HK_SESSIONS = markets.sessions("XHKG", "2025-11-06", "2025-11-25")

@@ -5,22 +5,17 @@ for the reaction table, markets.first_trades (the chart's ring) and the whole bu
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
+import analysis_builder as builder  # tests/analysis_builder.py: bars from a known step path
 from dashboard import markets, store
 from dashboard.analysis import load as analysis_load
 from dashboard.analysis.reactions import listing_reaction
 from dashboard.screen import Filters, load_view
 from dashboard.store import events as store_events
 
-_spec = importlib.util.spec_from_file_location(
-    "analysis_builder", Path(__file__).parent / "fixtures" / "analysis" / "builder.py")
-builder = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(builder)
 utc = builder.utc
 
 NY_SESSIONS = markets.sessions("XNYS", "2025-11-01", "2025-11-25")

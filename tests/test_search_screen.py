@@ -7,28 +7,15 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import TEST_OUTPUT, run_streamlit
-from dashboard import config, search, store
-
-APP = str(config.PROJECT_ROOT / "dashboard" / "app.py")
+from browser_helpers import INERT, INJECTED_MARKUP_JS
+from conftest import TEST_OUTPUT, open_app_at as open_app, run_streamlit
+from dashboard import search, store
 
 
 @pytest.fixture(scope="module")
 def indexed_db(rich_db):
     search.sync(store.as_database(rich_db))
     return rich_db
-
-
-def open_app(db, monkeypatch, params: dict) -> AppTest:
-    monkeypatch.setenv("DASHBOARD_DB", str(db))
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    for section in ("reactions_open", "events_open", "articles_open"):  # the tables below the chart
-        at.session_state[section] = True
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def frame_with(at: AppTest, column: str):
@@ -86,13 +73,7 @@ def test_hostile_text_in_snippets_stays_inert_in_a_browser(indexed_db, app_page)
         app.open(f"{url}/?q=script%20OR%20onerror%20OR%20ampersands")
         app.click(page.locator(".st-key-articles_open summary"),  # built when opened: done once drawn
                   until=("() => !!document.querySelector('.st-key-articles_open [data-testid=stDataFrame] canvas')", None))
-        injected = page.evaluate("""() => ({
-            pwned: window.__pwned === undefined ? null : window.__pwned,
-            imgs: document.querySelectorAll('img[src="x"], img[onerror]').length,
-            handlers: document.querySelectorAll('[onerror], [onload], [onmouseover]').length,
-            iframes: document.querySelectorAll('iframe[src^="javascript"]').length,
-            scripts: [...document.scripts].filter(s => s.textContent.includes('__pwned')).length,
-        })""")
-        assert injected == {"pwned": None, "imgs": 0, "handlers": 0, "iframes": 0, "scripts": 0}
+        injected = page.evaluate(INJECTED_MARKUP_JS)
+        assert injected == INERT
         assert app.dialogs == []
         page.screenshot(path=str(TEST_OUTPUT / "search-hostile-snippets.png"), full_page=True)
