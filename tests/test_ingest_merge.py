@@ -16,6 +16,7 @@ from dashboard import cli, config, store
 from dashboard.ingest import Article
 from dashboard.ingest.merge import merge_article, merge_tags
 from dashboard.ingest.pipeline import ingest_paths
+from dashboard.store import history
 from dashboard.store.articles import count_articles, get_article, list_sources, query_articles, tag_counts
 from dashboard.store.events import query_events
 
@@ -286,14 +287,17 @@ def test_migration_turns_existing_rows_into_their_first_revision(tmp_path):
                 "TIMESTAMPTZ '2025-11-20 00:00:00+00')")
     raw.close()
     with store.writer(path) as con:
-        assert con.execute("SELECT revision, summary, tags, changed, origin FROM article_revisions").fetchall() == [
-            (1, "Old summary", ["X"], [], "old.txt")]
+        # Its only version: implicit in the row since 023, read the same through history().
+        [first] = history.history(con, history.ARTICLES, "a1")["revisions"]
+        assert (first["revision"], first["summary"], first["tags"], first["changed"], first["origin"]) == (
+            1, "Old summary", ["X"], [], "old.txt")
         # 021 then rewrote the hash of that first copy with the rest (test_hashes.py).
         current = con.execute("SELECT content_hash FROM articles").fetchone()[0]
         assert current != "h1"
         assert con.execute("SELECT origin, copy_hash FROM article_origins").fetchall() == [("old.txt", current)]
         assert con.execute("SELECT tag, origin FROM article_tags").fetchall() == [("X", "old.txt")]
-        assert con.execute("SELECT revision, headline FROM event_revisions").fetchall() == [(1, "H")]
+        assert [(r["revision"], r["headline"]) for r in history.history(
+            con, history.EVENTS, "e1")["revisions"]] == [(1, "H")]
         assert con.execute("SELECT origin FROM event_origins").fetchall() == [("ev.csv:2",)]
         assert con.execute("SELECT count(*) FROM articles WHERE retracted_at IS NULL").fetchone()[0] == 1
 
@@ -369,9 +373,9 @@ def test_any_sequence_of_copies_keeps_every_field_every_version_and_reruns_chang
             assert stored[name] == fields.get(name), name
         assert stored["tags"] == tags
         with store.reader(db) as con:
-            revisions = con.execute(
-                f"SELECT {', '.join(MERGED_FIELDS)}, tags FROM article_revisions ORDER BY revision").fetchall()
-        assert [(tuple(sorted((n, v) for n, v in zip(MERGED_FIELDS, r[:-1]) if v)), tuple(r[-1]))
+            [article_id] = [key for (key,) in con.execute("SELECT article_id FROM articles").fetchall()]
+            revisions = history.history(con, history.ARTICLES, article_id)["revisions"]
+        assert [(tuple(sorted((n, r[n]) for n in MERGED_FIELDS if r[n])), tuple(r["tags"]))
                 for r in revisions] == versions
         snapshot = _dump(db)
         for path in files:

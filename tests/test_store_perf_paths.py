@@ -526,7 +526,7 @@ def test_every_write_keeps_row_groups_small_enough_for_cheap_checkpoints(tmp_pat
                           chunk_articles=store.ROW_GROUP_SIZE // 2)
     assert report.articles.added == len(records)
     with store.reader(db) as con:
-        for table in ("articles", "article_tags", "events", "article_revisions"):
+        for table in ("articles", "article_tags", "events", "article_origins"):
             groups = con.execute(
                 f"SELECT row_group_id, max(count) FROM pragma_storage_info('{table}') "
                 "WHERE column_id = 0 GROUP BY 1").fetchall()

@@ -114,11 +114,13 @@ def save_articles(con: duckdb.DuckDBPyConnection, steps_by_id: dict[str, list],
 
     New articles go in as one bulk insert in published_at order (a batch may hold thousands; time
     order keeps date windows cheap to filter); changed rows are rewritten in one UPDATE, keeping their
-    first ``ingested_at``. Every version is kept as a revision, every copy as an origin.
+    first ``ingested_at``. Every version is kept as a revision (the only one of a new article
+    in its row, ``store.history``), every copy as an origin.
     """
     added = [steps[-1].record for key, steps in steps_by_id.items() if key not in stored]
     changed = [steps[-1].record for key, steps in steps_by_id.items()
                if key in stored and any(step.status != "unchanged" for step in steps)]
+    history.keep_first_revisions(con, history.ARTICLES, steps_by_id, stored)
     rows = _article_rows(changed)
     rows["updated_at"] = pd.Timestamp(now)
     history.update_rows(con, history.ARTICLES, rows, list_columns=("tags", "company_ids"), derived={

@@ -2,9 +2,10 @@
 with one ``INSERT … SELECT`` per table instead of record by record.
 
 It stores exactly what the per-record path (``save_articles`` + ``save_events`` after the merge
-rule) stores for such an article — its row, tags, company links, revision 1, origin, and its
-publication event with the event's own tags, revision and origin — and ``test_ingest_bulk.py``
-compares every table after ingesting one corpus both ways. Content hashes come with the rows
+rule) stores for such an article — its row, tags, company links and origin (its revision 1 is
+implicit in the row, ``store.history``), and its publication event with the event's own tags
+and origin — and ``test_ingest_bulk.py`` compares every table after ingesting one corpus both
+ways. Content hashes come with the rows
 (``rows_table``: the column form of ``store.hashes``, run in the parse workers for a file parsed
 column-wise, ``ingest.columnar``). Articles already stored, several copies of one
 article in a batch, and retractions go through the merge rule instead (``ingest.pipeline``).
@@ -106,7 +107,6 @@ def insert_new_articles(con: duckdb.DuckDBPyConnection, articles: list[Article] 
 
 
 def _insert_all(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
-    article_fields = ", ".join(ARTICLES.fields)
     con.execute(
         "INSERT INTO articles (article_id, title, source, region, published_at, published_raw, "
         "published_zone, published_precision, subtitle, summary, background, insights, body, url, "
@@ -126,11 +126,6 @@ def _insert_all(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
         "SELECT article_id, link_ids[n], link_hows[n] "
         "FROM (SELECT article_id, link_ids, link_hows, unnest(range(1, len(link_ids) + 1)) AS n, arrival "
         "      FROM bulk_articles WHERE len(link_ids) > 0) ORDER BY arrival, n")
-    con.execute(
-        f"INSERT INTO {ARTICLES.revisions} (article_id, revision, {article_fields}, tags, company_ids, "
-        "content_hash, origin, ingested_at, changed) "
-        f"SELECT article_id, 1, {article_fields}, tags, company_ids, content_hash, origin, $now, "
-        "CAST([] AS VARCHAR[]) FROM bulk_articles", {"now": now})
     con.execute(f"INSERT INTO {ARTICLES.origins} SELECT article_id, coalesce(origin, ''), content_hash, $now, $now "
                 "FROM bulk_articles", {"now": now})
 
@@ -146,10 +141,5 @@ def _insert_all(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
         "SELECT 'pub-' || article_id, tags[n], CAST(n - 1 AS INTEGER), tag_origins[n] "
         "FROM (SELECT article_id, tags, tag_origins, unnest(range(1, len(tags) + 1)) AS n "
         "      FROM bulk_articles WHERE len(tags) > 0)")
-    con.execute(
-        f"INSERT INTO {EVENTS.revisions} (event_id, revision, {event_fields}, tags, content_hash, "
-        "origin, ingested_at, changed) "
-        f"SELECT {event['event_id']}, 1, {event_select}, tags, event_hash, origin, $now, "
-        "CAST([] AS VARCHAR[]) FROM bulk_articles", {"now": now})
     con.execute(f"INSERT INTO {EVENTS.origins} SELECT {event['event_id']}, coalesce(origin, ''), event_hash, $now, $now "
                 "FROM bulk_articles", {"now": now})

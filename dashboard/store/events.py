@@ -48,6 +48,7 @@ def save_events(con: duckdb.DuckDBPyConnection, steps_by_id: dict[str, list],
     added = [steps[-1].record for key, steps in steps_by_id.items() if key not in stored]
     changed = [steps[-1].record for key, steps in steps_by_id.items()
                if key in stored and any(step.status != "unchanged" for step in steps)]
+    history.keep_first_revisions(con, history.EVENTS, steps_by_id, stored)
     rows = _event_rows(changed)
     rows["ingested_at"] = pd.Timestamp(now)
     history.update_rows(con, history.EVENTS, rows, list_columns=("tags",),

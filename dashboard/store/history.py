@@ -3,6 +3,12 @@
 Articles and events are kept the same way; :class:`Kind` names the tables of each. The merge
 rule itself is not here (``dashboard.ingest.merge``): this module loads what is current and
 writes what the rule decided.
+
+Revision 1 of a record with a single version is implicit in its current row (migration 023):
+a new record costs one row in its table, not a second copy of its text in the revisions table.
+:func:`first_revision_sql` is the one definition of that revision; :func:`history` reads it when a
+record has no revision rows, and :func:`keep_first_revisions` writes it out, from the row as it
+was, when a second version arrives (from then on every revision is a row, as before).
 """
 from __future__ import annotations
 
@@ -24,14 +30,30 @@ class Kind:
     revisions: str
     origins: str
     fields: tuple[str, ...]  # the full field set a revision holds, besides tags (and companies)
+    lists: tuple[str, ...]  # the list columns a revision holds
+    first_ingested_sql: str  # when revision 1 was stored, as SQL over the current row ``t``
 
 
+# An article row keeps its first ``ingested_at`` and stamps ``updated_at`` on each later version
+# (migration 013 dated revision 1 of an older, updated row by ``updated_at``); an event row's
+# ``ingested_at`` is its latest version's. For a single version both are revision 1's time.
 ARTICLES = Kind("articles", "article_id", "article_tags", "article_revisions", "article_origins", (
     "title", "source", "region", "published_at", "published_raw", "published_zone",
-    "published_precision", "subtitle", "summary", "background", "insights", "body", "url", "stance"))
+    "published_precision", "subtitle", "summary", "background", "insights", "body", "url", "stance"),
+    ("tags", "company_ids"), "coalesce(t.updated_at, t.ingested_at)")
 EVENTS = Kind("events", "event_id", "event_tags", "event_revisions", "event_origins", (
     "ts", "ts_raw", "ts_zone", "precision", "kind", "stance", "actor", "source", "headline", "detail",
-    "source_url", "article_id", "company_id", "symbol", "value"))
+    "source_url", "article_id", "company_id", "symbol", "value"), ("tags",), "t.ingested_at")
+
+
+def first_revision_sql(kind: Kind) -> str:
+    """SELECT of the implicit revision 1 of every record of ``kind`` that has no revision rows,
+    in the revisions table's columns (``t``: the record table; add ``AND …`` to narrow it)."""
+    columns = ", ".join(f"t.{name}" for name in (*kind.fields, *kind.lists))
+    return (f"SELECT t.{kind.key}, CAST(1 AS INTEGER) AS revision, {columns}, t.content_hash, t.origin, "
+            f"{kind.first_ingested_sql} AS ingested_at, CAST([] AS VARCHAR[]) AS changed "
+            f"FROM {kind.table} t WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {kind.revisions} r WHERE r.{kind.key} = t.{kind.key})")
 
 
 @dataclass
@@ -42,7 +64,8 @@ class Stored:
     row: dict[str, Any]
     tags: list[str] = field(default_factory=list)
     tag_origins: dict[str, str] = field(default_factory=dict)  # case-folded tag → origin
-    revisions: int = 0
+    revisions: int = 1
+    first_implicit: bool = True  # no revision rows: revision 1 is the current row
     copy_hashes: set[str] = field(default_factory=set)
     record: Any = None  # the row as an Article or Event (set by store.articles / store.events)
 
@@ -85,7 +108,7 @@ def load_stored(con: duckdb.DuckDBPyConnection, kind: Kind, ids: Iterable[str]) 
             found[key].tag_origins[tag.casefold()] = origin or found[key].row.get("origin") or ""
         for key, count in con.execute(
                 f"SELECT t.{kind.key}, max(t.revision) FROM {kind.revisions} t {join} GROUP BY 1").fetchall():
-            found[key].revisions = count
+            found[key].revisions, found[key].first_implicit = count, False
         for key, copy_hash in con.execute(
                 f"SELECT t.{kind.key}, t.copy_hash FROM {kind.origins} t {join}").fetchall():
             found[key].copy_hashes.add(copy_hash)
@@ -138,10 +161,29 @@ def delete_rows(con: duckdb.DuckDBPyConnection, table: str, key: str, ids: list[
         con.unregister("deleted_ids")
 
 
+def keep_first_revisions(con: duckdb.DuckDBPyConnection, kind: Kind, steps_by_id: dict[str, list],
+                         stored: dict[str, Stored]) -> None:
+    """Write out the implicit revision 1 of each stored record this batch gives a second version,
+    from its current row; call it before that row is rewritten."""
+    keys = [key for key, steps in steps_by_id.items()
+            if key in stored and stored[key].first_implicit
+            and any(step.status != "unchanged" for step in steps)]
+    if not keys:
+        return
+    con.register("first_revision_ids", pd.DataFrame({"id": keys}, dtype=object))
+    try:
+        con.execute(f"INSERT INTO {kind.revisions} {first_revision_sql(kind)} "
+                    f"AND t.{kind.key} IN (SELECT id FROM first_revision_ids)")
+    finally:
+        con.unregister("first_revision_ids")
+
+
 def write_history(con: duckdb.DuckDBPyConnection, kind: Kind, steps_by_id: dict[str, list],
                   stored: dict[str, Stored], now: datetime, extra_lists) -> None:
-    """Revisions (one per step that added or updated), origins (every copy: first/last seen),
-    tag rows of every written record, and retractions a copy asked for.
+    """Revisions (one per step that added or updated, except the only one of a new record,
+    which its row holds), origins (every copy: first/last seen), tag rows of every written
+    record, and retractions a copy asked for. A stored record's implicit revision 1 must have
+    been written out first (:func:`keep_first_revisions`).
 
     ``steps_by_id``: id → the merge steps (``dashboard.ingest.merge.Step``) of this batch, in
     order; ``extra_lists(record)`` → further list columns of a revision (an article's companies).
@@ -150,6 +192,7 @@ def write_history(con: duckdb.DuckDBPyConnection, kind: Kind, steps_by_id: dict[
     for key, steps in steps_by_id.items():
         before = stored.get(key)
         number = before.revisions if before else 0
+        written_before = len(revisions)
         for step in steps:
             deliveries.setdefault((key, step.copy_origin, step.copy_hash), now)
             if step.status == "unchanged":
@@ -161,6 +204,8 @@ def write_history(con: duckdb.DuckDBPyConnection, kind: Kind, steps_by_id: dict[
                               "tags": list(record.tags), **extra_lists(record),
                               "content_hash": record.content_hash, "origin": record.origin,
                               "ingested_at": pd.Timestamp(now), "changed": list(step.changed)})
+        if before is None and number == 1:  # one version: implicit in the new row
+            del revisions[written_before:]
         final = steps[-1].record
         if any(step.status != "unchanged" for step in steps):
             written.append(key)
@@ -232,5 +277,8 @@ def history(con: duckdb.DuckDBPyConnection, kind: Kind, key: str) -> dict[str, A
                          "GROUP BY origin ORDER BY first_seen, origin", [key])
     revisions = _rows(con, f"SELECT * EXCLUDE ({kind.key}) FROM {kind.revisions} "
                            f"WHERE {kind.key} = ? ORDER BY revision", [key])
+    if not revisions:  # a single version: revision 1 is the current row
+        revisions = _rows(con, f"SELECT * EXCLUDE ({kind.key}) FROM ({first_revision_sql(kind)} "
+                               f"AND t.{kind.key} = ?)", [key])
     return {"retracted_at": state[0]["retracted_at"], "retracted_reason": state[0]["retracted_reason"],
             "tags": tags, "origins": origins, "revisions": revisions}

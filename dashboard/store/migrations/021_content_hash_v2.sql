@@ -2,7 +2,8 @@
 -- is dashboard/store/hashes.py, and test_hashes.py checks this migration against it). The earlier
 -- hash was SHA-256 of canonical JSON, which only Python could compute.
 -- Rewritten: every current row and every revision; an origin's copy hash where that copy is a
--- stored revision (a first delivery always is), so re-ingesting the same files reports
+-- stored revision or the current row (a first delivery always is one of them: a record's only
+-- revision is implicit in its row since 023), so re-ingesting the same files reports
 -- "unchanged". A sparse copy that never became a revision keeps its old hash: delivered again,
 -- it is merged, changes nothing, and is recorded once more under its new hash.
 CREATE TEMP MACRO hash_text(x) AS coalesce(CAST(strlen(x) AS VARCHAR) || ':' || x, '~');
@@ -27,7 +28,12 @@ CREATE TEMP TABLE article_hash_map AS
 SELECT DISTINCT article_id, content_hash AS old_hash,
        article_hash(title, source, region, published_at, published_precision, subtitle, summary,
                     background, insights, body, url, stance, tags, company_ids) AS new_hash
-FROM article_revisions;
+FROM article_revisions
+UNION
+SELECT article_id, content_hash,
+       article_hash(title, source, region, published_at, published_precision, subtitle, summary,
+                    background, insights, body, url, stance, tags, company_ids)
+FROM articles;
 UPDATE article_origins SET copy_hash = m.new_hash FROM article_hash_map m
 WHERE m.article_id = article_origins.article_id AND m.old_hash = article_origins.copy_hash
   AND NOT EXISTS (SELECT 1 FROM article_origins o WHERE o.article_id = m.article_id
@@ -43,7 +49,12 @@ CREATE TEMP TABLE event_hash_map AS
 SELECT DISTINCT event_id, content_hash AS old_hash,
        event_hash(ts, ts_raw, ts_zone, "precision", kind, stance, actor, source, headline, detail,
                   source_url, article_id, company_id, symbol, "value", tags) AS new_hash
-FROM event_revisions;
+FROM event_revisions
+UNION
+SELECT event_id, content_hash,
+       event_hash(ts, ts_raw, ts_zone, "precision", kind, stance, actor, source, headline, detail,
+                  source_url, article_id, company_id, symbol, "value", tags)
+FROM events;
 UPDATE event_origins SET copy_hash = m.new_hash FROM event_hash_map m
 WHERE m.event_id = event_origins.event_id AND m.old_hash = event_origins.copy_hash
   AND NOT EXISTS (SELECT 1 FROM event_origins o WHERE o.event_id = m.event_id
