@@ -193,7 +193,28 @@ def test_revisions_and_retraction_follow_in_the_same_run(tmp_path, capsys):
     assert [row["retracted_reason"] for row in json.loads(out)] == ["wrong letter"]
 
 
-# A real ingest process killed with SIGKILL at a chosen point of the index's update: right after
+def test_a_chunked_ingest_syncs_the_index_every_few_chunks_and_at_its_end(tmp_path, monkeypatch):
+    from dashboard.ingest import pipeline
+
+    files = [write_jsonl(tmp_path / f"part-{n}.jsonl", *[
+        {"title": f"Chunked story {n}-{i}", "source": "Chunk Wire", "published": f"2025-11-{1 + n:02d}T1{i}:00:00Z",
+         "summary": f"Marker{n}x{i} moved."} for i in range(3)]) for n in range(5)]
+    syncs = []
+    real_follow = search.follow
+    monkeypatch.setattr(search, "follow", lambda db: syncs.append(search.status(db).state) or real_follow(db))
+    monkeypatch.setattr(pipeline, "FOLLOW_ARTICLES", 6)
+    path = tmp_path / "chunked.duckdb"
+    report = pipeline.ingest_paths(path, files, companies_file=None, sources_file=None, tags_file=None,
+                                   chunk_articles=3)
+    assert report.articles.added == 15
+    # five chunks of 3 articles, each counted 3 + 1: after chunks 2 and 4, then at the end
+    assert syncs == ["missing", "stale", "stale"]
+    database = store.as_database(path)
+    assert search.status(database).state == "current"
+    assert [hit.article_id for hit in search.find(database, "Marker4x2").hits]
+
+
+
 # the store committed (before the index was written), or after the index committed but before it
 # recorded what it covers.
 _KILLED_INGEST = textwrap.dedent("""

@@ -41,6 +41,11 @@ PARALLEL_MIN_FILES = 4
 # An ingest is written in transactions of about this many article copies (whole files; see
 # ``ingest_paths``): memory stays bounded, and readers wait at most one chunk's write.
 CHUNK_ARTICLES = 10_000
+# The search index follows a chunked ingest every this many stored article copies and at its end,
+# not after every chunk: each sync is a tantivy commit and a wait for its segment merges (~0.4 s a
+# chunk at 200k articles, growing with the index), so between syncs a search may say the index
+# is behind. A kill in between leaves it behind too, and the next write or sync catches it up.
+FOLLOW_ARTICLES = 100_000
 
 # During a batch the cyclic garbage collector runs once per this many allocations (Python's default
 # is 700). A batch makes millions of short-lived objects that reference counting frees anyway,
@@ -259,12 +264,22 @@ def ingest_paths(db: store.Database | str | Path, paths: Iterable[str | Path], *
     context.columnar = columnar
     found = discover(paths, report, context.formats)
     if not dry_run:
+        unindexed = 0  # article copies stored since the index last followed, +1 a chunk
         for parsed in parse_chunks(found, report, companies_file=companies_file, context=context,
                                    max_bytes=max_bytes, chunk_articles=chunk_articles):
+            before = report.articles.added + report.articles.updated
             try:
-                store_parsed(db, parsed, report, progress=progress, columnar=columnar)
+                store_parsed(db, parsed, report, progress=progress, columnar=columnar, follow=False)
             except store.DatabaseBusy as exc:
+                if unindexed:
+                    _follow(db, report)
                 raise _busy_after(exc, report) from None
+            unindexed += report.articles.added + report.articles.updated - before + 1
+            if unindexed >= FOLLOW_ARTICLES:
+                _follow(db, report)
+                unindexed = 0
+        if unindexed:
+            _follow(db, report)
         return report
     # A dry run writes nothing, so later chunks could not see what earlier ones would store: it
     # plans the batch as one.
@@ -292,10 +307,11 @@ def _busy_after(exc: store.DatabaseBusy, report: IngestReport) -> store.Database
 
 def store_parsed(db: store.Database | str | Path, parsed: ParsedBatch, report: IngestReport, *,
                  progress: Progress | None = None, also: Callable | None = None,
-                 columnar: bool = True) -> None:
+                 columnar: bool = True, follow: bool = True) -> None:
     """Merge a parsed batch into what is stored and write it in one transaction; ``also(con)``
     runs inside it (e.g. a fetch log). Every writer (ingest, ``news fetch``, ``tags apply``)
-    comes through here, so the merge rule holds for all of them."""
+    comes through here, so the merge rule holds for all of them. ``follow`` False: the caller
+    brings the search index up to date itself (``ingest_paths``, every ``FOLLOW_ARTICLES``)."""
     now = datetime.now(timezone.utc)
     with store.as_database(db).write() as con:
         upsert_registry(con, parsed.registry)
@@ -309,6 +325,11 @@ def store_parsed(db: store.Database | str | Path, parsed: ParsedBatch, report: I
             progress("events", len(plan.new_articles) + len(plan.event_steps))
         if also:
             also(con)
+    if follow:
+        _follow(db, report)
+
+
+def _follow(db, report: IngestReport) -> None:
     # The search index follows in the same run, after the commit (dashboard/search/index.py).
     warning = search.follow(store.as_database(db))
     if warning:
