@@ -102,6 +102,43 @@ def test_hourly_buckets_never_span_the_hong_kong_lunch_or_night(con):
     assert utc("2025-11-14 04:00") not in set(hourly["ts"])
 
 
+def extended_day_bars(day):
+    """Every minute of an NYSE day from the 04:00 pre-market to the 20:00 after-hours close: the
+    regular session's minutes trade 1,000 shares each, the extended ones 10 (so a mix shows)."""
+    row = markets.prepare_sessions(markets.sessions("XNYS", day, day)).iloc[0]
+    minutes = pd.date_range(row["pre_open"], row["post_close"], freq="1min", inclusive="left")
+    regular = (minutes >= row["open"]) & (minutes < row["close"])
+    closes = [100.0 + 0.01 * i for i in range(len(minutes))]
+    frame = pd.DataFrame({"ts": minutes, "open": closes, "high": closes, "low": closes, "close": closes,
+                          "volume": [1000.0 if r else 10.0 for r in regular]})
+    return frame
+
+
+def test_a_chosen_interval_never_mixes_pre_market_or_after_hours_into_the_session(con):
+    """An hour bar from 09:00 ET held the last pre-market half hour and the first regular one;
+    cut at the session's edges (markets.session_cuts), the pre-market stops at the 09:30 open,
+    the session's hours start there, and after-hours starts at the 16:00 close."""
+    frame = extended_day_bars("2025-11-14")
+    bars.upsert_bars(con, frame, symbol="BABA", interval="1m", source="yahoo")
+    lo, hi = utc("2025-11-14 05:00"), utc("2025-11-15 05:00")
+    hourly = bars.query_bars(con, "BABA", lo, hi, "1h", cuts=markets.session_cuts("XNYS", lo, hi))
+    parts = markets.session_parts(markets.sessions("XNYS", lo, hi), hourly["ts"])
+    # Each bar's volume comes from one part only: 1,000 a minute in the session, 10 outside it
+    # (a mixed bar would be 1,000·k + 10·j with 0 < j <= 60: never a multiple of 1,000).
+    for volume, part in zip(hourly["volume"], parts):
+        assert volume % 1000 == 0 if part == "regular" else volume <= 600, (volume, part)
+    local = [t.tz_convert("America/New_York").strftime("%H:%M") for t in hourly["ts"]]
+    assert local[:7] == ["04:00", "05:00", "06:00", "07:00", "08:00", "09:00", "09:30"]
+    assert "15:30" in local and "16:00" in local and local[-1] == "19:00"
+    assert hourly["volume"].sum() == frame["volume"].sum()  # nothing dropped, nothing counted twice
+    by_label = dict(zip(local, hourly["volume"]))
+    assert by_label["09:00"] == 30 * 10 and by_label["09:30"] == 60 * 1000 and by_label["15:30"] == 30 * 1000
+    # Without cuts (what the store did before): the 09:00 bar held both parts.
+    mixed = bars.query_bars(con, "BABA", lo, hi, "1h")
+    nine = mixed[mixed["ts"] == utc("2025-11-14 14:00")]["volume"].iloc[0]
+    assert nine == 30 * 10 + 30 * 1000
+
+
 def test_daily_resample_groups_by_exchange_date(con):
     con.execute("INSERT INTO listings (symbol, exchange_mic, tz) VALUES (?, ?, ?)",
                 ["BABA", "XNYS", "America/New_York"])

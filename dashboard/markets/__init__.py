@@ -44,6 +44,7 @@ from dashboard.markets.hours import (  # noqa: F401
     passed_over,
     prepare_sessions,
     session_close,
+    session_cuts,
     session_parts,
     sessions,
 )

@@ -303,6 +303,20 @@ def extended_intervals(mic: str, start, end) -> list[tuple[pd.Timestamp, pd.Time
     return [(max(a, lo), min(b, hi), part) for a, b, part in spans if a < b and b > lo and a < hi]
 
 
+def session_cuts(mic: str, start, end) -> list[pd.Timestamp]:
+    """Every instant in ``[start, end)`` (and the last one before it) where a session part starts
+    or ends: pre-market open, open, lunch break start and end, close, after-hours close (UTC,
+    sorted). A resampled bar never spans one (``store.bars.query_bars(cuts=)``): an hour bar
+    does not mix pre-market minutes with the regular session's, nor the morning with the
+    afternoon, and each part's buckets start at its own first instant (09:30, 10:30, …)."""
+    lo, hi = window(start, end)
+    frame = _reaching(mic, lo - pd.Timedelta(days=1), hi)
+    columns = ("pre_open", "open", "break_start", "break_end", "close", "post_close")
+    instants = sorted({t for c in columns for t in frame[c] if pd.notna(t) and t < hi})
+    before = [t for t in instants if t <= lo]
+    return before[-1:] + [t for t in instants if t > lo]
+
+
 def overlap_intervals(mic_a: str, mic_b: str, start, end, *, extended: bool = True) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
     """Spans of ``[start, end)`` when both markets trade (extended hours counted by default).
 

@@ -217,10 +217,14 @@ def _read_bars(con, rows: ScreenRows, filters: Filters) -> None:
     reference time is read from bars finished before it, and an event late in the window first
     trades after it), in the extended-hours toggle's hours; in usd mode the FX bars too."""
     start, end = rows.start, rows.end
+    lo, hi = start - FIRST_TRADE_BEFORE, end + FIRST_TRADE_AFTER
     for row in rows.listings:
-        frame = store_bars.query_bars(con, row["symbol"], start - FIRST_TRADE_BEFORE, end + FIRST_TRADE_AFTER,
-                                      interval=filters.interval, shown=(start, end))
-        rows.around[row["symbol"]] = listing_bars_in_hours(markets.prepare_bars(frame), row.get("exchange_mic") or "",
+        mic = row.get("exchange_mic") or ""
+        # A chosen interval may be resampled: its bars never span a session part's start or end.
+        cuts = markets.session_cuts(mic, lo, hi) if mic and filters.interval != "auto" else None
+        frame = store_bars.query_bars(con, row["symbol"], lo, hi, interval=filters.interval, shown=(start, end),
+                                      cuts=cuts)
+        rows.around[row["symbol"]] = listing_bars_in_hours(markets.prepare_bars(frame), mic,
                                                            start, end, extended=filters.extended_hours)
     if filters.price_mode != "usd":
         return

@@ -136,13 +136,14 @@ def _symbol_zone(con, symbol: str) -> str:
 
 
 def query_bars(con: duckdb.DuckDBPyConnection, symbol: str, start, end,
-               interval: str = "auto", *, shown=None) -> pd.DataFrame:
+               interval: str = "auto", *, shown=None, cuts=None) -> pd.DataFrame:
     """Bars of one symbol in ``[start, end)``, sorted by ts.
 
     ``auto``: the finest interval stored on at least half the window's days with bars (see
     ``_auto_interval``); ``shown`` = (start, end) counts the days of that part of the window only
     (a screen that reads bars around what it shows). An explicit interval that is not stored
-    is resampled from the finest stored finer bars. Real bars win over synthetic ones.
+    is resampled from the finest stored finer bars, never across one of ``cuts`` (the instants
+    where a session part begins or ends, ``markets.session_cuts``). Real bars win over synthetic ones.
     """
     lo, hi = window(start, end)
     days_lo, days_hi = window(*shown) if shown is not None else (lo, hi)
@@ -184,7 +185,7 @@ def query_bars(con: duckdb.DuckDBPyConnection, symbol: str, start, end,
             [symbol, finest, lo, hi, real_only, SYNTHETIC],
         ).df()
     else:
-        frame = _resample(con, symbol, finest, interval, lo, hi, real_only)
+        frame = _resample(con, symbol, finest, interval, lo, hi, real_only, cuts)
     frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
     return frame.reset_index(drop=True)
 
@@ -223,13 +224,16 @@ def _constant_text(value: str, rows: int) -> pd.Series:
     return pd.Series(_TEXT.__from_arrow__(pa.repeat(value, rows)), dtype=_TEXT)
 
 
-def _resample(con, symbol: str, finer: str, interval: str, lo, hi, real_only: bool) -> pd.DataFrame:
+def _resample(con, symbol: str, finer: str, interval: str, lo, hi, real_only: bool, cuts=None) -> pd.DataFrame:
     """Aggregate ``finer`` bars to ``interval`` (first open, max high, min low, last close, sum volume).
 
     Intraday buckets are cut on UTC; a bucket is labelled by its first bar, so an hour that starts
-    at the 09:30 open is labelled 09:30, not 09:00. Daily buckets follow the exchange-local date
-    and are labelled with local midnight (as Yahoo labels daily bars).
+    at the 09:30 open is labelled 09:30, not 09:00. With ``cuts`` (sorted UTC instants) no bucket
+    spans a cut: each run of bars between two cuts is bucketed from the cut that starts it, so a
+    pre-market hour stops at the open and the regular session's hours start there. Daily buckets
+    follow the exchange-local date and are labelled with local midnight (as Yahoo labels daily bars).
     """
+    segment_sql, cut_join, cut_params = "NULL::TIMESTAMPTZ", "", []
     if _is_daily_or_longer(interval):
         if interval != "1d":
             raise ValueError(f"resampling to {interval} is not supported; ask for 1d or finer")
@@ -239,15 +243,22 @@ def _resample(con, symbol: str, finer: str, interval: str, lo, hi, real_only: bo
         label_sql = "bucket"
     else:
         minutes = int(interval_length(interval) / pd.Timedelta(minutes=1))
-        bucket_sql = "time_bucket(to_minutes(CAST(? AS BIGINT)), ts)"
+        bucket_sql = "time_bucket(to_minutes(CAST(? AS BIGINT)), ts, coalesce(segment, TIMESTAMPTZ '2000-01-03 00:00:00+00'))"
         bucket_params = [minutes]
         label_sql = "min(ts)"
+        if cuts is not None and len(cuts):
+            # The cut each bar follows: the latest at or before it (none before the first cut).
+            segment_sql = "c.at"
+            cut_join = "ASOF LEFT JOIN (SELECT unnest(CAST(? AS TIMESTAMPTZ[])) AS at) c ON b.ts >= c.at"
+            cut_params = [[pd.Timestamp(t).to_pydatetime() for t in cuts]]
     sql = f"""
-        WITH chosen AS (
-            SELECT {bucket_sql} AS bucket, ts, open, high, low, close, volume, source
-            FROM bars
-            WHERE symbol = ? AND interval = ? AND ts >= ? AND ts < ?
-              AND (NOT ? OR source <> ?)
+        WITH picked AS (
+            SELECT b.ts, b.open, b.high, b.low, b.close, b.volume, b.source, {segment_sql} AS segment
+            FROM bars b {cut_join}
+            WHERE b.symbol = ? AND b.interval = ? AND b.ts >= ? AND b.ts < ?
+              AND (NOT ? OR b.source <> ?)
+        ), chosen AS (
+            SELECT {bucket_sql} AS bucket, * FROM picked
         )
         SELECT {label_sql} AS ts,
                arg_min(open, ts) AS open, max(high) AS high, min(low) AS low,
@@ -255,10 +266,10 @@ def _resample(con, symbol: str, finer: str, interval: str, lo, hi, real_only: bo
                string_agg(DISTINCT source, '+' ORDER BY source) AS source,
                ? AS interval
         FROM chosen
-        GROUP BY bucket
+        GROUP BY segment, bucket
         ORDER BY ts
     """
-    params = bucket_params + [symbol, finer, lo, hi, real_only, SYNTHETIC, interval]
+    params = cut_params + [symbol, finer, lo, hi, real_only, SYNTHETIC] + bucket_params + [interval]
     return con.execute(sql, params).df()
 
 
