@@ -123,6 +123,8 @@ def _baseline(record: dict) -> str:
         return "—"
     if record["unit"] == "articles/s":
         return _number(record["baseline"], "articles/s")
+    if record["unit"] in ("s", "MB"):  # in the row's own unit, as its value
+        return f"{_number(record['baseline'])} {record['unit']}"
     return f"{_number(record['baseline'])} ms"
 
 
