@@ -14,6 +14,7 @@ import streamlit as st
 from dashboard import config, search, store, versions
 from dashboard.app_chart import (REACTIONS_OPEN, cached_view, chart_choices, chart_section, mirror_to_url,
                                  seed_chart_state, take_new_selection)
+from dashboard.app_runtime import freeze_startup_heap
 from dashboard.app_search import render_search_index_state
 from dashboard.app_study import render_study
 from dashboard.formatting import markdown_literal as md
@@ -395,3 +396,4 @@ def main() -> None:
 
 
 main()
+freeze_startup_heap()  # once per process, after its first run (app_runtime.py says why)
