@@ -12,8 +12,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import config, search, store, versions
-from dashboard.app_chart import (REACTIONS_OPEN, cached_view, chart_choices, chart_section, mirror_to_url,
-                                 seed_chart_state, take_new_selection)
+from dashboard.app_chart import (REACTIONS_OPEN, cached_view, chart_choices, chart_section, header_line,
+                                 mirror_to_url, seed_chart_state, take_new_selection)
 from dashboard.app_runtime import freeze_startup_heap
 from dashboard.app_search import render_search_index_state
 from dashboard.app_study import render_study
@@ -374,7 +374,8 @@ def main() -> None:
         st.info(md(notice))
     theme = _theme_type()
     source_note = f"{DB.describe()} · {LAKE.describe()}" if LAKE is not None else None
-    chart_section(DB, stamp, choices, filters, view, theme, source_note)  # a fragment: reruns alone
+    header_line(view, source_note)
+    chart_section(DB, stamp, choices, filters, view, theme)  # a fragment: reruns alone
 
     # Below the chart, each section is built only while it is open (a closed one costs a rerun
     # nothing and sends nothing); the open states have keys, so a filter change keeps them.

@@ -1,4 +1,4 @@
-"""The chart, its header line and the controls that change only it (part of the Streamlit face).
+"""The chart, the header line above it and the controls that change only it (part of the Streamlit face).
 
 The section is an ``st.fragment``: a change of "Prices as", the bar interval, ADR parity or
 extended hours reruns this function alone, so the server rebuilds and the browser redraws only the
@@ -27,6 +27,8 @@ DOWNLOADS_OPEN = "downloads_open"  # the downloads panel under the chart
 PRICE_MODE_HELP = ("Price: each listing in its own currency. % change: from the reference time (empty = the "
                    "window's start). USD per ADS: both listings in US dollars per ADS (HK price × shares per "
                    "ADS ÷ USD/HKD).")
+REFERENCE_HELP = ('With "% change": the time the changes count from, in UTC (e.g. 2025-11-14T18:00Z); '
+                  "empty = the window's start.")
 
 
 @st.cache_data(show_spinner="Loading prices and events…", max_entries=64)
@@ -50,15 +52,9 @@ def seed_chart_state(url_filters: Filters) -> None:
     state = st.session_state
     for name in ("zone", "interval", "price_mode", "parity", "extended_hours"):
         state.setdefault(name, getattr(url_filters, name))
-    if state["price_mode"] == "pct":
-        seed_reference(url_filters)
-
-
-def seed_reference(url_filters: Filters) -> None:
-    """The reference time's box, when it first shows: the URL's reference (empty = window start)."""
-    if "reference" not in st.session_state:
+    if "reference" not in state:  # the URL's reference time (empty = the window's start)
         reference = url_filters.reference
-        st.session_state["reference"] = reference.strftime("%Y-%m-%dT%H:%MZ") if reference is not None else ""
+        state["reference"] = reference.strftime("%Y-%m-%dT%H:%MZ") if reference is not None else ""
 
 
 def chart_choices() -> dict:
@@ -95,10 +91,17 @@ def mirror_to_url(filters: Filters) -> None:
 
 
 def _controls() -> None:
-    """One row over the chart: prices as, interval, zone, and the two toggles."""
-    mode, interval, zone, toggles = st.columns([2.2, 1, 1.4, 1.5], vertical_alignment="top")
+    """One row over the chart: prices as, the % reference, interval, zone, and the two toggles.
+
+    The reference time's box is always in the row, disabled unless "% change" is picked: a box
+    that appeared with "% change" mounted a new widget and moved the chart down, which cost that
+    rerun about 45 ms in the browser (issue 28; docs/benchmarks.md)."""
+    mode, reference, interval, zone, toggles = st.columns([2.2, 1.2, 0.9, 1.3, 1.3], vertical_alignment="top")
     mode.radio("Prices as", screen.PRICE_MODES, key="price_mode", format_func=screen.PRICE_MODE_LABELS.get,
                horizontal=True, help=PRICE_MODE_HELP)
+    reference.text_input("% from (UTC)", key="reference", placeholder="window start",
+                         disabled=st.session_state["price_mode"] != "pct",
+                         help=REFERENCE_HELP)
     interval.selectbox("Bar interval", screen.INTERVALS, key="interval")
     zone.selectbox("Display time zone", screen.ZONES, key="zone",
                    format_func=lambda z: f"{screen.ZONE_LABELS[z]} ({z})")
@@ -109,10 +112,14 @@ def _controls() -> None:
 
 def header_line(view: screen.ViewData, source_note: str | None) -> None:
     """The summary line and the one status line (full sentences in its tooltip), so the chart
-    starts high on the first screen in every header state (issues 17 and 28; docs/app.md)."""
+    starts high on the first screen in every header state (issues 17 and 28; docs/app.md).
+
+    Drawn by the full page run, above the chart's fragment: nothing in it depends on the chart's
+    own controls (the zone reruns the page; each listing's bar size, and how many bars it shows
+    when thinned, are in its row's title on the chart), so a chart rerun does not redraw it
+    (about 35 ms of the browser's rerun)."""
     summary = [f"{view.start_day:%a %Y-%m-%d} → {view.end_day:%a %Y-%m-%d}, times in {screen.ZONE_LABELS[view.zone]}",
                f"{len(view.events):,} events", f"{view.total_articles:,} articles"]
-    summary += [f"{lv.symbol}: {lv.total_bars:,} {lv.interval} bars" for lv in view.listings]
     if source_note:  # where the data comes from (team mode), on the same summary line
         summary.append(source_note)
     badge, short, full, warning = screen.header_line(view)
@@ -125,9 +132,9 @@ def header_line(view: screen.ViewData, source_note: str | None) -> None:
 
 @st.fragment
 def chart_section(db: Any, stamp: Any, choices: dict, page_filters: Filters, page_view: screen.ViewData,
-                  theme: str, source_note: str | None) -> None:
-    """Header line, chart controls, chart and its downloads. ``choices`` are the sidebar's values
-    of the last full run; ``page_view`` is the view that run loaded (reused while unchanged)."""
+                  theme: str) -> None:
+    """Chart controls, chart and its downloads. ``choices`` are the sidebar's values of the last
+    full run; ``page_view`` is the view that run loaded (reused while unchanged)."""
     state = st.session_state
     filters, unusable = screen.build_filters({**choices, **chart_choices()}, screen.SIDEBAR)
     if filters.zone != page_filters.zone or (
@@ -135,11 +142,7 @@ def chart_section(db: Any, stamp: Any, choices: dict, page_filters: Filters, pag
         st.rerun()  # beyond the chart: the whole page (see the module docstring)
     view = page_view if filters == page_filters else cached_view(db, db.name, stamp, filters, screen.MAX_TABLE_ROWS)
     mirror_to_url(filters)
-    header_line(view, source_note)
     _controls()
-    if state["price_mode"] == "pct":
-        seed_reference(state["_url_filters"])
-        st.text_input("Reference time (UTC, e.g. 2025-11-14T18:00Z; empty = window start)", key="reference")
     for problem in unusable:
         st.warning(md(str(problem)))
     if view.events.empty:

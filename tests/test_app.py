@@ -157,6 +157,19 @@ def test_query_params_round_trip_into_widgets_and_back(open_app):
     assert not at.warning or all("URL" not in w.value for w in at.warning)
 
 
+def test_the_reference_box_is_always_in_the_controls_row_and_only_used_for_percent(open_app):
+    """The "% from" box never appears or vanishes (a new widget above the chart cost a rerun
+    ~45 ms, issue 28): it is disabled unless "% change" is picked, and only then in the URL."""
+    at = open_app({"ref": "2025-11-14T18:00Z"})
+    box = at.text_input(key="reference")
+    assert box.value == "2025-11-14T18:00Z" and box.disabled  # seeded from the URL, unused in price mode
+    assert not param(at, "ref")
+    at.radio(key="price_mode").set_value("pct").run()
+    assert not at.exception
+    box = at.text_input(key="reference")
+    assert not box.disabled and param(at, "ref") == ["2025-11-14T18:00Z"]  # now in the filters
+
+
 def test_bad_params_fall_back_with_a_notice(open_app):
     at = open_app({"zone": "Mars/Olympus", "tags": ["No Such Tag"], "interval": "7m"})
     warnings = " ".join(w.value for w in at.warning)
