@@ -95,7 +95,7 @@ def _controls() -> None:
 
     The reference time's box is always in the row, disabled unless "% change" is picked: a box
     that appeared with "% change" mounted a new widget and moved the chart down, which cost that
-    rerun about 45 ms in the browser (issue 28; docs/benchmarks.md)."""
+    rerun 45–65 ms in the browser (issue 28; docs/benchmarks.md)."""
     mode, reference, interval, zone, toggles = st.columns([2.2, 1.2, 0.9, 1.3, 1.3], vertical_alignment="top")
     mode.radio("Prices as", screen.PRICE_MODES, key="price_mode", format_func=screen.PRICE_MODE_LABELS.get,
                horizontal=True, help=PRICE_MODE_HELP)
