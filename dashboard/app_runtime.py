@@ -10,8 +10,10 @@ live as long as the process (issue 28; docs/benchmarks.md).
 So after the process's first run, once the imports and the first caches are in place, that heap
 is moved to the collector's permanent generation (``gc.freeze``, CPython 3.7+), after one full
 collection so no garbage is frozen with it. Later collections walk only what was made since;
-objects made later are collected as before, and reference counting frees frozen objects as usual,
-so memory is not held beyond what was live at that moment.
+objects made later are collected as before, and reference counting still frees frozen objects.
+The price: a frozen object that later ends up only in an unreachable cycle is never collected.
+That is bounded by what the first run had alive (its session's state, a few MB at most), held
+for the process's life.
 """
 from __future__ import annotations
 
