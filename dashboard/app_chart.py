@@ -96,15 +96,20 @@ def _controls() -> None:
     The reference time's box is always in the row, disabled unless "% change" is picked: a box
     that appeared with "% change" mounted a new widget and moved the chart down, which cost that
     rerun 45–65 ms in the browser (issue 28; docs/benchmarks.md)."""
-    mode, reference, interval, zone, toggles = st.columns([2.2, 1.2, 0.9, 1.3, 1.3], vertical_alignment="top")
+    # Widths for a 1280-px window with the sidebar open (the radio's three options on one line,
+    # "extended hours" whole); short labels, the rest in each widget's help.
+    mode, reference, interval, zone, toggles = st.columns([2.75, 1.1, 0.95, 1.15, 1.75], vertical_alignment="top")
     mode.radio("Prices as", screen.PRICE_MODES, key="price_mode", format_func=screen.PRICE_MODE_LABELS.get,
                horizontal=True, help=PRICE_MODE_HELP)
     reference.text_input("% from (UTC)", key="reference", placeholder="window start",
                          disabled=st.session_state["price_mode"] != "pct",
                          help=REFERENCE_HELP)
-    interval.selectbox("Bar interval", screen.INTERVALS, key="interval")
-    zone.selectbox("Display time zone", screen.ZONES, key="zone",
-                   format_func=lambda z: f"{screen.ZONE_LABELS[z]} ({z})")
+    interval.selectbox("Bars", screen.INTERVALS, key="interval",
+                       help="The bar interval. auto: the finest stored on at least half the days with bars; "
+                            "the others are resampled from finer bars.")
+    zone.selectbox("Time zone", screen.ZONES, key="zone", format_func=screen.ZONE_LABELS.get,
+                   help="The zone every time on the page is shown in (the chart's axis, tables, reader): "
+                        + ", ".join(f"{screen.ZONE_LABELS[z]} = {z}" for z in screen.ZONES) + ".")
     toggles.toggle("ADR parity", key="parity",
                    help="An extra row: the ADR against its home-market price × shares per ADS ÷ FX, and the premium.")
     toggles.toggle("extended hours", key="extended_hours", help="US pre-market and after-hours bars (dotted, lighter tint)")
