@@ -159,9 +159,11 @@ def _free_port() -> int:
 
 
 class Server:
-    """``streamlit run script`` on a free port, in its own process group, logging to a file."""
+    """``streamlit run script`` on a free port, in its own process group, logging to a file. Its
+    working folder (``cwd``) comes first on the server's ``sys.path``, so it picks which tree's
+    ``dashboard`` package the server imports (``page_ab`` serves two trees)."""
 
-    def __init__(self, name: str, script: Path, env: dict, log_dir: Path):
+    def __init__(self, name: str, script: Path, env: dict, log_dir: Path, cwd: Path = PROJECT_ROOT):
         self.name, self.port = name, _free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log = log_dir / f"page-{name}.log"
@@ -170,7 +172,7 @@ class Server:
                 [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(self.port),
                  "--server.address", "127.0.0.1", "--server.headless", "true",
                  "--browser.gatherUsageStats", "false"],
-                cwd=PROJECT_ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
+                cwd=cwd, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
 
