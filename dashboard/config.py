@@ -21,6 +21,8 @@ COMPANIES_FILE = DATA_DIR / "companies.toml"
 SOURCES_FILE = DATA_DIR / "sources.toml"
 TAGS_FILE = DATA_DIR / "tags.toml"
 EVENTS_FILE = DATA_DIR / "events.csv"
+# The full-text index of a store file lives beside it, in a folder named file + this suffix.
+SEARCH_INDEX_SUFFIX = ".search"
 CACHE_DIR = Path(os.environ.get("DASHBOARD_CACHE") or Path.cwd() / ".cache").absolute()
 
 DEFAULT_DB = DATA_DIR / "dashboard.duckdb"

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from dashboard import config
 from dashboard.ingest import ParseError
 from dashboard.ingest.csvfmt import csv_kind
 from dashboard.ingest.feeds import looks_like_feed
@@ -109,6 +110,8 @@ def discover(paths: Iterable[str | Path], report, formats: list[Format] = ()) ->
                 relative = child.relative_to(path)
                 if any(part.startswith(".") for part in relative.parts):
                     continue
+                if _in_search_index(path, relative):
+                    continue  # a store's own index beside its file (`make run` puts one in data/)
                 if child.is_symlink() and not child.is_file():
                     report.skipped.append(f"{child}: {_unfollowed_link(child)}")
                     continue
@@ -119,6 +122,16 @@ def discover(paths: Iterable[str | Path], report, formats: list[Format] = ()) ->
         else:
             report.reject_file(f"{path}: path: no such file or folder")
     return found
+
+
+def _in_search_index(root: Path, relative: Path) -> bool:
+    """Whether a file lies in a folder that is a store file's search index (``file.search``)."""
+    folder = root
+    for part in relative.parts[:-1]:
+        if part.endswith(config.SEARCH_INDEX_SUFFIX) and (folder / part[:-len(config.SEARCH_INDEX_SUFFIX)]).is_file():
+            return True
+        folder = folder / part
+    return False
 
 
 def _unfollowed_link(link: Path) -> str:

@@ -54,7 +54,7 @@ def index_dir(db) -> Path:
     """Beside the database file; a lake publish (no file) under the cache folder, per snapshot."""
     path = db.local_file
     if path is not None:
-        return Path(path).with_name(Path(path).name + ".search")
+        return Path(path).with_name(Path(path).name + config.SEARCH_INDEX_SUFFIX)
     key = str(db.cache_key())
     where = hashlib.sha256(db.name.encode("utf-8")).hexdigest()[:12]
     return config.CACHE_DIR / "search" / f"{where}-{key.replace(':', '-')}"
