@@ -110,6 +110,12 @@ def test_default_view_shows_both_listings_and_the_case_markers(open_app):
     assert not any("Prices on this screen" in w.value for w in at.warning)  # the old banner is gone
     assert any(config.SYNTHETIC_LABEL in (a.get("text") or "") for a in fig["layout"]["annotations"])
     assert dict(at.query_params) == {} or all(not v for v in at.query_params.values())
+    # sent without a template, so the browser's second draw of a new chart is skipped
+    # (tests/test_figure_template.py); on the rerun the cached figure is sent the same way
+    assert "template" not in fig["layout"] and fig["layout"]["datarevision"]
+    at.session_state["price_mode"] = "pct"
+    at.run()
+    assert "template" not in figure(at)["layout"]
 
 
 def test_tag_filter_narrows_markers_table_and_articles(open_app):

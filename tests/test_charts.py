@@ -367,7 +367,7 @@ def test_highlighted_event_gets_a_ring_or_an_outlined_band(case_view):
     (ring,) = [t for t in fig.data if t.name == "selected event"]
     (marker,) = _traces_with_event(fig, FT_TWEET)
     i = _point_of(marker, FT_TWEET)
-    assert (ring.x[0], ring.y[0]) == (marker.x[i], marker.y[i])
+    assert (pd.Timestamp(ring.x[0]), ring.y[0]) == (pd.Timestamp(marker.x[i]), marker.y[i])
     (line,) = [s for s in fig.layout.shapes if s.name == f"event {FT_TWEET}"]
     assert line.line.width > 2 and line.line.dash == "solid"
     denial = "2025-11-14-alibaba-denial-ft"
@@ -437,7 +437,7 @@ def test_a_picked_publication_stays_a_ringed_marker_in_the_crowd(crowd_view):
     (marker,) = _traces_with_event(fig, "pub-42")
     (ring,) = [t for t in fig.data if t.name == "selected event"]
     i = _point_of(marker, "pub-42")
-    assert (ring.x[0], ring.y[0]) == (marker.x[i], marker.y[i])
+    assert (pd.Timestamp(ring.x[0]), ring.y[0]) == (pd.Timestamp(marker.x[i]), marker.y[i])
     shown = sum(int(re.search(r"· ([\d,]+) articles", h).group(1).replace(",", "")) for h in _count_traces(fig)[0].hovertext)
     assert shown == 4999
 

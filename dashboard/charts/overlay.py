@@ -25,6 +25,7 @@ from dashboard.charts.events import (
 from dashboard.charts.header import TITLE_TOP_PX, FigureHeader, figure_header, short_company
 from dashboard.charts.lanes import add_lanes
 from dashboard.charts.layout import LABEL_STRIP_PAD_PX, RowPlan, plan_rows
+from dashboard.charts.template import inline_template
 from dashboard.charts.rows import (row_title, x_fraction, add_first_trades, add_parity_rows, add_price_row,
                                   add_volume_row)
 from dashboard.charts.style import (
@@ -105,7 +106,7 @@ def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None
     annotations += _titles(view, plan, header, colors, timeline_title)
     fig.update_layout(annotations=annotations)
     _finish_layout(fig, view, plan, header, colors, zone_label)
-    return fig
+    return inline_template(fig)
 
 
 def _lane_events(view: "ViewData") -> pd.DataFrame:

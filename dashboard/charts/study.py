@@ -11,6 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.charts.style import THEMES, plain
+from dashboard.charts.template import inline_template
 from dashboard.config import SYNTHETIC_LABEL
 
 # One colour per listing (Okabe–Ito, colour-blind safe), in the order the listings come.
@@ -84,4 +85,4 @@ def caar_figure(caar_paths: pd.DataFrame, *, synthetic: bool, title: str = "Even
     if not symbols:
         fig.add_annotation(text="no event has a CAR path (see the table's notes)", xref="paper", yref="paper",
                            x=0.5, y=0.5, showarrow=False)
-    return fig
+    return inline_template(fig)
