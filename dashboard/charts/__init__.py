@@ -15,6 +15,7 @@ annotations, so every untrusted string goes through :func:`plain` before it reac
 - :mod:`.rows` — one builder per listing-side row kind: price, volume, ADR parity; first-trade rings
 - :mod:`.lanes` — the timeline row: markers, day bands, counts
 - :mod:`.overlay` — ``overlay_figure``: the planned rows drawn, then what spans them
+- :mod:`.template` — ``inline_template``: the template written into the figure (no second draw)
 """
 from dashboard.charts.events import crowded_events, event_short_name, key_event, label_width, place_labels
 from dashboard.charts.layout import Row, RowPlan, plan_rows
