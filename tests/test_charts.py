@@ -12,7 +12,7 @@ from dashboard import config
 from dashboard.charts import (LABEL_PLOT_WIDTH_PX, MAX_COUNT_BUCKETS, MAX_EVENT_LINES, MAX_LABELS, STANCE_GROUPS,
                               chart_config, label_width, overlay_figure, plain, stance_group)
 from dashboard.charts.events import place_labels
-from dashboard.charts.header import figure_header, label_anchor, legend_rows, side_anchor
+from dashboard.charts.header import figure_header, label_anchor, legend_layout, legend_rows, side_anchor
 from dashboard.charts.style import MARGIN_LEFT, MARGIN_RIGHT
 from dashboard.config import SYNTHETIC_LABEL
 
@@ -296,14 +296,25 @@ def test_place_labels_leaves_a_label_that_fits_on_neither_side_to_the_hover():
 
 
 def test_figure_header_stacks_title_badge_and_legend_with_room_for_wrapped_rows():
-    short = figure_header(["BABA", "Denial (3)"], synthetic=False)
+    short = figure_header([("BABA", "BABA"), ("denial", "Denial (3)")], synthetic=False)
     assert short.badge_top is None and short.legend_rows == 1
-    names = [f"BABA — {SYNTHETIC_LABEL}", f"9988.HK — {SYNTHETIC_LABEL}", "Allegation (3)", "Denial (9)", "Report (24)"]
-    tall = figure_header(names, synthetic=True)
+    entries = [("BABA", f"BABA — {SYNTHETIC_LABEL}"), ("9988.HK", f"9988.HK — {SYNTHETIC_LABEL}"),
+               ("allegation", "Allegation (3)"), ("denial", "Denial (9)"), ("report", "Report (24)")]
+    tall = figure_header(entries, synthetic=True)
     assert tall.badge_top is not None and tall.badge_top < tall.legend_top  # badge under the title, above the legend
-    assert tall.legend_rows == legend_rows(names) >= 2  # two long listing names do not share a row at 768 px
+    assert tall.legend_rows == legend_rows(entries) >= 2  # two long listing names do not share a row at 768 px
     assert tall.margin_top >= tall.legend_top + tall.legend_rows * 20
-    assert legend_rows(names, width_px=4000) == 1
+    assert legend_rows(entries, width_px=4000) == 1
+
+
+def test_a_legend_group_stands_its_items_one_above_the_other():
+    """plotly.js stacks a legend group's items (a listing and its extended hours) in one column:
+    the legend is as many items taller as the group has, not a row wider."""
+    single = [("BABA", "BABA"), ("denial", "Denial (3)")]
+    grouped = [("BABA", "BABA"), ("BABA", "BABA extended hours"), ("denial", "Denial (3)")]
+    assert legend_rows(grouped) == legend_rows(single) == 1
+    assert legend_layout(grouped)[1] == legend_layout(single)[1] + 19
+    assert figure_header(grouped, False).margin_top == figure_header(single, False).margin_top + 19
 
 
 def test_label_anchors_keep_a_label_inside_the_plot():

@@ -10,18 +10,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dashboard.charts.style import LABEL_PLOT_WIDTH_PX, MARGIN_RIGHT
+from dashboard.charts.style import LABEL_PLOT_WIDTH_PX
 
 # Pixels from the figure's top edge: the title line, then the synthetic badge line (when there
-# is one), then the legend's rows. A row is planned at 30 px and the legend's foot at 14 px, as
-# Plotly draws them (measured in Chromium: 12 px items, 10 px between legend groups, 12 px kept
-# under the legend). Too little and Plotly pushes the plot down to fit the legend, and the badge
-# (placed in plot-relative units) slides down onto the legend with it.
-TITLE_TOP_PX, BADGE_TOP_PX, LINE_PX, LEGEND_ROW_PX, LEGEND_FOOT_PX = 8, 34, 26, 30, 14
+# is one), then the legend. The legend is planned as plotly.js lays out a horizontal legend of
+# groups (legend/draw.js, computeLegendDimensions; measured in Chromium at a 12 px font): a
+# group's items stand one above the other, 19 px each; groups flow left to right and wrap at the
+# plot's width (the legend's _maxWidth); a row is as tall as its tallest group; rows are 10 px
+# apart and the legend has 10 px of padding. Under it, the foot: Plotly adds to the legend's
+# reserved room whatever an axis pushes above the plot (a top tick label, up to 19 px), so a
+# margin short of legend + 20 px is widened by Plotly, which lays the figure out a second time and
+# pushes the plot (and the badge, placed in plot-relative units) down.
+TITLE_TOP_PX, BADGE_TOP_PX, LINE_PX = 8, 34, 26
+LEGEND_ITEM_ROW_PX, LEGEND_ROW_GAP_PX, LEGEND_PAD_PX, LEGEND_FOOT_PX = 19, 10, 10, 20
 TITLE_MAX_CHARS = 30  # of the company name in the title
 # A horizontal legend item: symbol and gaps, plus its text (12 px font, generous average).
 LEGEND_ITEM_PX, LEGEND_CHAR_PX = 56, 6.4
-LEGEND_WIDTH_PX = LABEL_PLOT_WIDTH_PX + MARGIN_RIGHT  # from the plot's left edge to the figure's right
+LEGEND_WIDTH_PX = LABEL_PLOT_WIDTH_PX  # plotly.js wraps a horizontal legend at the plot's width
 
 
 @dataclass(frozen=True)
@@ -32,24 +37,43 @@ class FigureHeader:
     margin_top: int
 
 
-def legend_rows(names: list[str], width_px: float = LEGEND_WIDTH_PX) -> int:
-    """Rows a horizontal legend of ``names`` wraps into at ``width_px`` (estimated, generously)."""
-    rows, used = 1, 0.0
-    for name in names:
-        item = LEGEND_ITEM_PX + len(name) * LEGEND_CHAR_PX
-        if used and used + item > width_px:
-            rows, used = rows + 1, 0.0
-        used += item
-    return rows
+def _groups(entries: list[tuple[str, str]]) -> list[list[str]]:
+    """Legend entries ``(group, name)`` gathered by group, in the order groups first appear."""
+    groups: dict[str, list[str]] = {}
+    for group, name in entries:
+        groups.setdefault(group or name, []).append(name)
+    return list(groups.values())
 
 
-def figure_header(legend_names: list[str], synthetic: bool) -> FigureHeader:
+def legend_layout(entries: list[tuple[str, str]], width_px: float = LEGEND_WIDTH_PX) -> tuple[int, int]:
+    """(rows, height in px) of a horizontal legend of ``entries`` — ``(legend group, name)`` —
+    wrapped at ``width_px`` (item widths estimated generously)."""
+    row_heights, used = [], 0.0
+    for names in _groups(entries):
+        width = LEGEND_ITEM_PX + max(len(n) for n in names) * LEGEND_CHAR_PX
+        if not row_heights or (used and used + width > width_px):
+            row_heights.append(0)
+            used = 0.0
+        row_heights[-1] = max(row_heights[-1], len(names) * LEGEND_ITEM_ROW_PX)
+        used += width
+    if not row_heights:
+        return 0, 0
+    return len(row_heights), sum(row_heights) + (len(row_heights) - 1) * LEGEND_ROW_GAP_PX + LEGEND_PAD_PX
+
+
+def legend_rows(entries: list[tuple[str, str]], width_px: float = LEGEND_WIDTH_PX) -> int:
+    """Rows a horizontal legend of ``entries`` wraps into at ``width_px``."""
+    return legend_layout(entries, width_px)[0]
+
+
+def figure_header(legend_entries: list[tuple[str, str]], synthetic: bool) -> FigureHeader:
     """Title, badge and legend stacked line by line (never side by side, which collides when
-    narrow), with room for as many legend rows as the narrowest figure needs."""
+    narrow), with room for the legend as the narrowest figure lays it out. ``legend_entries``:
+    ``(legend group, name)`` of each trace shown in the legend, in trace order."""
     badge_top = BADGE_TOP_PX if synthetic else None
     legend_top = (BADGE_TOP_PX + LINE_PX) if synthetic else BADGE_TOP_PX
-    rows = legend_rows(legend_names) if legend_names else 0
-    return FigureHeader(badge_top, legend_top, rows, legend_top + rows * LEGEND_ROW_PX + LEGEND_FOOT_PX)
+    rows, height = legend_layout(legend_entries)
+    return FigureHeader(badge_top, legend_top, rows, legend_top + height + LEGEND_FOOT_PX)
 
 
 def short_company(name: str, limit: int = TITLE_MAX_CHARS) -> str:

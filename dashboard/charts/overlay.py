@@ -101,7 +101,8 @@ def overlay_figure(view: "ViewData", *, theme: str = "light", height: int | None
     shapes += _ring_picked(fig, positions.get(highlight) if highlight else None, lane_row, colors)
     fig.update_layout(shapes=shapes)
     # Title, badge and legend one above the other, with room for the legend's rows when narrow.
-    header = figure_header([t.name for t in fig.data if t.showlegend is not False and t.name], view.synthetic)
+    header = figure_header([(t.legendgroup, t.name) for t in fig.data if t.showlegend is not False and t.name],
+                           view.synthetic)
     plan = plan.with_margin_top(header.margin_top)
     annotations += _titles(view, plan, header, colors, timeline_title)
     fig.update_layout(annotations=annotations)

@@ -10,14 +10,19 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.charts.style import THEMES, plain
+from dashboard.charts.header import legend_layout
+from dashboard.charts.style import NARROWEST_FIGURE_PX, THEMES, plain
 from dashboard.charts.template import inline_template
 from dashboard.config import SYNTHETIC_LABEL
 
 # One colour per listing (Okabe–Ito, colour-blind safe), in the order the listings come.
 LISTING_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 BAND_Z = 1.96
-HEIGHT_PX = 420
+HEIGHT_PX = 420  # with the legend's rows added below
+# Margins that hold what the axes draw beside the plot (as the overlay's, charts/style.py: one
+# too small makes Plotly lay the figure out twice): the y tick labels and title 73 px to the
+# left; the x tick labels and title 52 px below, then the legend, in the bottom margin.
+MARGIN_LEFT, MARGIN_RIGHT, X_AXIS_PX = 76, 24, 56
 
 
 def _band(fig, x, low, high, colour: str, name: str, group: str) -> None:
@@ -68,13 +73,19 @@ def caar_figure(caar_paths: pd.DataFrame, *, synthetic: bool, title: str = "Even
                 legendgroup=f"event {symbol}", line={"color": colour, "width": 2, "dash": "dot"},
                 hovertemplate=f"{plain(symbol)} selected event<br>%{{x:.0f}} min<br>CAR %{{y:.2%}}<extra></extra>",
             ))
+    # The legend stands in the bottom margin (container-anchored) with room planned for its rows
+    # at the narrowest figure, so Plotly never has to push the margin itself.
+    legend_px = legend_layout([(t.legendgroup, t.name) for t in fig.data if t.showlegend is not False and t.name],
+                              NARROWEST_FIGURE_PX - MARGIN_LEFT - MARGIN_RIGHT)[1]
     heading = f"{plain(title)} — CAAR after the first tradable bar ({plain(model)} model, {plain(interval)} bars)"
     if synthetic:
         heading += f"<br><span style='color:#b00020'>{SYNTHETIC_LABEL}: these statistics describe made-up bars</span>"
     fig.update_layout(
-        template=colours.template, height=HEIGHT_PX, title={"text": heading, "x": 0.01, "font": {"size": 15}},
-        margin={"t": 96 if synthetic else 70, "l": 70, "r": 24, "b": 56},
-        legend={"orientation": "h", "y": -0.2, "x": 0}, hovermode="closest",
+        template=colours.template, height=HEIGHT_PX + legend_px,
+        title={"text": heading, "x": 0.01, "font": {"size": 15}},
+        margin={"t": 96 if synthetic else 70, "l": MARGIN_LEFT, "r": MARGIN_RIGHT, "b": X_AXIS_PX + legend_px},
+        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0, "xanchor": "left"},
+        hovermode="closest",
         xaxis={"title": "minutes from the first tradable bar", "zeroline": True},
         yaxis={"title": "cumulative abnormal return", "tickformat": ".1%", "zeroline": True},
     )

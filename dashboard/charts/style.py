@@ -36,7 +36,14 @@ TITLE_LINE_PX = 15  # each further line of a row title that wraps
 
 
 # MARGIN_TOP is the header's usual height (charts/header.py plans the real one from the legend).
-MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT = 112, 56, 78, 24
+# The others hold what the axes draw beside the plot, as measured in Chromium: the lanes' tick
+# labels ("Context / other") 92 px to the left, the time axis's labels and title 69 px below, a
+# date label at the right edge 32 px to the right. Why they must: Plotly's automargin lays the
+# whole figure out again when an axis needs more room than the margin gives (~40 ms more per
+# draw of our figure, on every load and rerun); a margin that already fits is drawn once.
+# Labels wider than these (a price of more than five digits, a wider font) still fit: Plotly
+# widens the margin itself, at the cost of that second layout (docs/benchmarks.md, issue 28 part 5).
+MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT = 112, 70, 96, 34
 
 
 PRICE_LINE_WIDTH = 2.0
@@ -58,7 +65,8 @@ MAX_LABELS, MAX_LABEL_LEVELS, LABEL_LEVEL_PX = 6, 3, 19
 # The plot area of the narrowest supported screen (a 768 px window, sidebar collapsed: a ~720 px
 # figure less its side margins). Labels placed without overlap at this width stay apart at any
 # wider one, since positions scale with the width and label sizes do not (charts/header.py).
-LABEL_PLOT_WIDTH_PX = 618
+NARROWEST_FIGURE_PX = 720
+LABEL_PLOT_WIDTH_PX = NARROWEST_FIGURE_PX - MARGIN_LEFT - MARGIN_RIGHT
 
 
 LABEL_CHAR_PX = 6.6  # a generous average for 11 px text
