@@ -196,6 +196,40 @@ def test_overlapping_windows_are_flagged_and_first_of_cluster_keeps_the_first(wo
     assert set(kept.events[kept.events["window"] == "15m"]["event_id"]) == {"e0", "e2"}
 
 
+def test_window_overlaps_match_their_definition_on_random_windows():
+    """Every pair of windows sharing a bar, with the bars they share; a window is first of its
+    cluster unless a window starting before it (or at the same bar, listed earlier) reaches it.
+    Checked against a plain pairwise loop over windows dense enough to chain."""
+    rng = np.random.default_rng(7)
+    for _ in range(30):
+        n = int(rng.integers(1, 60))
+        starts = rng.integers(-3, 400, n)
+        ends = starts + rng.integers(-2, 60, n)
+        flag, first, (i, j, shared) = windows.overlaps(starts, ends)
+        ok = [k for k in range(n) if starts[k] >= 0 and ends[k] >= starts[k]]
+        before = sorted(ok, key=lambda k: (starts[k], k))
+        want_pairs = {}
+        for a_rank, a in enumerate(before):
+            for b in before[a_rank + 1:]:
+                common = min(ends[a], ends[b]) - max(starts[a], starts[b]) + 1
+                if common > 0:
+                    want_pairs[(a, b)] = common
+        assert dict(zip(zip(i.tolist(), j.tolist()), shared.tolist())) == want_pairs
+        assert len(i) == len(want_pairs)
+        touched = {k for pair in want_pairs for k in pair}
+        assert flag.tolist() == [k in touched for k in range(n)]
+        reached = {b for b_rank, b in enumerate(before) for a in before[:b_rank] if ends[a] >= starts[b]}
+        assert first.tolist() == [k not in reached for k in range(n)]
+
+
+def test_mean_correlation_of_overlapping_windows():
+    """r̄ over N(N−1)/2 pairs: two windows of 4 and 9 bars sharing 3 have ρ = 3/√36 = 0.5; a third,
+    apart, adds two pairs of 0."""
+    rho = pooling.window_correlations(np.array([0, 1, 100]), np.array([3, 9, 110]))
+    assert rho.tolist() == [0.5]
+    assert pooling.mean_correlation(3, rho) == pytest.approx(0.5 / 3)
+
+
 def test_a_day_precision_event_uses_daily_windows_only():
     ts, r, rm, noise_sd, sessions, offset = generated(30, seed=3)
     day = pd.Timestamp(str(sessions.iloc[27]["session"]), tz="UTC")

@@ -179,9 +179,10 @@ def window_ends(session, t0: pd.Timestamp, extended: bool) -> tuple[pd.Timestamp
     of after-hours instead of the close) and, per ``WINDOWS_MINUTES``, (window end, cut at the
     shutdown?). The one rule for where a minute window stops: the reactions and the event study
     (``dashboard.analysis.study``) both come here."""
-    end = session[markets.bounds(extended)[1]]
+    # Attribute access: ``session`` is a sessions row, as a Series or a namedtuple (itertuples).
+    end = getattr(session, markets.bounds(extended)[1])
     shutdown = _sessions.next_shutdown(session, t0)
-    shutdown = end if shutdown == session["close"] else shutdown
+    shutdown = end if shutdown == session.close else shutdown
     ends = []
     for minutes in WINDOWS_MINUTES:
         stop = t0 + pd.Timedelta(minutes=minutes)

@@ -46,6 +46,9 @@ class Estimate:
     factors: np.ndarray | None = None
     ar: np.ndarray = field(default_factory=lambda: np.zeros(0))
     f: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # estimation_blocks by block length: the events of one session share this estimate and
+    # mostly the same window lengths (study.windows; read only).
+    blocks_by_length: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def sigma(self) -> float:

@@ -66,7 +66,7 @@ def mean_correlation(n: int, pairs) -> float:
     windows sharing k bars of lengths a and b has k / √(ab) (pairs that share none: 0)."""
     if n < 2:
         return NAN
-    total = sum(rho for rho in pairs)
+    total = float(np.sum(np.asarray(pairs, dtype="float64")))
     return float(total / (n * (n - 1) / 2))
 
 
@@ -89,11 +89,11 @@ def generalised_sign_z(car: np.ndarray, positive_blocks: np.ndarray, blocks: np.
     return float((wins - n * p_hat) / np.sqrt(n * p_hat * (1 - p_hat)))
 
 
-def window_correlations(first_pos: np.ndarray, last_pos: np.ndarray) -> list[float]:
+def window_correlations(first_pos: np.ndarray, last_pos: np.ndarray) -> np.ndarray:
     """The CAR correlation of every pair of overlapping windows (bar positions, inclusive)."""
-    _, _, pairs = overlaps(first_pos, last_pos)
+    _, _, (i, j, shared) = overlaps(first_pos, last_pos)
     length = (last_pos - first_pos + 1).astype("float64")
-    return [shared / np.sqrt(length[i] * length[j]) for i, j, shared in pairs]
+    return shared / np.sqrt(length[i] * length[j])
 
 
 def pool(rows: pd.DataFrame) -> pd.DataFrame:

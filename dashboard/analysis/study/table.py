@@ -205,14 +205,17 @@ def _plan_windows(listing: _Listing, group: pd.DataFrame) -> list:
     plans, stops, not_before = [], [], []
     step = listing.returns.step
     steps = np.arange(1, int(pd.Timedelta(minutes=PATH_MINUTES) / step) + 1) * step
+    # Session rows as namedtuples and opens as a list: a DataFrame row per event cost ~0.4 ms.
+    sessions = list(listing.sessions.itertuples(index=False))
+    opens = [s.open for s in sessions]
     for row in group.itertuples(index=False):
         position = _position(listing, row)
         if row.precision == "day" or position is None or pd.isna(row.first_bar_ts) or pd.isna(row.ref_ts):
             plans.append(None)
             continue
         t0 = pd.Timestamp(row.first_bar_ts)
-        shutdown, ends = window_ends(listing.sessions.iloc[position], t0, listing.extended)
-        following = listing.sessions["open"].iloc[position + 1] if position + 1 < len(listing.sessions) else t0
+        shutdown, ends = window_ends(sessions[position], t0, listing.extended)
+        following = opens[position + 1] if position + 1 < len(opens) else t0
         window_stops = [end for end, _ in ends] + [row.session_close_ts, row.next_close_ts]
         path_steps = [m for m in steps if t0 + m <= shutdown]
         plans.append((int(np.searchsorted(listing.returns.ts, pd.Timestamp(row.ref_ts).value)), t0,

@@ -65,12 +65,17 @@ def estimation_blocks(est: Estimate, length: int) -> np.ndarray:
     "no event" values an event window's standardised CAR is ranked among (and whose share of
     positives the sign test expects)."""
     length = max(int(length), 1)
+    if length in est.blocks_by_length:
+        return est.blocks_by_length[length]
     count = len(est.ar) // length
     if count == 0:
-        return np.zeros(0)
-    ar = est.ar[: count * length].reshape(count, length)
-    f = est.f[: count * length].reshape(count, length)
-    return ar.sum(axis=1) / np.sqrt(est.sigma2 * f.sum(axis=1))
+        blocks = np.zeros(0)
+    else:
+        ar = est.ar[: count * length].reshape(count, length)
+        f = est.f[: count * length].reshape(count, length)
+        blocks = ar.sum(axis=1) / np.sqrt(est.sigma2 * f.sum(axis=1))
+    est.blocks_by_length[length] = blocks
+    return blocks
 
 
 def rank_u(scar: float, blocks: np.ndarray) -> tuple[float, float]:
@@ -84,26 +89,29 @@ def rank_u(scar: float, blocks: np.ndarray) -> tuple[float, float]:
     return rank / (count + 1) - 0.5, (count - 1) / (12 * (count + 1))
 
 
-def overlaps(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int, int]]]:
+def overlaps(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Windows as inclusive bar-position ranges [start, end] (one listing, one window name):
-    (overlaps another?, first of its cluster?, [(i, j, shared bars)] for every overlapping
-    pair). A cluster is a chain of overlapping windows; its first is the earliest."""
+    (overlaps another?, first of its cluster?, (i, j, shared bars) of every overlapping pair, as
+    arrays, i the earlier-starting). A cluster is a chain of overlapping windows; its first is the
+    earliest. Vectorised: 1,000 events of long windows make ~10^5 pairs."""
     n = len(starts)
+    starts, ends = np.asarray(starts, dtype="int64"), np.asarray(ends, dtype="int64")
     overlapping = np.zeros(n, dtype=bool)
     first = np.ones(n, dtype=bool)
-    pairs: list[tuple[int, int, int]] = []
     valid = np.flatnonzero((starts >= 0) & (ends >= starts))
     order = valid[np.argsort(starts[valid], kind="stable")]
-    reach = -1  # the furthest end seen in the current cluster
-    for rank, i in enumerate(order):
-        if starts[i] <= reach:
-            first[i] = False
-            overlapping[i] = True
-        for j in order[rank + 1:]:
-            if starts[j] > ends[i]:
-                break
-            shared = int(min(ends[i], ends[j]) - starts[j] + 1)
-            pairs.append((int(i), int(j), shared))
-            overlapping[i] = overlapping[j] = True
-        reach = max(reach, int(ends[i]))
-    return overlapping, first, pairs
+    s, e = starts[order], ends[order]
+    # Each window overlaps the later-starting ones that start by its end: a run in start order.
+    reach_end = np.searchsorted(s, e, side="right")
+    counts = np.maximum(reach_end - np.arange(len(order)) - 1, 0)
+    left = np.repeat(np.arange(len(order)), counts)
+    step = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    right = left + 1 + step
+    i, j = order[left], order[right]
+    shared = np.minimum(e[left], e[right]) - s[right] + 1
+    overlapping[i] = True
+    overlapping[j] = True
+    # Not first: it starts within the furthest end of the windows sorted before it.
+    reach_before = np.concatenate([[-1], np.maximum.accumulate(e)[:-1]]) if len(order) else e
+    first[order[s <= reach_before]] = False
+    return overlapping, first, (i, j, shared)
