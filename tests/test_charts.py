@@ -355,6 +355,22 @@ def test_first_trade_after_the_report_is_marked_on_each_listing_row(case_fig):
     assert pd.Timestamp(next(t for t in hk_zone.data if t.name == "first trade 9988.HK").x[0]) == pd.Timestamp("2025-11-17 09:30")
 
 
+@pytest.mark.parametrize("interval", ["60m", "1d"])
+def test_the_first_trade_label_names_an_instant_after_the_news_on_coarse_bars(case_db, interval):
+    """An hourly or daily bar starts before the news (or before the market reopened): the ring
+    sits on that bar, but the label says when the first trade could happen, never before the news."""
+    from dashboard.screen import DEFAULT_COMPANY, SIDEBAR, build_filters, load_view
+
+    filters, _ = build_filters({"company": DEFAULT_COMPANY, "interval": interval}, SIDEBAR)
+    fig = overlay_figure(load_view(case_db, filters))
+    (hk_label,) = _annotations(fig, "first trade 9988.HK")
+    assert "Mon 01:30 UTC (+2d 7h)" in hk_label.text  # not a daily bar's stamp (Sun 16:00 UTC)
+    (baba_label,) = _annotations(fig, "first trade BABA")
+    assert "at once" in baba_label.text and "Fri 18:02 UTC" in baba_label.text
+    baba = next(t for t in fig.data if t.name == "first trade BABA")
+    assert pd.Timestamp(baba.x[0]) < pd.Timestamp("2025-11-14 18:02")  # the ring: on the bar covering it
+
+
 def test_parity_rows_only_when_asked_and_the_weekend_gap_is_labelled(case_fig):
     assert not [t for t in case_fig.data if t.legendgroup == "parity"]
     view = build_view(parity=True)

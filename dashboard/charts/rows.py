@@ -237,7 +237,10 @@ def add_first_trades(fig, view, event, colors, zone, plan: "RowPlan", annotation
         price = float(bars["close"].iloc[later[0]])
         wait = tradable_from - event_ts
         delay = format_delay(wait)
-        when = when_label(moment, zone)
+        # The ring marks the bar; the label names the instant. A coarse bar (60m, 1d) starts
+        # before the market reopened or before the news broke: its first trade was no earlier
+        # than either.
+        when = when_label(max(moment, tradable_from), zone)
         dated = _dated(event)
         fig.add_trace(go.Scatter(
             x=[wall_time(moment, zone)], y=[price], mode="markers", name=f"first trade {lv.symbol}",
