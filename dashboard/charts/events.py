@@ -160,7 +160,8 @@ def band_hover(group: str, start: pd.Timestamp, zone_name: str, rows: pd.DataFra
     day = start.tz_convert(zone_name or "UTC")
     lines = [f"<b>{plain(style.label)}</b> · {len(rows)} on {day:%a %Y-%m-%d} "
              f"({plain(ZONE_LABELS.get(zone_name, zone_name))}; no time of day reported)"]
-    for row in rows.head(MAX_BAND_HEADLINES).to_dict("records"):
+    shown = rows[[c for c in ("source", "actor", "headline") if c in rows]]  # not every column: to_dict boxes each
+    for row in shown.head(MAX_BAND_HEADLINES).to_dict("records"):
         who = _short(row.get("source") or row.get("actor"), 22)
         lines.append(f"• {plain(row.get('headline'), width=80)} <i>({plain(who)})</i>")
     if len(rows) > MAX_BAND_HEADLINES:
