@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.charts.header import legend_layout
-from dashboard.charts.style import NARROWEST_FIGURE_PX, THEMES, plain
+from dashboard.charts.style import THEMES, plain
 from dashboard.charts.template import inline_template
 from dashboard.config import SYNTHETIC_LABEL
 
@@ -21,8 +21,9 @@ BAND_Z = 1.96
 HEIGHT_PX = 420  # with the legend's rows added below
 # Margins that hold what the axes draw beside the plot (as the overlay's, charts/style.py: one
 # too small makes Plotly lay the figure out twice): the y tick labels and title 73 px to the
-# left; the x tick labels and title 52 px below, then the legend, in the bottom margin.
-MARGIN_LEFT, MARGIN_RIGHT, X_AXIS_PX = 76, 24, 56
+# left (78 px in DejaVu Sans); the x tick labels and title 52 px below, then the legend, in the
+# bottom margin.
+MARGIN_LEFT, MARGIN_RIGHT, X_AXIS_PX = 82, 24, 56
 
 
 def _band(fig, x, low, high, colour: str, name: str, group: str) -> None:
@@ -73,10 +74,11 @@ def caar_figure(caar_paths: pd.DataFrame, *, synthetic: bool, title: str = "Even
                 legendgroup=f"event {symbol}", line={"color": colour, "width": 2, "dash": "dot"},
                 hovertemplate=f"{plain(symbol)} selected event<br>%{{x:.0f}} min<br>CAR %{{y:.2%}}<extra></extra>",
             ))
-    # The legend stands in the bottom margin (container-anchored) with room planned for its rows
-    # at the narrowest figure, so Plotly never has to push the margin itself.
+    # The legend stands in the bottom margin (container-anchored), with room for one row per
+    # entry (a width of 0 plans each on its own row): wrapped in any font at any width it needs no
+    # more, so Plotly never has to push the margin itself (a wide figure keeps some room spare).
     legend_px = legend_layout([(t.legendgroup, t.name) for t in fig.data if t.showlegend is not False and t.name],
-                              NARROWEST_FIGURE_PX - MARGIN_LEFT - MARGIN_RIGHT)[1]
+                              width_px=0)[1]
     heading = f"{plain(title)} — CAAR after the first tradable bar ({plain(model)} model, {plain(interval)} bars)"
     if synthetic:
         heading += f"<br><span style='color:#b00020'>{SYNTHETIC_LABEL}: these statistics describe made-up bars</span>"

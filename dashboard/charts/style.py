@@ -37,13 +37,15 @@ TITLE_LINE_PX = 15  # each further line of a row title that wraps
 
 # MARGIN_TOP is the header's usual height (charts/header.py plans the real one from the legend).
 # The others hold what the axes draw beside the plot, as measured in Chromium: the lanes' tick
-# labels ("Context / other") 92 px to the left, the time axis's labels and title 69 px below, a
-# date label at the right edge 32 px to the right. Why they must: Plotly's automargin lays the
-# whole figure out again when an axis needs more room than the margin gives (~40 ms more per
-# draw of our figure, on every load and rerun); a margin that already fits is drawn once.
-# Labels wider than these (a price of more than five digits, a wider font) still fit: Plotly
-# widens the margin itself, at the cost of that second layout (docs/benchmarks.md, issue 28 part 5).
-MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT = 112, 70, 96, 34
+# labels ("Context / other") 92 px to the left in Liberation Sans (Arial's metrics), 100 px in the
+# wider DejaVu Sans (Verdana-like: the template's fonts are "Open Sans", verdana, arial), the time
+# axis's labels and title 69 px below, a date label at the right edge 32 px to the right. Why they
+# must: Plotly's automargin lays the whole figure out again when an axis needs more room than the
+# margin gives (~40 ms more per draw of our figure, on every load and rerun); a margin that already
+# fits is drawn once. Labels wider than these (a price of more than five digits, a wider font)
+# still fit: Plotly widens the margin itself, at the cost of that second layout
+# (docs/benchmarks.md, issue 28 part 5).
+MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT = 112, 70, 106, 34
 
 
 PRICE_LINE_WIDTH = 2.0
