@@ -12,6 +12,7 @@ from dashboard import config
 from dashboard.charts import (LABEL_PLOT_WIDTH_PX, MAX_COUNT_BUCKETS, MAX_EVENT_LINES, MAX_LABELS, STANCE_GROUPS,
                               chart_config, label_width, overlay_figure, plain, stance_group)
 from dashboard.charts.events import place_labels
+from dashboard.charts.rows import x_fraction
 from dashboard.charts.header import figure_header, label_anchor, legend_layout, legend_rows, side_anchor
 from dashboard.charts.style import MARGIN_LEFT, MARGIN_RIGHT
 from dashboard.config import SYNTHETIC_LABEL
@@ -387,6 +388,12 @@ def test_parity_rows_only_when_asked_and_the_weekend_gap_is_labelled(case_fig):
     assert pd.Timestamp(gap.x) == rows["ts"].iloc[-1].tz_localize(None) == pd.Timestamp("2025-11-14 20:59")
     assert gap.y == pytest.approx(rows["premium"].iloc[-1] * 100)
     assert "before 9988.HK reopened (Mon 01:30 UTC)" in gap.text
+    # It fits beside its point on the narrowest plot, on two lines when one would run off the edge.
+    x = x_fraction(view, rows["ts"].iloc[-1])
+    room = 1 - x if gap.xanchor == "left" else x
+    lines = gap.text.split("<br>")
+    assert max(map(label_width, lines)) + 40 / LABEL_PLOT_WIDTH_PX <= room
+    assert len(lines) == 1 or label_width(" ".join(lines)) + 40 / LABEL_PLOT_WIDTH_PX > room
 
 
 def test_highlighted_event_gets_a_ring_or_an_outlined_band(case_view):

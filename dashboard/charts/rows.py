@@ -194,11 +194,14 @@ def add_parity_rows(fig, view, parity, colors, zone, parity_row, premium_row, ev
     if before.empty or before["ts"].iloc[-1] < pd.Timestamp(event["ts"]) - pd.Timedelta(hours=1):
         return
     last = before.iloc[-1]
-    text = (f"{adr_symbol} {signed_pct(last['premium'] * 100)} vs {home_symbol}-implied"
-            f" before {home_symbol} reopened ({when_label(reopen, zone)})")
-    side = side_anchor(x_fraction(view, last["ts"]), label_width(text) + 40 / LABEL_PLOT_WIDTH_PX)
+    lines = [f"{adr_symbol} {signed_pct(last['premium'] * 100)} vs {home_symbol}-implied",
+             f"before {home_symbol} reopened ({when_label(reopen, zone)})"]
+    x, arrow = x_fraction(view, last["ts"]), 40 / LABEL_PLOT_WIDTH_PX
+    if label_width(" ".join(lines)) + arrow <= max(x, 1 - x):
+        lines = [" ".join(lines)]  # one line where it fits beside the point, two where it does not
+    side = side_anchor(x, max(map(label_width, lines)) + arrow)
     annotations.append(go.layout.Annotation(
-        text=plain(text),
+        text="<br>".join(map(plain, lines)),
         xref="x", yref=axis_key("ref", premium_row), x=wall_time(last["ts"], zone), y=float(last["premium"] * 100),
         showarrow=True, arrowhead=2, arrowsize=1, arrowwidth=1.3, arrowcolor=colors.text,
         ax=40 if side == "left" else -40, ay=-22, xanchor=side, font=dict(size=11, color=colors.text), bgcolor=colors.label_bg,
