@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -336,6 +337,22 @@ def test_a_writer_that_gives_up_says_who_holds_the_database_and_what_it_kept(tmp
     assert _counts(db)["articles"] == 300
     monkeypatch.undo()
     assert _ingest(db, folder, chunk_articles=300).articles.added == 300
+
+
+def test_the_bench_reader_opens_the_file_beside_an_ingest_shorter_than_its_interval(tmp_path):
+    """The bench's reader (dashboard/bench/busy.py) says "probing" once it is ready, and opens
+    the file as soon as the ingest has made it: a 2-article ingest (well under its 250 ms between
+    opens) still gets a reader beside it. It used to start looking after the ingest was over."""
+    db, folder = tmp_path / "probed.duckdb", _jsonl_folder(tmp_path / "in", files=1, per_file=2)
+    reader = subprocess.Popen([sys.executable, "-m", "dashboard.bench.busy", str(db)], cwd=ROOT, text=True,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    ready, _, _ = select.select([reader.stdout], [], [], 60)
+    if not ready:  # it would otherwise wait for stdin to close, as it did before it said "probing"
+        reader.kill()
+    assert ready and reader.stdout.readline().strip() == "probing", reader.communicate()[1]
+    assert _ingest(db, folder).articles.added == 2
+    probe = json.loads(reader.communicate("")[0])
+    assert probe["attempts"] >= 1 and probe["busy"] == 0, probe
 
 
 def _app_readers(db: Path, count: int, sessions: int) -> list[subprocess.Popen]:

@@ -3,9 +3,10 @@ how much memory the ingest's processes held together.
 
 ``python -m dashboard.bench.busy DB``, started by the ingest being measured, opens ``DB``
 read-only the way the app does (``store.connect``: waiting behind a writer, and telling it so, for
-up to 5 s before "database busy"), reads, and closes it again, every 250 ms until its stdin is
-closed; then prints one JSON line: attempts, how many had to wait, how many gave up ("database
-busy"), the longest wait, and the peak proportional set size of its parent with all the parent's
+up to 5 s before "database busy"), reads, and closes it again, every 250 ms from the moment the
+file exists until its stdin is closed. It prints "probing" when it starts looking (the ingest waits
+for it), then one JSON line: attempts, how many had to wait, how many gave up ("database busy"),
+the longest wait, and the peak proportional set size of its parent with all the parent's
 children (the ingest and its parse workers; sampled from here, since a thread in the ingest would
 stop it forking workers).
 
@@ -29,29 +30,35 @@ PROBE_EVERY_S = 0.25
 WAITED_S = 0.05
 
 
-def probe(path: Path, stop: threading.Event, watched_pid: int) -> dict:
+def probe(path: Path, stop: threading.Event, watched_pid: int, ready=lambda: None) -> dict:
+    """Opens ``path`` as the app does every PROBE_EVERY_S once it exists; ``ready`` runs once
+    the imports are done, before the first look."""
     from dashboard import store
+
+    ready()
 
     attempts = waited = busy = 0
     longest = peak_mb = 0.0
     own = os.getpid()
     while not stop.is_set():
         peak_mb = max(peak_mb, process_tree_pss_mb(watched_pid, skip=own))
+        if not path.exists():  # the ingest has not made the file yet: look again soon, not in 250 ms
+            stop.wait(0.01)
+            continue
         started = time.perf_counter()  # after the memory sample: the wait is the open's alone
-        if path.exists():
-            attempts += 1
-            try:
-                con = store.connect(path, read_only=True)
-                wait = time.perf_counter() - started
-                con.execute("SELECT count(*) FROM articles").fetchone()
-                con.close()
-                longest = max(longest, wait)
-                waited += wait > WAITED_S
-            except store.DatabaseBusy:
-                busy += 1
-                longest = max(longest, time.perf_counter() - started)
-            except Exception:  # noqa: BLE001 - a file being created has no tables yet: not "busy"
-                pass
+        attempts += 1
+        try:
+            con = store.connect(path, read_only=True)
+            wait = time.perf_counter() - started
+            con.execute("SELECT count(*) FROM articles").fetchone()
+            con.close()
+            longest = max(longest, wait)
+            waited += wait > WAITED_S
+        except store.DatabaseBusy:
+            busy += 1
+            longest = max(longest, time.perf_counter() - started)
+        except Exception:  # noqa: BLE001 - a file being created has no tables yet: not "busy"
+            pass
         stop.wait(max(0.0, PROBE_EVERY_S - (time.perf_counter() - started)))
     return {"attempts": attempts, "waited": waited, "busy": busy, "longest_wait_s": longest,
             "tree_peak_mb": peak_mb}
@@ -150,7 +157,8 @@ def main(argv: list[str]) -> int:
         result = probe_as_app(Path(argv[0]), stop, sessions=sessions,
                               ready=lambda: print("reading", flush=True))
     else:
-        result = probe(Path(argv[0]), stop, os.getppid())
+        # The ingest starts after "probing": a short one is not over before the first open.
+        result = probe(Path(argv[0]), stop, os.getppid(), ready=lambda: print("probing", flush=True))
     print(json.dumps(result), flush=True)
     return 0
 

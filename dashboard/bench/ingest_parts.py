@@ -140,6 +140,7 @@ def ingest(files: int, *, default_gc: bool, default_row_groups: bool, no_handoff
         db = Path(scratch) / "ingest.duckdb"
         reader = subprocess.Popen([sys.executable, "-m", "dashboard.bench.busy", str(db)], cwd=PROJECT_ROOT,
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        reader.stdout.readline()  # "probing": it is looking for the file before the ingest makes it
         profiler = cProfile.Profile() if profile else None
         started = time.perf_counter()
         try:

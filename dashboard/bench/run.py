@@ -93,6 +93,8 @@ def child_ingest(params: dict) -> dict:
     desks = [subprocess.Popen([sys.executable, "-m", "dashboard.bench.busy", str(db), "--app"], cwd=PROJECT_ROOT,
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
              for _ in range(params.get("app_readers", 0))]
+    if probe:
+        probe.stdout.readline()  # "probing": its imports are done, it is looking for the file
     started = time.perf_counter()
     try:
         report = ingest_paths(db, paths)
