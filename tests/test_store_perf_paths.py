@@ -327,10 +327,11 @@ DST_EVENTS = [
 ZONES_TO_CHECK = ["UTC", "America/New_York", "Asia/Hong_Kong"]
 
 
-@pytest.fixture
-def dst_db(tmp_path) -> Path:
+@pytest.fixture(scope="module")
+def dst_db(tmp_path_factory) -> Path:
     """Events on several days around the DST change (and their articles' publication events),
-    plus bars for BABA covering part of them."""
+    plus bars for BABA covering part of them. Built once: every test here only reads it."""
+    tmp_path = tmp_path_factory.mktemp("dst")
     from dashboard.store.bars import upsert_bars
 
     lines = [EVENTS_HEADER]
