@@ -47,6 +47,21 @@ INJECTED_MARKUP_JS = """() => ({
 INERT = {"pwned": None, "imgs": 0, "handlers": 0, "iframes": 0, "scripts": 0, "jsLinks": 0}
 
 
+@contextmanager
+def plotly_page(browser, *, width: int, div_style: str = ""):
+    """A bare page holding plotly.js (the version plotly.py ships) and one empty ``div#g``: a
+    figure drawn here is the figure alone, with nothing of Streamlit around it."""
+    import plotly.offline
+
+    page = browser.new_page(viewport={"width": width, "height": 1600})
+    page.set_content(f"<div id=g style='{div_style}'></div>")
+    page.add_script_tag(content=plotly.offline.get_plotlyjs())
+    try:
+        yield page
+    finally:
+        page.close()
+
+
 def install(context) -> None:
     """Count script runs in every page of ``context`` (call before opening pages)."""
     context.add_init_script(COUNT_RUNS_JS)

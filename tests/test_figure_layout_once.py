@@ -12,9 +12,9 @@ import json
 
 import pandas as pd
 import plotly.io as pio
-import plotly.offline
 import pytest
 
+from browser_helpers import plotly_page
 from conftest import build_view
 from dashboard.charts import overlay as overlay_module
 from dashboard.charts import study as study_module
@@ -71,11 +71,8 @@ FIGURES = {
 
 @pytest.fixture(scope="module")
 def plot_page(browser):
-    page = browser.new_page(viewport={"width": 1950, "height": 1600})
-    page.set_content("<div id=g></div>")
-    page.add_script_tag(content=plotly.offline.get_plotlyjs())
-    yield page
-    page.close()
+    with plotly_page(browser, width=1950) as page:
+        yield page
 
 
 def margins(page, fig, width: int, font: str | None = None) -> dict:

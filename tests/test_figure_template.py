@@ -11,9 +11,9 @@ import json
 import math
 
 import plotly.io as pio
-import plotly.offline
 import pytest
 
+from browser_helpers import plotly_page
 from conftest import build_view
 from dashboard.charts import overlay as overlay_module
 from dashboard.charts import study as study_module
@@ -81,11 +81,8 @@ REDRAW_JS = """async (fig) => {
 
 @pytest.fixture(scope="module")
 def plot_page(browser):
-    page = browser.new_page(viewport={"width": 1400, "height": 1600})
-    page.set_content("<div id=g style='width:1300px'></div>")
-    page.add_script_tag(content=plotly.offline.get_plotlyjs())
-    yield page
-    page.close()
+    with plotly_page(browser, width=1400, div_style="width:1300px") as page:
+        yield page
 
 
 def as_sent(fig) -> dict:
