@@ -12,8 +12,8 @@ from dashboard import config
 from dashboard.charts import (LABEL_PLOT_WIDTH_PX, MAX_COUNT_BUCKETS, MAX_EVENT_LINES, MAX_LABELS, STANCE_GROUPS,
                               chart_config, label_width, overlay_figure, plain, stance_group)
 from dashboard.charts.events import place_labels
-from dashboard.charts.rows import x_fraction
 from dashboard.charts.header import figure_header, label_anchor, legend_layout, legend_rows, side_anchor
+from dashboard.charts.rows import x_fraction
 from dashboard.charts.style import MARGIN_LEFT, MARGIN_RIGHT
 from dashboard.config import SYNTHETIC_LABEL
 
